@@ -1,0 +1,7 @@
+//! tiexin (贴心): the accountability and evaluation engine of the hardship-contact system.
+//!
+//! The modules follow the pipeline:
+//! archive → validate → (DataFusion tables) → metrics / findings → shortlist → report.
+
+pub mod error;
+pub mod schema;
