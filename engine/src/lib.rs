@@ -3,5 +3,11 @@
 //! The modules follow the pipeline:
 //! archive → validate → (DataFusion tables) → metrics / findings → shortlist → report.
 
+pub mod archive;
+pub mod cli;
+pub mod commands;
+pub mod config;
 pub mod error;
+pub mod output;
 pub mod schema;
+pub mod validate;

@@ -1,1 +1,12 @@
-fn main() {}
+use clap::Parser;
+
+fn main() {
+    let cli = tiexin::cli::Cli::parse();
+    match tiexin::commands::run(cli) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(e.exit_code());
+        }
+    }
+}

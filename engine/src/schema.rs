@@ -93,7 +93,10 @@ pub struct Table {
 
 impl Table {
     pub fn column(&self, name: &str) -> Option<(usize, &Column)> {
-        self.columns.iter().enumerate().find(|(_, c)| c.name == name)
+        self.columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.name == name)
     }
 
     pub fn arrow_schema(&self) -> SchemaRef {
@@ -107,15 +110,30 @@ impl Table {
 }
 
 const fn col(name: &'static str, ty: ColType) -> Column {
-    Column { name, ty, required: false, range: Range::None }
+    Column {
+        name,
+        ty,
+        required: false,
+        range: Range::None,
+    }
 }
 
 const fn req(name: &'static str, ty: ColType) -> Column {
-    Column { name, ty, required: true, range: Range::None }
+    Column {
+        name,
+        ty,
+        required: true,
+        range: Range::None,
+    }
 }
 
 const fn ranged(name: &'static str, ty: ColType, range: Range) -> Column {
-    Column { name, ty, required: true, range }
+    Column {
+        name,
+        ty,
+        required: true,
+        range,
+    }
 }
 
 const fn fk(column: &'static str, target: &'static str) -> Reference {
@@ -124,11 +142,27 @@ const fn fk(column: &'static str, target: &'static str) -> Reference {
 
 pub const LEVELS: &[&str] = &["province", "city", "county", "township", "grassroots"];
 pub const ROLES: &[&str] = &["full_time", "part_time"];
-pub const CAUSES: &[&str] = &["illness", "disability", "unemployment", "education", "disaster", "other"];
+pub const CAUSES: &[&str] = &[
+    "illness",
+    "disability",
+    "unemployment",
+    "education",
+    "disaster",
+    "other",
+];
 pub const DEPARTMENTS: &[&str] = &["market", "housing", "police"];
-pub const FLAGS: &[&str] = &["none", "business", "property", "vehicle", "deceased", "other"];
+pub const FLAGS: &[&str] = &[
+    "none", "business", "property", "vehicle", "deceased", "other",
+];
 pub const OUTCOMES: &[&str] = &["confirmed", "cleared"];
-pub const CATEGORIES: &[&str] = &["living", "medical", "education", "employment", "housing", "emergency"];
+pub const CATEGORIES: &[&str] = &[
+    "living",
+    "medical",
+    "education",
+    "employment",
+    "housing",
+    "emergency",
+];
 pub const SOURCES: &[&str] = &["union_fund", "fiscal", "donation"];
 pub const SUBSIDY_KINDS: &[&str] = &["transport", "phone"];
 pub const INSPECTION_KINDS: &[&str] = &["self_check", "spot_check", "census"];
@@ -202,7 +236,10 @@ pub const TABLES: &[Table] = &[
         ],
         key: &[],
         required: false,
-        references: &[fk("household_id", "households"), fk("contact_id", "contacts")],
+        references: &[
+            fk("household_id", "households"),
+            fk("contact_id", "contacts"),
+        ],
         ordered_dates: Some(("from_date", "to_date")),
     },
     Table {
@@ -220,7 +257,10 @@ pub const TABLES: &[Table] = &[
         ],
         key: &["visit_id"],
         required: false,
-        references: &[fk("household_id", "households"), fk("contact_id", "contacts")],
+        references: &[
+            fk("household_id", "households"),
+            fk("contact_id", "contacts"),
+        ],
         ordered_dates: None,
     },
     Table {
@@ -253,7 +293,10 @@ pub const TABLES: &[Table] = &[
         ],
         key: &["exit_id"],
         required: false,
-        references: &[fk("household_id", "households"), fk("approved_by", "unions")],
+        references: &[
+            fk("household_id", "households"),
+            fk("approved_by", "unions"),
+        ],
         ordered_dates: None,
     },
     Table {
@@ -317,7 +360,11 @@ pub const TABLES: &[Table] = &[
     Table {
         name: "trainings",
         label: "联系人业务培训",
-        columns: &[req("contact_id", Id), req("trained_on", Date), col("course", Text)],
+        columns: &[
+            req("contact_id", Id),
+            req("trained_on", Date),
+            col("course", Text),
+        ],
         key: &[],
         required: false,
         references: &[fk("contact_id", "contacts")],
@@ -334,7 +381,10 @@ pub const TABLES: &[Table] = &[
         ],
         key: &[],
         required: false,
-        references: &[fk("household_id", "households"), fk("contact_id", "contacts")],
+        references: &[
+            fk("household_id", "households"),
+            fk("contact_id", "contacts"),
+        ],
         ordered_dates: None,
     },
     Table {
@@ -391,7 +441,11 @@ mod tests {
             }
             for r in t.references {
                 assert!(t.column(r.column).is_some(), "{}.{}", t.name, r.column);
-                assert!(!key_column(r.target).is_empty(), "{} has no single key", r.target);
+                assert!(
+                    !key_column(r.target).is_empty(),
+                    "{} has no single key",
+                    r.target
+                );
             }
         }
     }

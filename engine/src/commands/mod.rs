@@ -1,0 +1,64 @@
+//! One module per subcommand; `run` dispatches and returns the exit code.
+
+mod validate;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use crate::archive::{cache, Archive, LoadOptions, LoadedTable, Progress};
+use crate::cli::{ArchiveArgs, Cli, Command};
+use crate::config::Config;
+use crate::error::{Error, Result};
+
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Generate(_) => Err(Error::Usage(
+            "generate is not available in this build".into(),
+        )),
+    }
+}
+
+/// The bundled sample archive: `sample-data/` next to the sources tiexin was built from.
+pub fn bundled_archive() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data")
+}
+
+/// Loads the archive named by the arguments, with progress on a terminal.
+pub fn load_archive(args: &ArchiveArgs) -> Result<(Archive, Config)> {
+    let config = Config::load(args.config.as_deref())?;
+    let dir = args.archive.clone().unwrap_or_else(bundled_archive);
+    let use_cache = !args.no_cache && config.cache.unwrap_or(true);
+    let cache_dir = if use_cache {
+        config.cache_dir.clone().or_else(cache::default_dir)
+    } else {
+        None
+    };
+    let progress = StderrProgress {
+        enabled: std::io::stderr().is_terminal(),
+    };
+    let archive = Archive::load(&dir, &LoadOptions { cache_dir }, &progress)?;
+    Ok((archive, config))
+}
+
+/// Progress lines on standard error, only when it is a terminal.
+struct StderrProgress {
+    enabled: bool,
+}
+
+impl Progress for StderrProgress {
+    fn rows(&self, file: &str, rows: u64) {
+        if self.enabled {
+            eprintln!("  {file}: {rows} rows…");
+        }
+    }
+
+    fn table_done(&self, t: &LoadedTable) {
+        if self.enabled {
+            if let Some(s) = &t.source {
+                let how = if t.cached { " (validated cache)" } else { "" };
+                eprintln!("  {}: {} rows read{how}", s.file_name(), t.read);
+            }
+        }
+    }
+}
