@@ -57,10 +57,19 @@ pub fn default_dir() -> Option<PathBuf> {
 
 pub fn get(dir: &Path, table: &'static Table, source: &Source) -> Option<LoadedTable> {
     let (data, side) = entry(dir, table, source);
-    let sidecar: Sidecar = serde_json::from_slice(&std::fs::read(side).ok()?).ok()?;
+    let sidecar: Sidecar = serde_json::from_slice(&std::fs::read(&side).ok()?).ok()?;
+    // Mark the entry as used, so that pruning keeps it.
+    let _ = File::options()
+        .append(true)
+        .open(&side)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()));
     if sidecar.version != version() {
         return None;
     }
+    let _ = File::options()
+        .append(true)
+        .open(&data)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()));
     let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(data).ok()?)
         .ok()?
         .with_batch_size(65_536)
@@ -104,6 +113,29 @@ pub fn get(dir: &Path, table: &'static Table, source: &Source) -> Option<LoadedT
 pub fn put(dir: &Path, t: &LoadedTable) {
     let Some(source) = &t.source else { return };
     let _ = try_put(dir, t, source);
+    prune(dir);
+}
+
+/// Entries unused for this long are removed when a new one is written.
+const KEEP_UNUSED: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// Removes entries not used for [`KEEP_UNUSED`] (a hit refreshes an entry's time).
+fn prune(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|age| age > KEEP_UNUSED);
+        if old {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 fn try_put(dir: &Path, t: &LoadedTable, source: &Source) -> Option<()> {

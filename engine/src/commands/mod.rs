@@ -1,5 +1,6 @@
 //! One module per subcommand; `run` dispatches and returns the exit code.
 
+mod generate;
 mod validate;
 
 use std::io::IsTerminal;
@@ -8,14 +9,12 @@ use std::path::PathBuf;
 use crate::archive::{cache, Archive, LoadOptions, LoadedTable, Progress};
 use crate::cli::{ArchiveArgs, Cli, Command};
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
-        Command::Generate(_) => Err(Error::Usage(
-            "generate is not available in this build".into(),
-        )),
+        Command::Generate(args) => generate::run(args),
     }
 }
 
