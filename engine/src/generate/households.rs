@@ -116,7 +116,7 @@ impl<'a> Households<'a> {
     }
 
     /// Starts the households of grassroots union `g`; decides whether one of its
-    /// contacts will have a crammed visiting day (V4, about 1% of contacts).
+    /// contacts will have a crammed visiting day (V4, about 2% of the unions' contacts).
     pub fn begin_union(&mut self, g: usize) -> Block {
         let mut rng = Rng::stream(self.seed, TAG_UNION, g as u64);
         let u = &self.tree.unions[g];
@@ -127,7 +127,7 @@ impl<'a> Households<'a> {
             v4_pool: Vec::new(),
         };
         if u.households > 0 && !u.contacts.is_empty() {
-            let p = 0.01 * u.contacts.len() as f64;
+            let p = 0.02 * u.contacts.len() as f64;
             if self.plan.want(Rule::V4, &mut rng, p) {
                 let d = rand_day(&mut rng, day(2023, 1, 1), day(2026, 6, 30));
                 let candidates: Vec<usize> = u
@@ -409,9 +409,9 @@ impl<'a> Households<'a> {
             if !skipped {
                 self.visit(out, &mut rng, block, &hid, &segs, lo, hi)?;
             }
-            // Payments (about 1.6 a year) while the household is active.
+            // Payments (about 1.2 a year) while the household is active.
             let pay_hi = hi.min(end - 1);
-            if lo <= pay_hi && rng.chance(0.4) {
+            if lo <= pay_hi && rng.chance(0.3) {
                 let d = rand_day(&mut rng, lo, pay_hi);
                 self.payment(out, &mut rng, g, &hid, d)?;
             }

@@ -248,7 +248,11 @@ fn small_province_has_the_expected_shape_and_no_rejects() {
 #[test]
 fn every_planted_rule_has_a_trigger() {
     let dir = tempfile::tempdir().unwrap();
-    run(2_000, 11, Format::Csv, dir.path());
+    let n = std::env::var("TIEXIN_GENERATE_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2_000);
+    run(n, 11, Format::Csv, dir.path());
     let d = dir.path();
     let (unions, contacts, households) = (
         Tab::read(d, "unions"),
@@ -342,7 +346,7 @@ fn every_planted_rule_has_a_trigger() {
             fire("V5");
         }
     }
-    if per_day.values().any(|&n| n > 6) {
+    for _ in per_day.values().filter(|&&n| n > 6) {
         fire("V4");
     }
     let due = |h: &str, q: i32| filed[h] < quarter_start(q) && active(h, quarter_end(q));
@@ -459,6 +463,7 @@ fn every_planted_rule_has_a_trigger() {
         }
     }
 
+    println!("findings-like triggers: {fired:?}");
     let rules = [
         "V2", "V3", "V4", "V5", "A1", "A2", "A3", "C1", "C2", "F1", "F2", "F3", "F4", "F5", "E1",
         "E2", "E3", "R1", "R2", "I1",
@@ -472,7 +477,7 @@ fn every_planted_rule_has_a_trigger() {
     // Low rates: each household-level plant touches well under 5% of households.
     for rule in ["V3", "E3", "C2"] {
         assert!(
-            fired[rule] < 100,
+            fired[rule] < n as usize / 20,
             "{rule} fires {} times: {fired:?}",
             fired[rule]
         );
@@ -483,7 +488,10 @@ fn every_planted_rule_has_a_trigger() {
         .iter()
         .filter(|h| !resident_id::is_valid(h["id_number"]))
         .count();
-    assert!((1..=20).contains(&bad), "{bad} bad resident IDs");
+    assert!(
+        bad >= 1 && bad <= n as usize / 100,
+        "{bad} bad resident IDs"
+    );
 }
 
 /// Reads a Parquet table back as rows of display strings (NULL as "").
@@ -536,4 +544,32 @@ fn parquet_and_csv_carry_the_same_rows() {
         assert_eq!(csv_rows.len(), pq_rows.len(), "{name}");
         assert_eq!(csv_rows, pq_rows, "{name}");
     }
+}
+
+/// Row counts and timing for a bigger province:
+/// `TIEXIN_GENERATE_N=100000 cargo test --lib generate::tests::rows_per_table -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn rows_per_table() {
+    let n = std::env::var("TIEXIN_GENERATE_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let format = if std::env::var("TIEXIN_GENERATE_PARQUET").is_ok() {
+        Format::Parquet
+    } else {
+        Format::Csv
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let start = std::time::Instant::now();
+    let summary = run(n, 1, format, dir.path());
+    let total: u64 = summary.rows.iter().map(|r| r.1).sum();
+    for (t, rows) in &summary.rows {
+        println!("{t:<14} {rows:>10}");
+    }
+    println!(
+        "{:<14} {total:>10}  ({n} households, {format:?}, {:.1?})",
+        "total",
+        start.elapsed()
+    );
 }

@@ -248,12 +248,25 @@ impl Tree {
             }
         }
 
-        // Households per grassroots union: heavy-tailed weights (a few big employers).
+        // Households per grassroots union: about 40 on average, with heavy-tailed
+        // weights (a few big employers). In a small province, where the tree has more
+        // grassroots unions than households / 40, only that many unions (drawn at
+        // random) have hardship households at all.
         const WEIGHTS: &[u64] = &[1, 1, 1, 2, 2, 3, 4, 8, 16];
+        let with_households = wanted.max(1).min(grassroots.len());
+        let mut order: Vec<usize> = (0..grassroots.len()).collect();
+        for i in 0..with_households {
+            let j = i + rng.below((order.len() - i) as u64) as usize;
+            order.swap(i, j);
+        }
+        let mut weight = vec![0u64; grassroots.len()];
+        for &i in &order[..with_households] {
+            weight[i] = *rng.pick(WEIGHTS);
+        }
         let mut cumulative = Vec::with_capacity(grassroots.len());
         let mut acc = 0u64;
-        for _ in &grassroots {
-            acc += *rng.pick(WEIGHTS);
+        for w in weight {
+            acc += w;
             cumulative.push(acc);
         }
         let mut counts = vec![0u32; grassroots.len()];
