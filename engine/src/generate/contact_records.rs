@@ -32,7 +32,7 @@ pub fn write(tree: &Tree, seed: u64, plan: &mut Planter, out: &mut Archive) -> R
                 let d = rng.range(lo as i64, hi as i64) as i32;
                 out.row(
                     T::Trainings,
-                    &[V::S(&c.id), V::Date(d), V::S(*rng.pick(names::COURSES))],
+                    &[V::S(&c.id), V::Date(d), V::S(rng.pick(names::COURSES))],
                 )?;
             }
         }
@@ -58,8 +58,8 @@ pub fn write(tree: &Tree, seed: u64, plan: &mut Planter, out: &mut Archive) -> R
             (first, final_month)
         };
         let payer = &tree.unions[tree.unions[c.union].county].id;
-        let transport = rng.range(10, 30) * 10_00;
-        let phone = rng.chance(0.5).then(|| rng.range(5, 10) * 10_00);
+        let transport = rng.range(10, 30) * 1_000;
+        let phone = rng.chance(0.5).then(|| rng.range(5, 10) * 1_000);
         for m in from..=to {
             debug_assert!(month_start(m) <= END);
             month.clear();

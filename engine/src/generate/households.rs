@@ -92,9 +92,9 @@ fn amount(rng: &mut Rng, category: &str) -> i64 {
         "housing" => (20, 100),
         _ => (5, 50),
     };
-    let base = rng.range(lo, hi) * 100_00;
+    let base = rng.range(lo, hi) * 10_000;
     if rng.chance(0.2) {
-        base + rng.range(1, 99_99)
+        base + rng.range(1, 9_999)
     } else {
         base
     }
@@ -137,7 +137,7 @@ impl<'a> Households<'a> {
                     .filter(|&c| self.tree.contacts[c].available(d))
                     .collect();
                 if !candidates.is_empty() {
-                    block.v4 = Some((*rng.pick(&candidates), d));
+                    block.v4 = Some((rng.pick(&candidates), d));
                 }
             }
         }
@@ -207,7 +207,7 @@ impl<'a> Households<'a> {
         let phone = rng.chance(0.95).then(|| names::phone(&mut rng));
         let cause = CAUSES[rng.weighted(&CAUSES.map(|c| c.1))].0;
         let members = 1 + rng.weighted(&[8, 20, 30, 25, 12, 5]) as i64;
-        let income = rng.chance(0.97).then(|| rng.range(300_00, 1800_00));
+        let income = rng.chance(0.97).then(|| rng.range(30_000, 180_000));
         let approver = if self.plan.want(Rule::E3, &mut rng, 0.01) {
             self.plan.mark(Rule::E3);
             if rng.chance(0.25) {
@@ -271,7 +271,7 @@ impl<'a> Households<'a> {
             let (flag, verified, outcome) = if !rng.chance(0.03) {
                 ("none", None, None)
             } else {
-                let flag = *rng.pick(&FLAGS[1..]);
+                let flag = rng.pick(&FLAGS[1..]);
                 if received + 30 <= END && self.plan.want(Rule::C1, &mut rng, 0.1) {
                     self.plan.mark(Rule::C1);
                     let v = (!rng.chance(0.33))
@@ -448,7 +448,7 @@ impl<'a> Households<'a> {
         }
         // A payment after the exit (F1: not active on paid_on).
         if let Some(x) = x {
-            if x + 1 <= END && rng.chance(0.02) {
+            if x < END && rng.chance(0.02) {
                 let d = rand_day(&mut rng, x + 1, (x + 60).min(END));
                 self.payment(out, &mut rng, g, &hid, d)?;
             }
@@ -509,7 +509,7 @@ impl<'a> Households<'a> {
                     .find(|&c| Some(c) != not)
                     .unwrap_or(cs[0])
             } else {
-                *rng.pick(&ok)
+                rng.pick(&ok)
             }
         };
         let end = x.unwrap_or(END);
@@ -638,9 +638,9 @@ impl<'a> Households<'a> {
             let u = &tree.unions[block.union];
             let others: Vec<usize> = u.contacts.iter().copied().filter(|&o| o != c).collect();
             c = if others.is_empty() {
-                *rng.pick(&tree.unions[u.county].contacts)
+                rng.pick(&tree.unions[u.county].contacts)
             } else {
-                *rng.pick(&others)
+                rng.pick(&others)
             };
             self.plan.mark(Rule::V5);
         }
@@ -669,7 +669,7 @@ impl<'a> Households<'a> {
         if crammed {
             block.v4_visits += 1;
         }
-        let note = rng.chance(0.6).then(|| *rng.pick(names::VISIT_NOTES));
+        let note = rng.chance(0.6).then(|| rng.pick(names::VISIT_NOTES));
         let id = Self::next_id(&mut self.seq.visit, 'V', 9);
         out.row(
             T::Visits,
@@ -783,7 +783,7 @@ impl<'a> Households<'a> {
             Some(raised + rng.range(0, 7) as i32)
         };
         let resolved = resolved.filter(|&r| r <= END);
-        let kind = rng.chance(0.9).then(|| *rng.pick(names::REQUEST_KINDS));
+        let kind = rng.chance(0.9).then(|| rng.pick(names::REQUEST_KINDS));
         let id = Self::next_id(&mut self.seq.request, 'R', 8);
         out.row(
             T::Requests,

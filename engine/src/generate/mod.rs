@@ -74,13 +74,13 @@ pub fn generate(opts: &Options, out: &Path, progress: &mut dyn FnMut(u64)) -> Re
         for _ in 0..tree.unions[g].households {
             gen.household(&mut archive, &mut block, done)?;
             done += 1;
-            if done % PROGRESS_EVERY == 0 {
+            if done.is_multiple_of(PROGRESS_EVERY) {
                 progress(done);
             }
         }
         gen.end_union(&mut archive, block)?;
     }
-    if done % PROGRESS_EVERY != 0 {
+    if !done.is_multiple_of(PROGRESS_EVERY) {
         progress(done);
     }
     let rows = archive.finish()?;

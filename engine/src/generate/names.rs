@@ -351,10 +351,10 @@ const PUBLIC_UNITS: &[&str] = &[
 
 pub fn person(rng: &mut Rng) -> String {
     let mut s = String::with_capacity(12);
-    s.push_str(*rng.pick(SURNAMES));
-    s.push_str(*rng.pick(GIVEN));
+    s.push_str(rng.pick(SURNAMES));
+    s.push_str(rng.pick(GIVEN));
     if rng.chance(0.7) {
-        s.push_str(*rng.pick(GIVEN));
+        s.push_str(rng.pick(GIVEN));
     }
     s
 }
@@ -362,8 +362,8 @@ pub fn person(rng: &mut Rng) -> String {
 /// A township or street name, e.g. `龙泉街道`; districts (区) have streets, counties towns.
 pub fn township(rng: &mut Rng, urban: bool) -> String {
     let mut s = String::with_capacity(16);
-    s.push_str(*rng.pick(PLACE));
-    s.push_str(*rng.pick(PLACE));
+    s.push_str(rng.pick(PLACE));
+    s.push_str(rng.pick(PLACE));
     s.push_str(if urban {
         if rng.chance(0.85) {
             "街道"
@@ -383,14 +383,14 @@ pub fn grassroots(rng: &mut Rng, place: &str) -> String {
     let mut s = String::with_capacity(48);
     if rng.chance(0.12) {
         s.push_str(place);
-        s.push_str(*rng.pick(PUBLIC_UNITS));
+        s.push_str(rng.pick(PUBLIC_UNITS));
         return s;
     }
     s.push_str(place);
-    s.push_str(*rng.pick(BRAND));
-    s.push_str(*rng.pick(BRAND));
-    s.push_str(*rng.pick(TRADE));
-    s.push_str(*rng.pick(FORM));
+    s.push_str(rng.pick(BRAND));
+    s.push_str(rng.pick(BRAND));
+    s.push_str(rng.pick(TRADE));
+    s.push_str(rng.pick(FORM));
     s
 }
 

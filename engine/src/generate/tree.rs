@@ -179,14 +179,11 @@ impl Tree {
                 }
             }
         }
-        for i in 0..unions.len() {
-            if matches!(
-                unions[i].level,
-                Level::Province | Level::City | Level::County
-            ) {
-                unions[i].county = i;
+        for (i, u) in unions.iter_mut().enumerate() {
+            if matches!(u.level, Level::Province | Level::City | Level::County) {
+                u.county = i;
             }
-            unions[i].township = i;
+            u.township = i;
         }
 
         // Grassroots unions: about one per 40 households, at least one per township and
@@ -261,7 +258,7 @@ impl Tree {
         }
         let mut weight = vec![0u64; grassroots.len()];
         for &i in &order[..with_households] {
-            weight[i] = *rng.pick(WEIGHTS);
+            weight[i] = rng.pick(WEIGHTS);
         }
         let mut cumulative = Vec::with_capacity(grassroots.len());
         let mut acc = 0u64;
@@ -337,8 +334,7 @@ fn short_city(name: &str) -> String {
 /// one per eight households at grassroots unions that have households.
 fn appoint_contacts(rng: &mut Rng, unions: &mut [Union]) -> Vec<Contact> {
     let mut contacts = Vec::new();
-    for ui in 0..unions.len() {
-        let u = &unions[ui];
+    for (ui, u) in unions.iter_mut().enumerate() {
         let n = match u.level {
             Level::Province => 3,
             Level::City | Level::County => rng.range(2, 4) as usize,
@@ -368,7 +364,7 @@ fn appoint_contacts(rng: &mut Rng, unions: &mut [Union]) -> Vec<Contact> {
                 appointed,
                 left,
             });
-            unions[ui].contacts.push(contacts.len() - 1);
+            u.contacts.push(contacts.len() - 1);
         }
     }
     contacts

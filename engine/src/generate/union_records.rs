@@ -74,7 +74,7 @@ pub fn write_inspections(
                 let on = rng.range(day(y, 1, 1) as i64, day(y, 12, 31) as i64) as i32;
                 let major = rng.chance(0.15);
                 let contact =
-                    (!u.contacts.is_empty() && rng.chance(0.4)).then(|| *rng.pick(&u.contacts));
+                    (!u.contacts.is_empty() && rng.chance(0.4)).then(|| rng.pick(&u.contacts));
                 let pe = quarter_end(quarter_of(on));
                 let resolved = if on < END && plan.want(Rule::I1, &mut rng, 0.02) {
                     plan.mark(Rule::I1);
@@ -97,7 +97,7 @@ pub fn write_inspections(
                         V::Date(on),
                         V::S(if major { "major" } else { "minor" }),
                         contact.map_or(V::Null, |c| V::S(&tree.contacts[c].id)),
-                        V::S(*rng.pick(names::INSPECTION_FINDINGS)),
+                        V::S(rng.pick(names::INSPECTION_FINDINGS)),
                         V::date(resolved.filter(|&r| r <= END)),
                     ],
                 )?;
