@@ -24,6 +24,8 @@ use crate::schema::{ColType, Table, MONEY_PRECISION, MONEY_SCALE};
 
 /// Rows per Arrow RecordBatch handed to the Parquet writer.
 const BATCH_ROWS: usize = 65_536;
+/// Rows per Parquet row group (the writer buffers one row group per table).
+const ROW_GROUP_ROWS: usize = 4 * BATCH_ROWS;
 
 /// One cell, typed as the archive format types it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +168,7 @@ impl TableWriter {
                 let schema = table.arrow_schema();
                 let props = WriterProperties::builder()
                     .set_compression(Compression::SNAPPY)
+                    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
                     .build();
                 let out = ArrowWriter::try_new(file, schema.clone(), Some(props))
                     .map_err(|e| parquet_err(&path, e))?;
