@@ -4,6 +4,7 @@
 //! archive → validate → (DataFusion tables) → metrics / findings → shortlist → report.
 
 pub mod archive;
+pub mod calendar;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -67,7 +67,7 @@ pub fn read(path: &Path, builder: &mut TableBuilder, progress: &dyn Fn(u64)) -> 
             *slot = src.map(|i| &record[i]);
         }
         builder.push(line, &fields)?;
-        if builder.read % 1_000_000 == 0 {
+        if builder.read.is_multiple_of(1_000_000) {
             progress(builder.read);
         }
     }

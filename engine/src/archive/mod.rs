@@ -74,7 +74,7 @@ impl LoadedTable {
         self.batches
             .iter()
             .flat_map(move |b| {
-                let a = idx.map(|i| b.column(i).as_string::<i32>());
+                let a = idx.and_then(|i| b.column(i).as_string_opt::<i32>());
                 (0..b.num_rows()).map(move |r| a.and_then(|a| a.is_valid(r).then(|| a.value(r))))
             })
             .map(move |v| (lines.next().unwrap_or(0), v))
@@ -193,9 +193,12 @@ impl Archive {
     }
 }
 
+/// A table's file and its size in bytes.
+pub type Found = (PathBuf, u64);
+
 /// Finds each table's file. Fails when the folder is missing, a required table has no
 /// file, or a table has both a CSV and a Parquet file.
-pub fn locate(dir: &Path) -> Result<Vec<(&'static Table, Option<(PathBuf, u64)>)>> {
+pub fn locate(dir: &Path) -> Result<Vec<(&'static Table, Option<Found>)>> {
     if !dir.is_dir() {
         return Err(Error::Unreadable(format!(
             "archive folder {} does not exist",

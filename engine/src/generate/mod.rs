@@ -10,7 +10,7 @@
 //! validates without rejects under archive.md. The only dangling references are the
 //! payments to unknown households (F1).
 
-mod calendar;
+use crate::calendar;
 mod contact_records;
 mod households;
 mod names;

@@ -4,17 +4,9 @@
 use super::calendar;
 use super::rng::Rng;
 
-const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const CHECK: &[u8; 11] = b"10X98765432";
-
 /// The check character for the first 17 digits.
 pub fn check_char(first17: &[u8]) -> u8 {
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(&b, w)| (b - b'0') as u32 * w)
-        .sum();
-    CHECK[(sum % 11) as usize]
+    crate::validate::values::resident_id_check(first17)
 }
 
 /// Whether an 18-character ID carries the right check character.
@@ -31,12 +23,10 @@ pub fn make(rng: &mut Rng, area: &str, born: i32, corrupt: bool) -> String {
     let mut s = format!("{area}{y:04}{m:02}{d:02}{:03}", rng.below(1000));
     let c = check_char(s.as_bytes());
     let c = if corrupt {
-        let other = CHECK[rng.below(11) as usize];
-        if other == c {
-            CHECK[(CHECK.iter().position(|&x| x == c).unwrap_or(0) + 1) % 11]
-        } else {
-            other
-        }
+        // Any of the ten other check characters.
+        const CHARS: &[u8; 11] = b"0123456789X";
+        let at = CHARS.iter().position(|&x| x == c).unwrap_or(0);
+        CHARS[(at + 1 + rng.below(10) as usize) % 11]
     } else {
         c
     };
