@@ -5,11 +5,15 @@
 
 pub mod archive;
 pub mod calendar;
+pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod findings;
 pub mod generate;
+pub mod metrics;
 pub mod output;
+pub mod period;
 pub mod schema;
 pub mod validate;

@@ -1,0 +1,16 @@
+-- F5 (major): a transport or phone subsidy for a month starting in quarter $ps .. $pe
+-- paid to a contact who is a formal civil servant (正式在编的行政事业单位人员).
+-- Guarantees (Funding): contacts may get subsidies, except formal civil servants.
+SELECT 'F5' AS rule,
+       'major' AS severity,
+       s.union_id,
+       'subsidy' AS subject_type,
+       s.subsidy_id AS subject_id,
+       s.contact_id,
+       CAST(s.month || '-01' AS DATE) AS occurred_on,
+       '向正式在编人员发放联系人交通通讯补贴' AS detail
+FROM subsidies s
+JOIN contacts c ON c.contact_id = s.contact_id
+WHERE c.civil_servant
+  AND CAST(s.month || '-01' AS DATE) BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
+ORDER BY s.union_id, s.subsidy_id

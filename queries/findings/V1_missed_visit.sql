@@ -1,0 +1,40 @@
+-- V1 (minor): a household due for a visit in quarter $ps .. $pe (filed before the
+-- quarter, active on its last day) with no valid visit in it, unless V2 already names
+-- it. Contact: the lowest contact_id assigned to it on pe.
+-- Duty 1 (Investigate): visit each household once every quarter (每季度家访一次).
+WITH due AS (
+    SELECT h.household_id, h.union_id,
+           h.filed_on < CAST($pps AS DATE)
+               AND (h.exit_on IS NULL OR h.exit_on > CAST($ppe AS DATE)) AS due_before
+    FROM household_span h
+    WHERE h.filed_on < CAST($ps AS DATE)
+      AND (h.exit_on IS NULL OR h.exit_on > CAST($pe AS DATE))
+),
+visited AS (
+    SELECT DISTINCT household_id, visited_on >= CAST($ps AS DATE) AS this_quarter
+    FROM valid_visit
+    WHERE visited_on BETWEEN CAST($pps AS DATE) AND CAST($pe AS DATE)
+),
+assigned AS (
+    SELECT household_id, min(contact_id) AS contact_id
+    FROM assignment_span
+    WHERE from_date <= CAST($pe AS DATE)
+      AND (to_date IS NULL OR to_date >= CAST($pe AS DATE))
+    GROUP BY household_id
+)
+SELECT 'V1' AS rule,
+       'minor' AS severity,
+       d.union_id,
+       'household' AS subject_type,
+       d.household_id AS subject_id,
+       a.contact_id,
+       CAST($pe AS DATE) AS occurred_on,
+       CAST($period_cn AS VARCHAR) || '未入户走访' AS detail
+FROM due d
+LEFT JOIN assigned a ON a.household_id = d.household_id
+WHERE NOT EXISTS (SELECT 1 FROM visited v
+                  WHERE v.household_id = d.household_id AND v.this_quarter)
+  AND NOT (d.due_before
+           AND NOT EXISTS (SELECT 1 FROM visited v
+                           WHERE v.household_id = d.household_id AND NOT v.this_quarter))
+ORDER BY d.union_id, d.household_id

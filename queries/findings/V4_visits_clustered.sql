@@ -1,0 +1,18 @@
+-- V4 (major): a known contact with more than 6 visits (valid or not) on one day of
+-- quarter $ps .. $pe; one row per contact and day, belonging to the contact's union.
+-- Duty 1 (Investigate) and Supervision: perfunctory or falsified visits (敷衍、弄虚作假).
+SELECT 'V4' AS rule,
+       'major' AS severity,
+       c.union_id,
+       'contact' AS subject_type,
+       c.contact_id AS subject_id,
+       c.contact_id,
+       v.visited_on AS occurred_on,
+       '同一天登记走访' || CAST(count(*) AS VARCHAR) || '次，超过6次' AS detail
+FROM visits v
+JOIN households h ON h.household_id = v.household_id
+JOIN contacts c ON c.contact_id = v.contact_id
+WHERE v.visited_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
+GROUP BY c.union_id, c.contact_id, v.visited_on
+HAVING count(*) > 6
+ORDER BY c.union_id, c.contact_id, v.visited_on

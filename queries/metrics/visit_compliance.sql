@@ -1,0 +1,35 @@
+-- 季度家访率 visit_compliance, per union subtree: household-quarters due and visited
+-- over the quarters of the period ($ps .. $pe; a year sums its four quarters).
+-- h is due in quarter Q when filed_on < ps(Q) and h is active on pe(Q); it is visited
+-- when it also has a valid visit in Q.
+-- Duty 1 (Investigate): visit each household once every quarter (每季度家访一次).
+WITH quarter AS (
+    SELECT qs, CAST(qs + INTERVAL '3 months' - INTERVAL '1 day' AS DATE) AS qe
+    FROM (SELECT unnest(range(CAST($ps AS DATE), CAST($pe AS DATE), INTERVAL '3 months')) AS qs)
+),
+due AS (
+    SELECT h.household_id, h.union_id, q.qs, q.qe
+    FROM household_span h
+    CROSS JOIN quarter q
+    WHERE h.filed_on < q.qs
+      AND (h.exit_on IS NULL OR h.exit_on > q.qe)
+),
+visited AS (
+    SELECT DISTINCT d.household_id, d.qs
+    FROM due d
+    JOIN valid_visit v
+      ON v.household_id = d.household_id AND v.visited_on BETWEEN d.qs AND d.qe
+),
+per_union AS (
+    SELECT d.union_id, count(*) AS due, count(v.household_id) AS visited
+    FROM due d
+    LEFT JOIN visited v ON v.household_id = d.household_id AND v.qs = d.qs
+    GROUP BY d.union_id
+)
+SELECT c.ancestor_id AS union_id,
+       sum(p.due) AS due,
+       sum(p.visited) AS visited
+FROM per_union p
+JOIN union_closure c ON c.union_id = p.union_id
+GROUP BY c.ancestor_id
+ORDER BY union_id

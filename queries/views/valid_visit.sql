@@ -1,0 +1,13 @@
+-- Valid home visits (有效家访) of known households: at least one photo or video, and the
+-- evidence uploaded to the platform 0 to 30 days after the visit.
+-- Duty 1 (Investigate): visit once every quarter and upload photo/video evidence.
+SELECT v.visit_id,
+       v.household_id,
+       v.contact_id,
+       v.visited_on
+FROM visits v
+JOIN households h ON h.household_id = v.household_id
+WHERE v.photos + v.videos >= 1
+  AND v.uploaded_on IS NOT NULL
+  AND v.uploaded_on >= v.visited_on
+  AND v.uploaded_on <= v.visited_on + INTERVAL '30 days'

@@ -1,0 +1,595 @@
+//! The SQL core of metrics and findings: every rule of metrics.md fires on a planted
+//! case and not on its near-miss (one small archive per rule, written to a temporary
+//! folder), and the metrics of a small hand-computed archive.
+
+use std::path::Path;
+
+use datafusion::prelude::SessionContext;
+use tempfile::TempDir;
+use tiexin::archive::{Archive, LoadOptions, Quiet};
+use tiexin::catalog::{self, Catalog};
+use tiexin::output::Cell;
+use tiexin::period::Period;
+use tiexin::{findings, metrics};
+
+/// The union tree of every fixture: 山东 → 济南 → 历下 → 某街道 → two enterprises,
+/// and a second county.
+const UNIONS: &str = "\
+P,山东省总工会,province,,
+C1,济南市总工会,city,P,
+K1,历下区总工会,county,C1,
+K2,市中区总工会,county,C1,
+T1,姚家街道工会,township,K1,
+G1,甲公司工会,grassroots,T1,
+G2,乙公司工会,grassroots,T1,
+G3,丙公司工会,grassroots,K2,
+";
+
+/// c3 is a civil servant; c4 left on 2026-09-30, c5 on 2026-10-01.
+const CONTACTS: &str = "\
+c1,张一,G1,full_time,false,,2020-01-01,
+c2,张二,G1,part_time,false,,2020-01-01,
+c3,张三,K1,full_time,true,,2020-01-01,
+c4,张四,G2,full_time,false,,2020-01-01,2026-09-30
+c5,张五,G2,full_time,false,,2020-01-01,2026-10-01
+";
+
+/// Writes an archive: the default unions and contacts, then `tables` as
+/// `(table, rows)` with the rows in the column order of the archive format.
+fn archive(tables: &[(&str, &str)]) -> TempDir {
+    let tmp = TempDir::new().unwrap();
+    let mut all: Vec<(&str, &str)> = vec![("unions", UNIONS), ("contacts", CONTACTS)];
+    if !tables.iter().any(|(t, _)| *t == "households") {
+        all.push(("households", ""));
+    }
+    all.retain(|(t, _)| !tables.iter().any(|(u, _)| u == t));
+    all.extend_from_slice(tables);
+    for (name, rows) in all {
+        let t = tiexin::schema::table(name).unwrap();
+        let header: Vec<&str> = t.columns.iter().map(|c| c.name).collect();
+        let body = format!("{}\n{}", header.join(","), rows);
+        std::fs::write(tmp.path().join(format!("{name}.csv")), body).unwrap();
+    }
+    tmp
+}
+
+/// A household row: id, union, filed_on, filing approver.
+fn hh(id: &str, union: &str, filed_on: &str, approver: &str) -> String {
+    format!("{id},户主{id},370102199001011234,,{union},illness,3,500.00,{filed_on},{approver}\n")
+}
+
+async fn session(dir: &Path) -> SessionContext {
+    let a = Archive::load(dir, &LoadOptions::default(), &Quiet).unwrap();
+    assert_eq!(a.rejected(), 0, "fixture rows are all valid");
+    let ctx = SessionContext::new();
+    a.register(&ctx, 2).unwrap();
+    metrics::prepare(&ctx, &a, &Catalog::builtin())
+        .await
+        .unwrap();
+    ctx
+}
+
+fn text(c: &Cell) -> String {
+    match c {
+        Cell::Null => String::new(),
+        Cell::Int(i) => i.to_string(),
+        Cell::Text(s) | Cell::Decimal(s) => s.clone(),
+        Cell::Rate(r) => format!("{r}"),
+    }
+}
+
+/// One finding row as strings, by column.
+#[derive(Debug, Clone, PartialEq)]
+struct Row {
+    rule: String,
+    severity: String,
+    union_id: String,
+    subject_type: String,
+    subject_id: String,
+    contact_id: String,
+    occurred_on: String,
+    detail: String,
+}
+
+async fn findings_of(dir: &Path, quarter: &str) -> Vec<Row> {
+    let ctx = session(dir).await;
+    let q: Period = quarter.parse().unwrap();
+    let batch = findings::findings(&ctx, &q).await.unwrap();
+    let t = findings::tabular(&batch).unwrap();
+    assert_eq!(t.columns, findings::COLUMNS);
+    t.rows
+        .iter()
+        .map(|r| {
+            let s: Vec<String> = r.iter().map(text).collect();
+            Row {
+                rule: s[0].clone(),
+                severity: s[1].clone(),
+                union_id: s[2].clone(),
+                subject_type: s[3].clone(),
+                subject_id: s[4].clone(),
+                contact_id: s[5].clone(),
+                occurred_on: s[6].clone(),
+                detail: s[7].clone(),
+            }
+        })
+        .collect()
+}
+
+/// The rows of one rule in 2026Q3.
+async fn fired(dir: &TempDir, rule: &str) -> Vec<Row> {
+    findings_of(dir.path(), "2026Q3")
+        .await
+        .into_iter()
+        .filter(|r| r.rule == rule)
+        .collect()
+}
+
+fn subjects(rows: &[Row]) -> Vec<&str> {
+    rows.iter().map(|r| r.subject_id.as_str()).collect()
+}
+
+fn check(row: &Row, severity: &str, union: &str, kind: &str, contact: &str, on: &str) {
+    assert_eq!(
+        (
+            row.severity.as_str(),
+            row.union_id.as_str(),
+            row.subject_type.as_str(),
+            row.contact_id.as_str(),
+            row.occurred_on.as_str()
+        ),
+        (severity, union, kind, contact, on),
+        "{row:?}"
+    );
+    assert!(!row.detail.is_empty() && !row.detail.is_ascii(), "{row:?}");
+}
+
+// ---------------------------------------------------------------- visits
+
+#[tokio::test]
+async fn rule_v1_missed_visit() {
+    let households = [
+        hh("hit", "G1", "2026-01-15", "K1"),
+        hh("near", "G1", "2026-01-15", "K1"),
+        hh("new", "G1", "2026-07-01", "K1"),
+    ]
+    .concat();
+    let a = archive(&[
+        ("households", &households),
+        (
+            "visits",
+            // hit: visited in Q2 (so not V2) and only an invalid visit in Q3 (uploaded
+            // 31 days later); near: a valid visit uploaded exactly 30 days later.
+            "v1,hit,c1,2026-05-10,1,0,2026-05-12,\n\
+             v2,hit,c1,2026-07-01,1,0,2026-08-01,\n\
+             v3,near,c1,2026-05-10,0,1,2026-05-10,\n\
+             v4,near,c1,2026-08-01,0,1,2026-08-31,\n",
+        ),
+        (
+            "assignments",
+            "hit,c2,2026-01-15,\nhit,c1,2026-01-15,\nnear,c1,2026-01-15,\n",
+        ),
+    ]);
+    let rows = fired(&a, "V1").await;
+    assert_eq!(subjects(&rows), ["hit"]);
+    check(&rows[0], "minor", "G1", "household", "c1", "2026-09-30");
+    assert_eq!(rows[0].detail, "2026年第3季度未入户走访");
+    assert!(fired(&a, "V2").await.is_empty());
+}
+
+#[tokio::test]
+async fn rule_v2_missed_two_quarters() {
+    let households = [
+        hh("hit", "G2", "2026-01-15", "K1"),
+        hh("near", "G2", "2026-04-01", "K1"),
+    ]
+    .concat();
+    let a = archive(&[
+        ("households", &households),
+        ("assignments", "hit,c4,2026-01-15,\nnear,c5,2026-04-01,\n"),
+    ]);
+    let rows = fired(&a, "V2").await;
+    assert_eq!(subjects(&rows), ["hit"]);
+    check(&rows[0], "major", "G2", "household", "c4", "2026-09-30");
+    // The near-miss was not due in Q2 (filed on its first day): V1, not V2.
+    assert_eq!(subjects(&fired(&a, "V1").await), ["near"]);
+}
+
+#[tokio::test]
+async fn rule_v3_visit_outside_filing() {
+    let households = [
+        hh("late", "G1", "2026-08-01", "K1"),
+        hh("gone", "G1", "2025-01-01", "K1"),
+    ]
+    .concat();
+    let a = archive(&[
+        ("households", &households),
+        (
+            "visits",
+            "before,late,c1,2026-07-20,1,0,2026-07-20,\n\
+             onfile,late,c1,2026-08-01,1,0,2026-08-01,\n\
+             onexit,gone,c2,2026-08-15,1,0,2026-08-15,\n\
+             after,gone,c2,2026-08-16,1,0,2026-08-16,\n",
+        ),
+        ("exits", "e1,gone,2026-08-01,true,K1,2026-08-15\n"),
+    ]);
+    let rows = fired(&a, "V3").await;
+    assert_eq!(subjects(&rows), ["after", "before"]);
+    check(&rows[0], "major", "G1", "visit", "c2", "2026-08-16");
+    check(&rows[1], "major", "G1", "visit", "c1", "2026-07-20");
+}
+
+#[tokio::test]
+async fn rule_v4_visits_clustered() {
+    let mut visits = String::new();
+    for i in 0..7 {
+        visits += &format!("a{i},h1,c1,2026-08-03,1,0,2026-08-03,\n");
+    }
+    for i in 0..6 {
+        visits += &format!("b{i},h1,c2,2026-08-04,1,0,2026-08-04,\n");
+    }
+    // A visit of an unknown household is ignored: c2 stays at 6.
+    visits += "b6,nobody,c2,2026-08-04,1,0,2026-08-04,\n";
+    let a = archive(&[
+        ("households", &hh("h1", "G2", "2025-01-01", "K1")),
+        ("visits", &visits),
+    ]);
+    let rows = fired(&a, "V4").await;
+    assert_eq!(subjects(&rows), ["c1"]);
+    check(&rows[0], "major", "G1", "contact", "c1", "2026-08-03");
+}
+
+#[tokio::test]
+async fn rule_v5_unassigned_visitor() {
+    let a = archive(&[
+        ("households", &hh("h1", "G1", "2025-01-01", "K1")),
+        ("assignments", "h1,c1,2026-01-01,2026-07-31\n"),
+        (
+            "visits",
+            "hit,h1,c1,2026-08-01,1,0,2026-08-01,\n\
+             near,h1,c1,2026-07-31,1,0,2026-07-31,\n\
+             other,h1,c2,2026-07-10,1,0,2026-07-10,\n",
+        ),
+    ]);
+    let rows = fired(&a, "V5").await;
+    assert_eq!(subjects(&rows), ["hit", "other"]);
+    check(&rows[0], "minor", "G1", "visit", "c1", "2026-08-01");
+    check(&rows[1], "minor", "G1", "visit", "c2", "2026-07-10");
+}
+
+// ---------------------------------------------------------------- assignments
+
+#[tokio::test]
+async fn rule_a1_no_contact() {
+    let households = [
+        hh("hit", "G1", "2025-01-01", "K1"),
+        hh("near", "G1", "2025-01-01", "K1"),
+        hh("exited", "G1", "2025-01-01", "K1"),
+    ]
+    .concat();
+    let a = archive(&[
+        ("households", &households),
+        (
+            "assignments",
+            "hit,c1,2025-01-01,2026-09-29\nnear,c1,2025-01-01,2026-09-30\nhit,ghost,2025-01-01,\n",
+        ),
+        ("exits", "e1,exited,2026-09-01,true,K1,2026-09-30\n"),
+    ]);
+    let rows = fired(&a, "A1").await;
+    assert_eq!(subjects(&rows), ["hit"]);
+    check(&rows[0], "major", "G1", "household", "", "2026-09-30");
+}
+
+#[tokio::test]
+async fn rule_a2_several_contacts() {
+    let households = [
+        hh("hit", "G1", "2025-01-01", "K1"),
+        hh("near", "G1", "2025-01-01", "K1"),
+    ]
+    .concat();
+    let a = archive(&[
+        ("households", &households),
+        (
+            "assignments",
+            "hit,c1,2025-01-01,\nhit,c2,2026-09-30,\nnear,c1,2025-01-01,\nnear,c1,2026-01-01,\nnear,c2,2025-01-01,2026-09-29\n",
+        ),
+    ]);
+    let rows = fired(&a, "A2").await;
+    assert_eq!(subjects(&rows), ["hit"]);
+    check(&rows[0], "minor", "G1", "household", "", "2026-09-30");
+}
+
+#[tokio::test]
+async fn rule_a3_contact_left() {
+    let households = [
+        hh("hit", "G2", "2025-01-01", "K1"),
+        hh("near", "G2", "2025-01-01", "K1"),
+    ]
+    .concat();
+    let a = archive(&[
+        ("households", &households),
+        ("assignments", "hit,c4,2025-01-01,\nnear,c5,2025-01-01,\n"),
+    ]);
+    let rows = fired(&a, "A3").await;
+    assert_eq!(subjects(&rows), ["hit"]);
+    check(&rows[0], "major", "G2", "household", "", "2026-09-30");
+}
+
+// ---------------------------------------------------------------- cross-checks
+
+#[tokio::test]
+async fn rule_c1_crosscheck_unverified() {
+    let a = archive(&[
+        ("households", &hh("h1", "G1", "2025-01-01", "K1")),
+        ("assignments", "h1,c2,2025-01-01,\nh1,c1,2025-01-01,\n"),
+        (
+            "crosschecks",
+            "hit,h1,housing,2026-08-31,property,,\n\
+             late,h1,police,2026-01-01,vehicle,2026-10-01,confirmed\n\
+             near,h1,housing,2026-09-01,property,,\n\
+             none,h1,market,2026-01-01,none,,\n\
+             done,h1,market,2026-01-01,business,2026-09-30,cleared\n",
+        ),
+    ]);
+    let rows = fired(&a, "C1").await;
+    assert_eq!(subjects(&rows), ["hit", "late"]);
+    check(&rows[0], "major", "G1", "crosscheck", "c1", "2026-09-30");
+    check(&rows[1], "major", "G1", "crosscheck", "c1", "2026-01-31");
+}
+
+#[tokio::test]
+async fn rule_c2_confirmed_not_exited() {
+    let households = [
+        hh("hit", "G1", "2025-01-01", "K1"),
+        hh("near", "G1", "2025-01-01", "K1"),
+        hh("gone", "G1", "2025-01-01", "K1"),
+    ]
+    .concat();
+    let a = archive(&[
+        ("households", &households),
+        (
+            "crosschecks",
+            "k1,hit,housing,2026-08-01,property,2026-08-31,confirmed\n\
+             k2,near,housing,2026-08-01,property,2026-09-01,confirmed\n\
+             k3,gone,housing,2026-04-01,property,2026-05-01,confirmed\n\
+             k4,near,police,2026-01-01,vehicle,2026-02-01,cleared\n",
+        ),
+        ("exits", "e1,gone,2026-09-01,true,K1,2026-09-30\n"),
+    ]);
+    let rows = fired(&a, "C2").await;
+    assert_eq!(subjects(&rows), ["hit"]);
+    check(&rows[0], "major", "G1", "household", "", "2026-09-30");
+}
+
+// ---------------------------------------------------------------- funds
+
+#[tokio::test]
+async fn rule_f1_payment_off_archive() {
+    let households = [
+        hh("h1", "G1", "2026-08-01", "K1"),
+        hh("gone", "G1", "2025-01-01", "K1"),
+    ]
+    .concat();
+    let a = archive(&[
+        ("households", &households),
+        ("exits", "e1,gone,2026-07-01,true,K1,2026-07-10\n"),
+        (
+            "disbursements",
+            "p_null,K1,,living,100.00,2026-07-05,2026-07-01,union_fund\n\
+             p_unknown,K1,nobody,living,100.00,2026-07-05,2026-07-01,union_fund\n\
+             p_exited,T1,gone,living,100.00,2026-07-10,2026-07-01,union_fund\n\
+             p_early,T1,h1,living,100.00,2026-07-31,2026-07-01,union_fund\n\
+             p_near,T1,h1,living,100.00,2026-08-01,2026-07-01,union_fund\n\
+             p_before,T1,gone,living,100.00,2026-07-09,2026-07-01,union_fund\n",
+        ),
+    ]);
+    let rows = fired(&a, "F1").await;
+    assert_eq!(
+        subjects(&rows),
+        ["p_null", "p_unknown", "p_early", "p_exited"]
+    );
+    check(&rows[0], "major", "K1", "payment", "", "2026-07-05");
+    check(&rows[2], "major", "T1", "payment", "", "2026-07-31");
+}
+
+#[tokio::test]
+async fn rule_f2_duplicate_payment() {
+    let a = archive(&[
+        ("households", &hh("h1", "G1", "2025-01-01", "K1")),
+        (
+            "disbursements",
+            "p1,K1,h1,living,500.00,2026-06-15,2026-06-01,union_fund\n\
+             p_hit,K1,h1,living,500.00,2026-07-15,2026-07-01,union_fund\n\
+             p_near,K1,h1,living,500.00,2026-08-15,2026-08-01,union_fund\n\
+             p_cat,K1,h1,medical,500.00,2026-07-16,2026-07-01,union_fund\n\
+             p_amt,K1,h1,living,500.01,2026-07-16,2026-07-01,union_fund\n\
+             s_a,K1,h1,emergency,100.00,2026-09-01,2026-09-01,fiscal\n\
+             s_b,K1,h1,emergency,100.00,2026-09-01,2026-09-01,donation\n\
+             n_a,K1,,emergency,100.00,2026-09-01,2026-09-01,fiscal\n\
+             n_b,K1,,emergency,100.00,2026-09-01,2026-09-01,fiscal\n",
+        ),
+    ]);
+    let rows = fired(&a, "F2").await;
+    assert_eq!(subjects(&rows), ["p_hit", "s_b"]);
+    check(&rows[0], "major", "K1", "payment", "", "2026-07-15");
+}
+
+#[tokio::test]
+async fn rule_f3_payment_unapproved() {
+    let a = archive(&[
+        ("households", &hh("h1", "G1", "2025-01-01", "K1")),
+        (
+            "disbursements",
+            "never,K1,h1,living,10.00,2026-07-15,,union_fund\n\
+             after,K1,h1,medical,10.00,2026-07-15,2026-07-16,union_fund\n\
+             near,K1,h1,housing,10.00,2026-07-15,2026-07-15,union_fund\n\
+             old,K1,h1,education,10.00,2026-06-30,,union_fund\n",
+        ),
+    ]);
+    let rows = fired(&a, "F3").await;
+    assert_eq!(subjects(&rows), ["after", "never"]);
+    check(&rows[1], "major", "K1", "payment", "", "2026-07-15");
+}
+
+#[tokio::test]
+async fn rule_f4_payment_ineligible() {
+    let a = archive(&[
+        ("households", &hh("h1", "G1", "2025-01-01", "K1")),
+        (
+            "crosschecks",
+            "k1,h1,market,2026-07-01,business,2026-08-01,confirmed\n",
+        ),
+        (
+            "disbursements",
+            "hit,T1,h1,living,10.00,2026-08-01,2026-08-01,union_fund\n\
+             near,T1,h1,medical,10.00,2026-07-31,2026-07-31,union_fund\n",
+        ),
+    ]);
+    let rows = fired(&a, "F4").await;
+    assert_eq!(subjects(&rows), ["hit"]);
+    check(&rows[0], "major", "T1", "payment", "", "2026-08-01");
+}
+
+#[tokio::test]
+async fn rule_f5_subsidy_civil_servant() {
+    let a = archive(&[(
+        "subsidies",
+        "hit,c3,K1,2026-07,transport,200.00\n\
+         later,c3,K1,2026-10,transport,200.00\n\
+         near,c1,G1,2026-08,phone,50.00\n",
+    )]);
+    let rows = fired(&a, "F5").await;
+    assert_eq!(subjects(&rows), ["hit"]);
+    check(&rows[0], "major", "K1", "subsidy", "c3", "2026-07-01");
+}
+
+// ---------------------------------------------------------------- exits and filing
+
+#[tokio::test]
+async fn rule_e1_exit_unsigned() {
+    let a = archive(&[
+        ("households", &hh("h1", "G1", "2025-01-01", "K1")),
+        (
+            "exits",
+            "hit,h1,2026-07-01,false,K1,2026-08-01\n\
+             near,h1,2026-07-01,true,K1,2026-08-01\n\
+             later,h1,2026-07-01,false,K1,2026-10-01\n\
+             pending,h1,2026-07-01,false,K1,\n",
+        ),
+    ]);
+    let rows = fired(&a, "E1").await;
+    assert_eq!(subjects(&rows), ["hit"]);
+    check(&rows[0], "major", "G1", "exit", "", "2026-08-01");
+}
+
+#[tokio::test]
+async fn rule_e2_exit_approver() {
+    let a = archive(&[
+        ("households", &hh("h1", "G1", "2025-01-01", "K1")),
+        (
+            "exits",
+            "township,h1,2026-07-01,true,T1,2026-08-01\n\
+             nobody,h1,2026-07-01,true,,2026-08-02\n\
+             unknown,h1,2026-07-01,true,ZZ,2026-08-03\n\
+             county,h1,2026-07-01,true,K1,2026-08-04\n\
+             city,h1,2026-07-01,true,C1,2026-08-04\n\
+             pending,h1,2026-07-01,true,T1,\n",
+        ),
+    ]);
+    let rows = fired(&a, "E2").await;
+    assert_eq!(subjects(&rows), ["nobody", "township", "unknown"]);
+    check(&rows[0], "major", "G1", "exit", "", "2026-08-02");
+}
+
+#[tokio::test]
+async fn rule_e3_filing_approver() {
+    let households = [
+        hh("none", "G1", "2026-07-01", ""),
+        hh("grassroots", "G1", "2026-07-02", "G1"),
+        hh("unknown", "G1", "2026-09-30", "ZZ"),
+        hh("city", "G1", "2026-08-01", "C1"),
+        hh("early", "G1", "2026-06-30", "G1"),
+    ]
+    .concat();
+    let a = archive(&[("households", &households)]);
+    let rows = fired(&a, "E3").await;
+    assert_eq!(subjects(&rows), ["grassroots", "none", "unknown"]);
+    check(&rows[2], "major", "G1", "household", "", "2026-09-30");
+}
+
+// ---------------------------------------------------------------- requests
+
+#[tokio::test]
+async fn rule_r1_request_late() {
+    let a = archive(&[
+        ("households", &hh("h1", "G1", "2025-01-01", "K1")),
+        ("assignments", "h1,c2,2025-01-01,\n"),
+        (
+            "requests",
+            "hit,h1,2026-09-23,medical,\n\
+             near,h1,2026-09-24,medical,\n\
+             solved,h1,2026-09-01,medical,2026-09-30\n\
+             old,h1,2026-08-31,medical,\n",
+        ),
+    ]);
+    let rows = fired(&a, "R1").await;
+    assert_eq!(subjects(&rows), ["hit"]);
+    check(&rows[0], "minor", "G1", "request", "c2", "2026-09-30");
+    assert_eq!(subjects(&fired(&a, "R2").await), ["old"]);
+}
+
+#[tokio::test]
+async fn rule_r2_request_overdue() {
+    let a = archive(&[
+        ("households", &hh("h1", "G1", "2025-01-01", "K1")),
+        (
+            "requests",
+            "hit,h1,2026-08-31,housing,2026-10-01\n\
+             near,h1,2026-09-01,housing,\n\
+             orphan,nobody,2026-01-01,housing,\n",
+        ),
+    ]);
+    let rows = fired(&a, "R2").await;
+    assert_eq!(subjects(&rows), ["hit"]);
+    check(&rows[0], "major", "G1", "request", "", "2026-09-30");
+    assert_eq!(subjects(&fired(&a, "R1").await), ["near"]);
+}
+
+// ---------------------------------------------------------------- inspections
+
+#[tokio::test]
+async fn rule_i1_inspection_open() {
+    let a = archive(&[(
+        "inspections",
+        "hit,K1,spot_check,2026-05-01,major,c3,资金台账不全,\n\
+         minor,G1,self_check,2026-09-30,minor,,走访照片缺失,2026-10-01\n\
+         solved,G1,census,2026-05-01,major,,已整改,2026-09-30\n\
+         later,G1,census,2026-10-01,major,,下季度,\n",
+    )]);
+    let rows = fired(&a, "I1").await;
+    assert_eq!(subjects(&rows), ["minor", "hit"]);
+    check(&rows[0], "minor", "G1", "inspection", "", "2026-09-30");
+    check(&rows[1], "major", "K1", "inspection", "c3", "2026-05-01");
+}
+
+// ---------------------------------------------------------------- the catalogue
+
+/// Every file under `queries/findings` has a test here named after its rule
+/// (`rule_v1_…`), and every rule of the spec has a file.
+#[test]
+fn every_rule_file_has_a_test() {
+    let source = include_str!("metrics_core.rs");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries/findings");
+    let mut files = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".sql") else {
+            continue;
+        };
+        files += 1;
+        let rule = stem.split('_').next().unwrap().to_lowercase();
+        let test = format!("async fn rule_{}_", rule);
+        assert!(source.contains(&test), "{name} has no test `{test}…`");
+        assert!(catalog::rule(&rule.to_uppercase()).is_some(), "{name}");
+    }
+    assert_eq!(files, 21);
+}
