@@ -593,3 +593,311 @@ fn every_rule_file_has_a_test() {
     }
     assert_eq!(files, 21);
 }
+
+// ---------------------------------------------------------------- sample-data
+
+fn sample() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data")
+}
+
+async fn metrics_rows(dir: &Path, period: &str) -> Vec<Vec<String>> {
+    let ctx = session(dir).await;
+    let p: Period = period.parse().unwrap();
+    let batch = metrics::metrics(&ctx, &p).await.unwrap();
+    let t = metrics::tabular(&batch).unwrap();
+    assert_eq!(t.columns, metrics::COLUMNS);
+    t.rows
+        .iter()
+        .map(|r| r.iter().map(text).collect())
+        .collect()
+}
+
+/// Two cells agree: equal text, or numbers within 1e-9 (rates are printed to 12
+/// decimals in README and by the oracle).
+fn same(a: &str, b: &str) -> bool {
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => (x - y).abs() <= 1e-9,
+        _ => a == b,
+    }
+}
+
+fn assert_rows(got: &[String], want: &str, what: &str) {
+    let want: Vec<&str> = want.split(',').collect();
+    assert_eq!(got.len(), want.len(), "{what}: {got:?}");
+    for ((g, w), c) in got.iter().zip(&want).zip(metrics::COLUMNS) {
+        assert!(same(g, w), "{what} {c}: got {g:?}, expected {w:?}");
+    }
+}
+
+fn row<'a>(rows: &'a [Vec<String>], union: &str) -> &'a [String] {
+    rows.iter()
+        .find(|r| r[0] == union)
+        .unwrap_or_else(|| panic!("no row for {union}"))
+}
+
+/// The full rows of sample-data/README.md ("Full metrics rows"), worked out by hand:
+/// the province and the 历下区 county in 2026Q3 and 2026, and the union with nothing
+/// due or paid.
+#[tokio::test]
+async fn sample_metrics_province_and_county_every_column() {
+    let q3 = metrics_rows(&sample(), "2026Q3").await;
+    let year = metrics_rows(&sample(), "2026").await;
+    assert_rows(row(&q3, "U37"), "U37,山东省总工会,province,2026Q3,48,42,0.875,58,6,3,0.103448275862,0.5,741,62,34790.00,32560.00,0.935901121012,9530.00,700000.00,0.119842857143,2000.00,28,10", "U37 2026Q3");
+    assert_rows(row(&q3, "U370102"), "U370102,历下区总工会,county,2026Q3,20,19,0.95,25,3,2,0.12,0.666666666667,746,31,15690.00,15240.00,0.971319311663,4750.00,60000.00,0.581166666667,500.00,14,1", "U370102 2026Q3");
+    assert_rows(row(&q3, "U370302G2"), "U370302G2,淄博新材料科技有限公司工会,grassroots,2026Q3,0,0,,1,0,0,0,,,0,0.00,0.00,,0.00,0.00,,0.00,0,0", "U370302G2 2026Q3");
+    assert_rows(row(&year, "U37"), "U37,山东省总工会,province,2026,206,195,0.946601941748,59,7,4,0.118644067797,0.571428571429,736,203,102980.00,100750.00,0.978345309769,9530.00,700000.00,0.147114285714,5150.00,36,16", "U37 2026");
+    assert_rows(row(&year, "U370102"), "U370102,历下区总工会,county,2026,88,84,0.954545454545,26,4,3,0.153846153846,0.75,715.5,98,42860.00,42410.00,0.989500699953,4750.00,60000.00,0.714333333333,1550.00,15,4", "U370102 2026");
+    // One row per union, ordered by union_id.
+    let ids: Vec<&str> = q3.iter().map(|r| r[0].as_str()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+    assert_eq!(ids.len(), 18);
+}
+
+/// The headline table of sample-data/README.md for every union (due, visited,
+/// visit_compliance, base, exits, exits_compliant, payments, funds_paid,
+/// funds_flagged, budget, budget_execution, major, minor).
+#[tokio::test]
+async fn sample_metrics_headlines_of_every_union() {
+    const Q3: &str = "\
+U37 48 42 0.875 58 6 3 62 34790.00 9530.00 700000.00 0.119842857143 28 10
+U3701 20 19 0.95 25 3 2 31 15690.00 4750.00 150000.00 0.239133333333 14 1
+U370102 20 19 0.95 25 3 2 31 15690.00 4750.00 60000.00 0.581166666667 14 1
+U370102001 12 12 1 14 1 1 18 7640.00 800.00 0.00 - 7 0
+U370102001G1 12 12 1 14 1 1 18 7640.00 800.00 0.00 - 6 0
+U370102G2 8 7 0.875 11 2 1 12 7600.00 3500.00 0.00 - 5 1
+U3702 18 13 0.722222222222 22 3 1 21 14160.00 4780.00 130000.00 0.216923076923 14 7
+U370202 18 13 0.722222222222 22 3 1 21 14160.00 4780.00 50000.00 0.564 14 7
+U370202001 9 6 0.666666666667 11 1 1 12 7500.00 1180.00 0.00 - 7 3
+U370202001G1 9 6 0.666666666667 11 1 1 12 7500.00 1180.00 0.00 - 7 3
+U370202G2 9 7 0.777777777778 11 2 0 6 2640.00 0.00 0.00 - 5 4
+U3703 7 7 1 8 0 0 7 3620.00 0.00 80000.00 0.13575 0 2
+U370302 7 7 1 8 0 0 7 3620.00 0.00 30000.00 0.362 0 2
+U370302001 7 7 1 7 0 0 7 3620.00 0.00 0.00 - 0 1
+U370302001G1 7 7 1 7 0 0 7 3620.00 0.00 0.00 - 0 1
+U370302G2 0 0 - 1 0 0 0 0.00 0.00 0.00 - 0 0
+U37HY 3 3 1 3 0 0 3 1320.00 0.00 40000.00 0.099 0 0
+U37HYG1 3 3 1 3 0 0 3 1320.00 0.00 0.00 - 0 0
+";
+    const YEAR: &str = "\
+U37 206 195 0.946601941748 59 7 4 203 102980.00 9530.00 700000.00 0.147114285714 36 16
+U3701 88 84 0.954545454545 26 4 3 99 43860.00 4750.00 150000.00 0.2924 15 4
+U370102 88 84 0.954545454545 26 4 3 98 42860.00 4750.00 60000.00 0.714333333333 15 4
+U370102001 51 51 1 14 1 1 56 23240.00 800.00 0.00 - 7 0
+U370102001G1 51 51 1 14 1 1 56 23240.00 800.00 0.00 - 6 0
+U370102G2 37 33 0.891891891892 12 3 2 41 19170.00 3500.00 0.00 - 5 4
+U3702 77 70 0.909090909091 22 3 1 63 34360.00 4780.00 130000.00 0.264307692308 20 9
+U370202 77 70 0.909090909091 22 3 1 63 34360.00 4780.00 50000.00 0.6872 20 9
+U370202001 37 33 0.891891891892 11 1 1 35 19160.00 1180.00 0.00 - 9 4
+U370202001G1 37 33 0.891891891892 11 1 1 35 19160.00 1180.00 0.00 - 9 4
+U370202G2 40 37 0.925 11 2 0 25 11180.00 0.00 0.00 - 9 5
+U3703 29 29 1 8 0 0 28 14480.00 0.00 80000.00 0.181 1 3
+U370302 29 29 1 8 0 0 28 14480.00 0.00 30000.00 0.482666666667 1 3
+U370302001 28 28 1 7 0 0 28 14480.00 0.00 0.00 - 1 1
+U370302001G1 28 28 1 7 0 0 28 14480.00 0.00 0.00 - 1 1
+U370302G2 1 1 1 1 0 0 0 0.00 0.00 0.00 - 0 0
+U37HY 12 12 1 3 0 0 12 5280.00 0.00 40000.00 0.132 0 0
+U37HYG1 12 12 1 3 0 0 12 5280.00 0.00 0.00 - 0 0
+";
+    let cols = [
+        "union_id",
+        "due",
+        "visited",
+        "visit_compliance",
+        "base",
+        "exits",
+        "exits_compliant",
+        "payments",
+        "funds_paid",
+        "funds_flagged",
+        "budget",
+        "budget_execution",
+        "findings_major",
+        "findings_minor",
+    ];
+    let idx: Vec<usize> = cols
+        .iter()
+        .map(|c| metrics::COLUMNS.iter().position(|m| m == c).unwrap())
+        .collect();
+    for (period, table) in [("2026Q3", Q3), ("2026", YEAR)] {
+        let rows = metrics_rows(&sample(), period).await;
+        let expected: Vec<&str> = table.lines().collect();
+        assert_eq!(rows.len(), expected.len(), "{period}");
+        for (got, want) in rows.iter().zip(expected) {
+            for ((w, &i), c) in want.split(' ').zip(&idx).zip(cols) {
+                let w = if w == "-" { "" } else { w };
+                assert!(
+                    same(&got[i], w),
+                    "{period} {} {c}: got {:?}, expected {w:?}",
+                    got[0],
+                    got[i]
+                );
+            }
+        }
+    }
+}
+
+/// The 38 findings of 2026Q3 listed in sample-data/README.md, in order.
+#[tokio::test]
+async fn sample_findings_2026q3() {
+    const EXPECTED: &str = "\
+A1,major,U370202G2,household,H53,,2026-09-30
+A2,minor,U370202G2,household,H55,,2026-09-30
+A3,major,U370102001G1,household,H32,,2026-09-30
+A3,major,U370102001G1,household,H33,,2026-09-30
+A3,major,U370102001G1,household,H34,,2026-09-30
+C1,major,U370202001G1,crosscheck,K012,C15,2026-09-30
+C2,major,U370202G2,household,H55,,2026-09-30
+E1,major,U370102G2,exit,X04,,2026-08-25
+E2,major,U370102G2,exit,X05,,2026-09-15
+E2,major,U370202G2,exit,X07,,2026-09-10
+E2,major,U370202G2,exit,X08,,2026-07-15
+E3,major,U370102001G1,household,H58,,2026-08-05
+E3,major,U370102G2,household,H59,,2026-09-12
+F1,major,U370102,payment,P0193,,2026-09-08
+F1,major,U370202,payment,P0184,,2026-08-12
+F1,major,U370202001G1,payment,P0181,,2026-08-09
+F1,major,U370202001G1,payment,P0187,,2026-08-20
+F2,major,U370102001G1,payment,P0180,,2026-08-09
+F2,major,U370102001G1,payment,P0192,,2026-09-05
+F3,major,U370102G2,payment,P0185,,2026-08-15
+F3,major,U370102G2,payment,P0189,,2026-09-01
+F4,major,U370202,payment,P0190,,2026-09-01
+F5,major,U370102,subsidy,S044,C16,2026-07-01
+I1,major,U370202G2,inspection,I002,C13,2026-08-05
+I1,minor,U370302,inspection,I004,,2026-09-30
+R1,minor,U370202001G1,request,R009,C15,2026-09-08
+R1,minor,U370302001G1,request,R006,C08,2026-09-30
+R2,major,U370202001G1,request,R008,C15,2026-09-30
+V1,minor,U370102G2,household,H20,C06,2026-09-30
+V1,minor,U370202001G1,household,H50,C15,2026-09-30
+V1,minor,U370202001G1,household,H57,C19,2026-09-30
+V1,minor,U370202G2,household,H54,C19,2026-09-30
+V1,minor,U370202G2,household,H55,C15,2026-09-30
+V2,major,U370202001G1,household,H46,C15,2026-09-30
+V3,major,U370202001G1,visit,V0353,C15,2026-08-09
+V3,major,U370202001G1,visit,V0377,C15,2026-08-21
+V4,major,U370102001,contact,C14,C14,2026-08-18
+V5,minor,U370202G2,visit,V0318,C15,2026-08-01
+";
+    let got: Vec<String> = findings_of(&sample(), "2026Q3")
+        .await
+        .iter()
+        .map(|r| {
+            assert!(!r.detail.is_empty());
+            [
+                &r.rule,
+                &r.severity,
+                &r.union_id,
+                &r.subject_type,
+                &r.subject_id,
+                &r.contact_id,
+                &r.occurred_on,
+            ]
+            .map(|s| s.as_str())
+            .join(",")
+        })
+        .collect();
+    let want: Vec<&str> = EXPECTED.lines().collect();
+    assert_eq!(got, want);
+}
+
+/// The other quarters of 2026 (sample-data/README.md, notes on the Q3 findings).
+#[tokio::test]
+async fn sample_findings_other_quarters_of_2026() {
+    let key = |rows: Vec<Row>| -> Vec<String> {
+        rows.into_iter()
+            .map(|r| format!("{} {}", r.rule, r.subject_id))
+            .collect()
+    };
+    assert_eq!(key(findings_of(&sample(), "2026Q1").await), ["V1 H18"]);
+    assert_eq!(
+        key(findings_of(&sample(), "2026Q2").await),
+        ["F5 S043", "V1 H19", "V1 H46"]
+    );
+    let mut q4 = key(findings_of(&sample(), "2026Q4").await);
+    q4.sort();
+    assert_eq!(
+        q4,
+        [
+            "A1 H53", "A3 H51", "C1 K012", "C2 H55", "C2 H56", "I1 I002", "I1 I004", "R2 R008",
+            "V1 H21", "V1 H53"
+        ]
+    );
+}
+
+/// Where python3 and the oracle's dependencies are present, the engine agrees with
+/// the independent oracle (tests/oracle/oracle.py) on every union, column and finding
+/// for every quarter of 2025 and 2026 and both years.
+#[tokio::test]
+async fn sample_agrees_with_the_python_oracle() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let oracle = |args: &[&str]| -> Option<Vec<Vec<String>>> {
+        let out = std::process::Command::new("python3")
+            .arg(root.join("tests/oracle/oracle.py"))
+            .arg("--archive")
+            .arg(sample())
+            .args(args)
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            eprintln!(
+                "oracle unavailable: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return None;
+        }
+        let rows = csv::ReaderBuilder::new()
+            .from_reader(out.stdout.as_slice())
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
+        Some(rows)
+    };
+    let mut periods = vec!["2025".to_string(), "2026".to_string()];
+    for y in [2025, 2026] {
+        for q in 1..=4 {
+            periods.push(format!("{y}Q{q}"));
+        }
+    }
+    for p in &periods {
+        let Some(want) = oracle(&["metrics", "--period", p]) else {
+            eprintln!("python3 oracle not runnable: skipped");
+            return;
+        };
+        let got = metrics_rows(&sample(), p).await;
+        assert_eq!(got.len(), want.len(), "{p}");
+        for (g, w) in got.iter().zip(&want) {
+            for ((a, b), c) in g.iter().zip(w).zip(metrics::COLUMNS) {
+                assert!(same(a, b), "{p} {} {c}: engine {a:?}, oracle {b:?}", g[0]);
+            }
+        }
+        if p.contains('Q') {
+            let want = oracle(&["findings", "--period", p]).unwrap();
+            let got: Vec<Vec<String>> = findings_of(&sample(), p)
+                .await
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        r.rule,
+                        r.severity,
+                        r.union_id,
+                        r.subject_type,
+                        r.subject_id,
+                        r.contact_id,
+                        r.occurred_on,
+                    ]
+                })
+                .collect();
+            let want: Vec<Vec<String>> = want
+                .into_iter()
+                .map(|mut r| {
+                    r.truncate(7);
+                    r
+                })
+                .collect();
+            assert_eq!(got, want, "findings {p}");
+        }
+    }
+}

@@ -5,7 +5,10 @@
 -- Duty 1 (Investigate): visit each household once every quarter (每季度家访一次).
 WITH quarter AS (
     SELECT qs, CAST(qs + INTERVAL '3 months' - INTERVAL '1 day' AS DATE) AS qe
-    FROM (SELECT unnest(range(CAST($ps AS DATE), CAST($pe AS DATE), INTERVAL '3 months')) AS qs)
+    FROM (SELECT CAST(CAST($ps AS DATE) + shift AS DATE) AS qs
+          FROM (VALUES (INTERVAL '0 months'), (INTERVAL '3 months'),
+                       (INTERVAL '6 months'), (INTERVAL '9 months')) AS s (shift))
+    WHERE qs <= CAST($pe AS DATE)
 ),
 due AS (
     SELECT h.household_id, h.union_id, q.qs, q.qe
