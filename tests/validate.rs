@@ -338,3 +338,53 @@ fn bom_booleans_and_trimmed_values_are_read() {
     let contacts = counts.iter().find(|r| r[0] == "contacts").unwrap();
     assert_eq!(contacts[2..5], ["4", "4", "0"]);
 }
+
+/// The bundled archive (the default `--archive`) is clean: no rejects, and exactly the
+/// two warnings planted in it (sample-data/README.md).
+#[test]
+fn the_bundled_sample_archive_validates_cleanly() {
+    let tmp = TempDir::new().unwrap();
+    let warn = tmp.path().join("w.csv");
+    let out = tiexin(
+        tmp.path(),
+        &[
+            "validate",
+            "--format",
+            "csv",
+            "--warnings",
+            warn.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let counts = csv_rows(&stdout(&out));
+    let accepted: Vec<(&str, &str, &str)> = counts[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str(), r[3].as_str()))
+        .collect();
+    assert_eq!(
+        accepted,
+        [
+            ("unions", "unions.csv", "18"),
+            ("contacts", "contacts.csv", "19"),
+            ("households", "households.csv", "59"),
+            ("assignments", "assignments.csv", "73"),
+            ("visits", "visits.csv", "427"),
+            ("crosschecks", "crosschecks.csv", "16"),
+            ("exits", "exits.csv", "9"),
+            ("disbursements", "disbursements.csv", "236"),
+            ("subsidies", "subsidies.csv", "48"),
+            ("budgets", "budgets.parquet", "10"),
+            ("requests", "requests.csv", "9"),
+            ("trainings", "trainings.csv", "19"),
+            ("feedback", "feedback.csv", "14"),
+            ("inspections", "inspections.csv", "5"),
+        ]
+    );
+    assert!(counts[1..].iter().all(|r| r[2] == r[3] && r[4] == "0"));
+    assert_eq!(
+        std::fs::read_to_string(&warn).unwrap(),
+        "table,line,column,value,reason\n\
+         households,18,id_number,370202199102202751,resident ID check character should be 3\n\
+         disbursements,185,household_id,H999,unknown household: no such household_id in households\n"
+    );
+}
