@@ -901,3 +901,160 @@ async fn sample_agrees_with_the_python_oracle() {
         }
     }
 }
+
+// ---------------------------------------------------------------- the union tree
+
+/// A tree with every way of not being linked: a second root, an unknown parent, a
+/// union below an unlinked one, and a cycle; and an industry union with no city.
+const ODD_UNIONS: &str = "\
+P,山东省总工会,province,,
+C1,济南市总工会,city,P,
+K1,历下区总工会,county,C1,
+G1,甲公司工会,grassroots,K1,
+R2,第二个根,province,,
+G9,无上级工会,grassroots,NOPE,
+G8,下级工会,grassroots,G9,
+Y1,环一,county,Y2,
+Y2,环二,county,Y1,
+HY,产业工会,county,P,
+HG,产业基层工会,grassroots,HY,
+";
+
+#[tokio::test]
+async fn union_closure_links_only_unions_that_reach_the_root() {
+    let households: String = ["G1", "R2", "G9", "G8", "Y1", "HG"]
+        .iter()
+        .map(|u| hh(&format!("h{u}"), u, "2025-01-01", "K1"))
+        .collect();
+    let a = archive(&[("unions", ODD_UNIONS), ("households", &households)]);
+    let loaded = Archive::load(a.path(), &LoadOptions::default(), &Quiet).unwrap();
+    let closure = metrics::union_closure(&loaded).unwrap();
+    let t = metrics::tabular(&closure).unwrap();
+    let mut pairs: Vec<String> = t
+        .rows
+        .iter()
+        .map(|r| format!("{}>{}@{}", text(&r[0]), text(&r[1]), text(&r[2])))
+        .collect();
+    pairs.sort();
+    let mut want = vec![
+        "P>P@0", "C1>C1@0", "K1>K1@0", "G1>G1@0", "R2>R2@0", "G9>G9@0", "G8>G8@0", "Y1>Y1@0",
+        "Y2>Y2@0", "HY>HY@0", "HG>HG@0", "P>C1@1", "C1>K1@1", "P>K1@2", "K1>G1@1", "C1>G1@2",
+        "P>G1@3", "P>HY@1", "HY>HG@1", "P>HG@2",
+    ];
+    want.sort();
+    assert_eq!(pairs, want);
+
+    // Each union's base counts the households of its linked subtree only.
+    let rows = metrics_rows(a.path(), "2026Q3").await;
+    let base = |u: &str| {
+        row(&rows, u)[metrics::COLUMNS.iter().position(|c| *c == "base").unwrap()].clone()
+    };
+    for (u, n) in [
+        ("P", "2"),
+        ("C1", "1"),
+        ("K1", "1"),
+        ("G1", "1"),
+        ("R2", "1"),
+        ("G9", "1"),
+        ("G8", "1"),
+        ("Y1", "1"),
+        ("Y2", "0"),
+        ("HY", "1"),
+    ] {
+        assert_eq!(base(u), n, "base of {u}");
+    }
+
+    // The city of a union: itself, its nearest city ancestor, or none.
+    let ctx = session(a.path()).await;
+    let batches = ctx
+        .table("union_city")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let mut cities = Vec::new();
+    for b in &batches {
+        let t = metrics::tabular(b).unwrap();
+        cities.extend(
+            t.rows
+                .iter()
+                .map(|r| format!("{}:{}", text(&r[0]), text(&r[1]))),
+        );
+    }
+    cities.sort();
+    assert_eq!(
+        cities,
+        ["C1:C1", "G1:C1", "G8:", "G9:", "HG:", "HY:", "K1:C1", "P:", "R2:", "Y1:", "Y2:"]
+    );
+}
+
+// ---------------------------------------------------------------- the catalogue and periods
+
+#[tokio::test]
+async fn findings_are_per_quarter_and_overrides_replace_rule_files() {
+    let a = archive(&[("households", &hh("h1", "G1", "2026-08-01", ""))]);
+    let ctx = session(a.path()).await;
+    let e = findings::findings(&ctx, &"2026".parse().unwrap())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("per quarter"), "{e}");
+
+    // An inspector's folder replaces E3 with a query that finds nothing.
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("findings")).unwrap();
+    let e3 = catalog::rule("E3").unwrap();
+    let quiet = e3
+        .sql
+        .replace("WHERE h.filed_on", "WHERE false AND h.filed_on");
+    std::fs::write(dir.path().join("findings/E3_filing_approver.sql"), quiet).unwrap();
+    let custom = Catalog::with_overrides(dir.path()).unwrap();
+    let q: Period = "2026Q3".parse().unwrap();
+    let builtin = findings::findings(&ctx, &q).await.unwrap();
+    let replaced = findings::findings_with(&ctx, &custom, &q).await.unwrap();
+    assert_eq!(builtin.num_rows(), replaced.num_rows() + 1);
+
+    // A file that replaces nothing is refused, naming it.
+    std::fs::write(dir.path().join("findings/E9_typo.sql"), "SELECT 1").unwrap();
+    let e = Catalog::with_overrides(dir.path()).unwrap_err().to_string();
+    assert!(e.contains("E9_typo.sql"), "{e}");
+}
+
+/// Timing on a large archive (`TIEXIN_BENCH_ARCHIVE=DIR cargo test --release --test
+/// metrics_core -- --ignored bench`): metrics and findings of 2026Q3.
+#[tokio::test]
+#[ignore]
+async fn bench_metrics_and_findings() {
+    let Ok(dir) = std::env::var("TIEXIN_BENCH_ARCHIVE") else {
+        eprintln!("TIEXIN_BENCH_ARCHIVE is not set");
+        return;
+    };
+    let t = std::time::Instant::now();
+    let a = Archive::load(Path::new(&dir), &LoadOptions::default(), &Quiet).unwrap();
+    let ctx = SessionContext::new();
+    a.register(&ctx, 2).unwrap();
+    metrics::prepare(&ctx, &a, &Catalog::builtin())
+        .await
+        .unwrap();
+    eprintln!("load and prepare: {:?}", t.elapsed());
+    let q: Period = "2026Q3".parse().unwrap();
+    for query in catalog::FINDINGS {
+        let t = std::time::Instant::now();
+        let custom = Catalog::builtin();
+        let df = ctx.sql(custom.sql(query)).await.unwrap();
+        let n = df
+            .with_param_values(q.params())
+            .unwrap()
+            .count()
+            .await
+            .unwrap();
+        eprintln!("{}: {n} rows in {:?}", query.path(), t.elapsed());
+    }
+    let t = std::time::Instant::now();
+    let f = findings::findings(&ctx, &q).await.unwrap();
+    eprintln!("findings: {} rows in {:?}", f.num_rows(), t.elapsed());
+    let t = std::time::Instant::now();
+    let m = metrics::metrics(&ctx, &q).await.unwrap();
+    eprintln!("metrics: {} rows in {:?}", m.num_rows(), t.elapsed());
+}

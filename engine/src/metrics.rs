@@ -119,7 +119,7 @@ pub fn union_closure(archive: &Archive) -> Result<RecordBatch> {
 
 /// Registers `union_closure` and the views of `queries/views/` in `ctx` (after
 /// [`Archive::register`]). Call once per session, before [`metrics`] or
-/// [`findings::findings`].
+/// [`findings::findings`], and again if the archive tables are replaced.
 pub async fn prepare(ctx: &SessionContext, archive: &Archive, catalog: &Catalog) -> Result<()> {
     let closure = union_closure(archive)?;
     replace_table(
@@ -127,9 +127,21 @@ pub async fn prepare(ctx: &SessionContext, archive: &Archive, catalog: &Catalog)
         "union_closure",
         Arc::new(MemTable::try_new(closure.schema(), vec![vec![closure]])?),
     )?;
+    // The views do not depend on the period: each is computed once here and kept in
+    // memory, so the many queries that read them do not recompute their joins.
     for q in catalog::VIEWS {
-        let df = run(ctx, catalog, q).await?;
-        replace_table(ctx, q.name, df.into_view())?;
+        let failed =
+            |e: datafusion::error::DataFusionError| Error::Query(format!("{}: {e}", q.path()));
+        let plan = run(ctx, catalog, q)
+            .await?
+            .create_physical_plan()
+            .await
+            .map_err(failed)?;
+        let schema = plan.schema();
+        let parts = datafusion::physical_plan::collect_partitioned(plan, ctx.task_ctx())
+            .await
+            .map_err(failed)?;
+        replace_table(ctx, q.name, Arc::new(MemTable::try_new(schema, parts)?))?;
     }
     Ok(())
 }

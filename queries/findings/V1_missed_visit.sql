@@ -11,9 +11,12 @@ WITH due AS (
       AND (h.exit_on IS NULL OR h.exit_on > CAST($pe AS DATE))
 ),
 visited AS (
-    SELECT DISTINCT household_id, visited_on >= CAST($ps AS DATE) AS this_quarter
+    SELECT household_id,
+           bool_or(visited_on >= CAST($ps AS DATE)) AS this_quarter,
+           bool_or(visited_on < CAST($ps AS DATE)) AS previous_quarter
     FROM valid_visit
     WHERE visited_on BETWEEN CAST($pps AS DATE) AND CAST($pe AS DATE)
+    GROUP BY household_id
 ),
 assigned AS (
     SELECT household_id, min(contact_id) AS contact_id
@@ -31,10 +34,9 @@ SELECT 'V1' AS rule,
        CAST($pe AS DATE) AS occurred_on,
        CAST($period_cn AS VARCHAR) || '未入户走访' AS detail
 FROM due d
+LEFT JOIN visited v ON v.household_id = d.household_id
 LEFT JOIN assigned a ON a.household_id = d.household_id
-WHERE NOT EXISTS (SELECT 1 FROM visited v
-                  WHERE v.household_id = d.household_id AND v.this_quarter)
-  AND NOT (d.due_before
-           AND NOT EXISTS (SELECT 1 FROM visited v
-                           WHERE v.household_id = d.household_id AND NOT v.this_quarter))
+WHERE NOT coalesce(v.this_quarter, false)
+  -- not V2: due in the previous quarter too and not visited there either
+  AND NOT (d.due_before AND NOT coalesce(v.previous_quarter, false))
 ORDER BY d.union_id, d.household_id
