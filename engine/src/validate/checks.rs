@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use foldhash::fast::FixedState;
+
 use super::values;
 use super::Issue;
 use crate::archive::LoadedTable;
@@ -22,12 +24,12 @@ pub fn resident_ids(households: &LoadedTable) -> Vec<Issue> {
 }
 
 /// Every foreign key of the archive format whose value names no row of its table.
+/// Tables are checked in parallel; the result is in table order.
 pub fn references(tables: &[LoadedTable]) -> Vec<Issue> {
-    let mut keys: HashMap<&str, HashSet<&str>> = HashMap::new();
-    let mut issues = Vec::new();
+    let mut keys: HashMap<&str, HashSet<&str, FixedState>> = HashMap::new();
     for t in tables {
         for r in t.table.references {
-            let known = keys.entry(r.target).or_insert_with(|| {
+            keys.entry(r.target).or_insert_with(|| {
                 let target = tables.iter().find(|x| x.table.name == r.target);
                 target
                     .map(|x| {
@@ -37,22 +39,42 @@ pub fn references(tables: &[LoadedTable]) -> Vec<Issue> {
                     })
                     .unwrap_or_default()
             });
-            let what = r.target.trim_end_matches('s');
-            for (line, v) in t.strings(r.column) {
-                match v {
-                    Some(v) if !known.contains(v) => issues.push(Issue::new(
-                        t.table.name,
-                        Some(line.into()),
-                        r.column,
-                        v,
-                        format!(
-                            "unknown {what}: no such {} in {}",
-                            schema::key_column(r.target),
-                            r.target
-                        ),
-                    )),
-                    _ => {}
-                }
+        }
+    }
+    let keys = &keys;
+    std::thread::scope(|s| {
+        let workers: Vec<_> = tables
+            .iter()
+            .map(|t| s.spawn(move || dangling(t, keys)))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+fn dangling(t: &LoadedTable, keys: &HashMap<&str, HashSet<&str, FixedState>>) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    for r in t.table.references {
+        let Some(known) = keys.get(r.target) else {
+            continue;
+        };
+        let what = r.target.trim_end_matches('s');
+        for (line, v) in t.strings(r.column) {
+            match v {
+                Some(v) if !known.contains(v) => issues.push(Issue::new(
+                    t.table.name,
+                    Some(line.into()),
+                    r.column,
+                    v,
+                    format!(
+                        "unknown {what}: no such {} in {}",
+                        schema::key_column(r.target),
+                        r.target
+                    ),
+                )),
+                _ => {}
             }
         }
     }

@@ -3,13 +3,14 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, RecordBatch,
     StringBuilder,
 };
+use foldhash::fast::FixedState;
 
 use super::values::{self, Value};
 use super::Issue;
@@ -31,14 +32,16 @@ enum ColumnBuilder {
 }
 
 impl ColumnBuilder {
+    /// A builder sized for a full batch, so that appending never reallocates.
     fn new(ty: ColType) -> Self {
+        const BYTES_PER_STR: usize = 16;
         match ty {
-            ColType::Id | ColType::Text | ColType::Enum(_) | ColType::Month => {
-                ColumnBuilder::Str(StringBuilder::new())
-            }
-            ColType::Date => ColumnBuilder::Date(Date32Builder::new()),
-            ColType::Bool => ColumnBuilder::Bool(BooleanBuilder::new()),
-            ColType::Int => ColumnBuilder::Int(Int64Builder::new()),
+            ColType::Id | ColType::Text | ColType::Enum(_) | ColType::Month => ColumnBuilder::Str(
+                StringBuilder::with_capacity(BATCH_ROWS, BATCH_ROWS * BYTES_PER_STR),
+            ),
+            ColType::Date => ColumnBuilder::Date(Date32Builder::with_capacity(BATCH_ROWS)),
+            ColType::Bool => ColumnBuilder::Bool(BooleanBuilder::with_capacity(BATCH_ROWS)),
+            ColType::Int => ColumnBuilder::Int(Int64Builder::with_capacity(BATCH_ROWS)),
             ColType::Money => ColumnBuilder::Money(money_builder()),
         }
     }
@@ -70,7 +73,7 @@ impl ColumnBuilder {
 }
 
 fn money_builder() -> Decimal128Builder {
-    Decimal128Builder::new()
+    Decimal128Builder::with_capacity(BATCH_ROWS)
         .with_precision_and_scale(MONEY_PRECISION, MONEY_SCALE)
         .expect("the money type is a valid decimal")
 }
@@ -78,46 +81,43 @@ fn money_builder() -> Decimal128Builder {
 /// The unique keys accepted so far: a hash → the first row's index, with the key bytes
 /// kept in one arena so that a hash collision is told apart from a duplicate.
 #[derive(Default)]
-struct KeyIndex {
-    by_hash: HashMap<u64, u32>,
-    collided: HashMap<Vec<u8>, u32>,
+struct KeyIndex<S = FixedState> {
+    hasher: S,
+    by_hash: HashMap<u64, u32, FixedState>,
+    collided: HashMap<Vec<u8>, u32, FixedState>,
     arena: Vec<u8>,
     ends: Vec<usize>,
 }
 
-impl KeyIndex {
+impl<S: BuildHasher> KeyIndex<S> {
     fn key(&self, row: u32) -> &[u8] {
         let row = row as usize;
         let start = if row == 0 { 0 } else { self.ends[row - 1] };
         &self.arena[start..self.ends[row]]
     }
 
-    /// The accepted row that already holds `key`, if any.
-    fn find(&self, key: &[u8]) -> Option<u32> {
-        let mut h = DefaultHasher::new();
-        key.hash(&mut h);
-        match self.by_hash.get(&h.finish()) {
-            Some(&row) if self.key(row) == key => Some(row),
-            Some(_) => self.collided.get(key).copied(),
-            None => None,
-        }
-    }
-
-    /// Records the key of the next accepted row (call only when `find` gave `None`).
-    fn insert(&mut self, key: &[u8]) {
+    /// The row that already holds `key`, or `None` after recording `key` as the next row.
+    fn first_or_insert(&mut self, key: &[u8]) -> Option<u32> {
         let row = self.ends.len() as u32;
-        let mut h = DefaultHasher::new();
-        key.hash(&mut h);
-        match self.by_hash.entry(h.finish()) {
+        match self.by_hash.entry(self.hasher.hash_one(key)) {
             Entry::Vacant(e) => {
                 e.insert(row);
             }
-            Entry::Occupied(_) => {
+            Entry::Occupied(e) => {
+                let holder = *e.get();
+                if self.key(holder) == key {
+                    return Some(holder);
+                }
+                // A different key with the same hash.
+                if let Some(&first) = self.collided.get(key) {
+                    return Some(first);
+                }
                 self.collided.insert(key.to_vec(), row);
             }
         }
         self.arena.extend_from_slice(key);
         self.ends.push(self.arena.len());
+        None
     }
 }
 
@@ -129,6 +129,7 @@ pub struct TableBuilder {
     key_cols: Vec<usize>,
     ordered: Option<(usize, usize)>,
     keys: KeyIndex,
+    key_buf: Vec<u8>,
     in_batch: usize,
     batches: Vec<RecordBatch>,
     /// The line of every accepted row, in order.
@@ -166,6 +167,7 @@ impl TableBuilder {
             key_cols: table.key.iter().map(|k| index(k)).collect(),
             ordered: table.ordered_dates.map(|(a, b)| (index(a), index(b))),
             keys: KeyIndex::default(),
+            key_buf: Vec::new(),
             in_batch: 0,
             batches: Vec::new(),
             lines: Vec::new(),
@@ -219,16 +221,19 @@ impl TableBuilder {
             }
         }
         if !self.key_cols.is_empty() {
-            let key = key_bytes(&self.key_cols, &parsed);
-            if let Some(first) = self.keys.find(&key) {
+            let mut key = std::mem::take(&mut self.key_buf);
+            key_bytes(&self.key_cols, &parsed, &mut key);
+            let first = self.keys.first_or_insert(&key);
+            self.key_buf = key;
+            if let Some(first) = first {
+                let key = &self.key_buf;
                 let first_line = self.lines[first as usize];
                 let name = self.table.key.join(", ");
-                let shown = String::from_utf8_lossy(&key).replace('\u{1f}', ", ");
+                let shown = String::from_utf8_lossy(key).replace('\u{1f}', ", ");
                 let reason = format!("duplicate {name} (first at line {first_line})");
                 self.reject(line, &name, &shown, reason);
                 return Ok(());
             }
-            self.keys.insert(&key);
         }
         let line = u32::try_from(line)
             .map_err(|_| Error::Unreadable(format!("{}: more than 4 billion lines", self.file)))?;
@@ -249,6 +254,13 @@ impl TableBuilder {
             return Ok(());
         }
         let arrays: Vec<ArrayRef> = self.columns.iter_mut().map(ColumnBuilder::finish).collect();
+        // Fresh, full-size builders for the next batch (finishing leaves them empty).
+        self.columns = self
+            .table
+            .columns
+            .iter()
+            .map(|c| ColumnBuilder::new(c.ty))
+            .collect();
         self.batches
             .push(RecordBatch::try_new(self.table.arrow_schema(), arrays)?);
         self.in_batch = 0;
@@ -266,8 +278,8 @@ impl TableBuilder {
     }
 }
 
-fn key_bytes(cols: &[usize], parsed: &[Value]) -> Vec<u8> {
-    let mut key = Vec::new();
+fn key_bytes(cols: &[usize], parsed: &[Value], key: &mut Vec<u8>) {
+    key.clear();
     for (n, &i) in cols.iter().enumerate() {
         if n > 0 {
             key.push(0x1f);
@@ -279,7 +291,6 @@ fn key_bytes(cols: &[usize], parsed: &[Value]) -> Vec<u8> {
             other => key.extend_from_slice(format!("{other:?}").as_bytes()),
         }
     }
-    key
 }
 
 /// One cell: `Ok` with its typed value, or `Err((value as shown, reason))`.
@@ -503,13 +514,30 @@ mod tests {
 
     #[test]
     fn key_index_tells_collisions_from_duplicates() {
-        let mut k = KeyIndex::default();
+        let mut k: KeyIndex = KeyIndex::default();
         for i in 0..10_000 {
             let key = format!("V{i}");
-            assert_eq!(k.find(key.as_bytes()), None);
-            k.insert(key.as_bytes());
+            assert_eq!(k.first_or_insert(key.as_bytes()), None);
         }
-        assert_eq!(k.find(b"V1234"), Some(1234));
-        assert_eq!(k.find(b"V10000"), None);
+        assert_eq!(k.first_or_insert(b"V1234"), Some(1234));
+        assert_eq!(k.first_or_insert(b"V10000"), None);
+        assert_eq!(k.first_or_insert(b"V10000"), Some(10_000));
+
+        // Every key hashes alike: duplicates are still found, distinct keys still kept.
+        let mut same: KeyIndex<std::hash::BuildHasherDefault<Constant>> = KeyIndex::default();
+        for i in 0..100 {
+            assert_eq!(same.first_or_insert(format!("K{i}").as_bytes()), None);
+        }
+        assert_eq!(same.first_or_insert(b"K0"), Some(0));
+        assert_eq!(same.first_or_insert(b"K42"), Some(42));
+    }
+
+    #[derive(Default)]
+    struct Constant;
+    impl std::hash::Hasher for Constant {
+        fn finish(&self) -> u64 {
+            7
+        }
+        fn write(&mut self, _: &[u8]) {}
     }
 }
