@@ -20,6 +20,12 @@ pub struct Cli {
 pub enum Command {
     /// Load and check every table of the archive; print counts per table.
     Validate(ValidateArgs),
+    /// Visit compliance, exits, fund usage and findings per union subtree for a period.
+    Metrics(MetricsArgs),
+    /// The findings (rule violations) of a quarter.
+    Findings(FindingsArgs),
+    /// Read-only SQL over the archive, for inspectors' audits.
+    Query(QueryArgs),
     /// Write a deterministic synthetic archive (a whole province).
     Generate(GenerateArgs),
 }
@@ -36,6 +42,9 @@ pub struct ArchiveArgs {
     /// Do not read or write the validated cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Use the .sql files in this folder instead of the built-in ones of the same name.
+    #[arg(long, value_name = "DIR")]
+    pub queries: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -89,4 +98,63 @@ pub struct GenerateArgs {
     /// File format of every table.
     #[arg(long, value_enum, default_value_t = FileFormat::Csv)]
     pub format: FileFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// A quarter (2026Q3) or a year (2026).
+    #[arg(long)]
+    pub period: String,
+    /// Only this union and its subtree [default: every union]
+    #[arg(long, value_name = "UNION_ID")]
+    pub union: Option<String>,
+    /// Only this many levels below --union (0 = the union alone)
+    #[arg(long, value_name = "N")]
+    pub depth: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct FindingsArgs {
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// A quarter, e.g. 2026Q3.
+    #[arg(long)]
+    pub period: String,
+    /// Only findings belonging to this union's subtree.
+    #[arg(long, value_name = "UNION_ID")]
+    pub union: Option<String>,
+    /// Only this rule (e.g. V1).
+    #[arg(long)]
+    pub rule: Option<String>,
+    /// Only this severity.
+    #[arg(long, value_parser = ["major", "minor"])]
+    pub severity: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// The SQL (one query); or use -f, or standard input.
+    pub sql: Option<String>,
+    /// Read the SQL from this file (e.g. queries/audits/*.sql).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Restrict every table to this union's subtree.
+    #[arg(long, value_name = "UNION_ID")]
+    pub scope: Option<String>,
+    /// Also offer the tables `metrics` and `findings` of this period.
+    #[arg(long)]
+    pub period: Option<String>,
+    /// The name recorded in the audit log [default: the OS user]
+    #[arg(long = "as", value_name = "NAME")]
+    pub as_name: Option<String>,
 }

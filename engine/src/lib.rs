@@ -16,4 +16,5 @@ pub mod metrics;
 pub mod output;
 pub mod period;
 pub mod schema;
+pub mod session;
 pub mod validate;

@@ -1,6 +1,9 @@
 //! One module per subcommand; `run` dispatches and returns the exit code.
 
+mod findings;
 mod generate;
+mod metrics;
+mod subtree;
 mod validate;
 
 use std::io::IsTerminal;
@@ -9,13 +12,25 @@ use std::path::PathBuf;
 use crate::archive::{cache, Archive, LoadOptions, LoadedTable, Progress};
 use crate::cli::{ArchiveArgs, Cli, Command};
 use crate::config::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Metrics(args) => block_on(metrics::run(args)),
+        Command::Findings(args) => block_on(findings::run(args)),
+        Command::Query(_) => Err(Error::Usage("query is not built yet".into())),
     }
+}
+
+/// Runs an async command on a multi-threaded runtime.
+fn block_on<F: std::future::Future<Output = Result<i32>>>(f: F) -> Result<i32> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?
+        .block_on(f)
 }
 
 /// The bundled sample archive: `sample-data/` next to the sources tiexin was built from.

@@ -1,0 +1,42 @@
+//! `tiexin findings`: the finding rows of a quarter, filtered by subtree, rule, severity.
+
+use crate::catalog;
+use crate::cli::FindingsArgs;
+use crate::error::{Error, Result};
+use crate::findings;
+use crate::period::Period;
+use crate::session::Session;
+
+use super::subtree;
+
+pub async fn run(args: FindingsArgs) -> Result<i32> {
+    let period: Period = args.period.parse()?;
+    if !period.is_quarter() {
+        return Err(Error::Usage(format!(
+            "--period {}: findings are computed per quarter; give one like {}Q3",
+            args.period,
+            period.year()
+        )));
+    }
+    if let Some(r) = &args.rule {
+        if catalog::rule(r).is_none() {
+            return Err(Error::Usage(format!(
+                "--rule {r}: no such rule (V1–V5, A1–A3, C1–C2, F1–F5, E1–E3, R1–R2, I1)"
+            )));
+        }
+    }
+    let s = Session::open(&args.archive).await?;
+    let mut batch = findings::findings_with(&s.ctx, &s.catalog, &period).await?;
+    if let Some(root) = &args.union {
+        let keep = subtree::members(&s.archive, root, None)?;
+        batch = subtree::filter_rows(&batch, "union_id", |u| keep.contains(u))?;
+    }
+    if let Some(r) = &args.rule {
+        batch = subtree::filter_rows(&batch, "rule", |x| x == r)?;
+    }
+    if let Some(sev) = &args.severity {
+        batch = subtree::filter_rows(&batch, "severity", |x| x == sev)?;
+    }
+    findings::tabular(&batch)?.emit(args.output.format, args.output.out.as_deref())?;
+    Ok(0)
+}
