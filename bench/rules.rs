@@ -1,0 +1,93 @@
+//! Benchmark of the SQL of issue 3 on a large archive: each finding rule, all findings,
+//! and the metrics of a quarter, with EXPLAIN ANALYZE of the slowest rule.
+//!
+//! usage: TIEXIN_BENCH_ARCHIVE=/tmp/tiexin-bench/h1000000-parquet cargo bench --bench rules
+//! (the archive comes from `bench/validate.sh`; the validated cache is used if warm).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use tiexin::archive::{cache, Archive, LoadOptions, Quiet};
+use tiexin::catalog::{self, Catalog};
+use tiexin::period::Period;
+use tiexin::{findings, metrics, session};
+
+#[tokio::main]
+async fn main() {
+    let Some(dir) = std::env::var_os("TIEXIN_BENCH_ARCHIVE") else {
+        eprintln!("set TIEXIN_BENCH_ARCHIVE to a generated archive (see bench/validate.sh)");
+        return;
+    };
+    let quarter: Period = std::env::var("TIEXIN_BENCH_PERIOD")
+        .unwrap_or("2026Q3".into())
+        .parse()
+        .expect("a quarter");
+    let t = Instant::now();
+    let opts = LoadOptions {
+        cache_dir: cache::default_dir(),
+    };
+    let archive = Archive::load(&PathBuf::from(dir), &opts, &Quiet).expect("the archive loads");
+    let rows: u64 = archive.tables.iter().map(|t| t.accepted()).sum();
+    println!("load: {rows} rows in {:.2} s", t.elapsed().as_secs_f64());
+
+    let t = Instant::now();
+    let n = session::partitions();
+    let ctx = datafusion::prelude::SessionContext::new_with_config(
+        datafusion::prelude::SessionConfig::new().with_target_partitions(n),
+    );
+    archive.register(&ctx, n).expect("register");
+    let cat = Catalog::builtin();
+    metrics::prepare(&ctx, &archive, &cat)
+        .await
+        .expect("prepare");
+    println!(
+        "prepare (closure and views): {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    let mut slowest = (0.0, None);
+    for q in catalog::FINDINGS {
+        let t = Instant::now();
+        let df = ctx
+            .sql(cat.sql(q))
+            .await
+            .unwrap()
+            .with_param_values(quarter.params())
+            .unwrap();
+        let rows = df.count().await.unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        println!("  {:<40} {rows:>8} rows {secs:>7.2} s", q.path());
+        if secs > slowest.0 {
+            slowest = (secs, Some(q));
+        }
+    }
+    let t = Instant::now();
+    let f = findings::findings(&ctx, &quarter).await.unwrap();
+    println!(
+        "findings {quarter:?}: {} rows in {:.2} s",
+        f.num_rows(),
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let m = metrics::metrics(&ctx, &quarter).await.unwrap();
+    println!(
+        "metrics {quarter:?}: {} rows in {:.2} s",
+        m.num_rows(),
+        t.elapsed().as_secs_f64()
+    );
+
+    if let (_, Some(q)) = slowest {
+        println!("\nEXPLAIN ANALYZE of the slowest rule, {}:", q.path());
+        let df = ctx
+            .sql(cat.sql(q))
+            .await
+            .unwrap()
+            .with_param_values(quarter.params())
+            .unwrap();
+        let plan = df.explain(false, true).unwrap().collect().await.unwrap();
+        println!(
+            "{}",
+            datafusion::arrow::util::pretty::pretty_format_batches(&plan).unwrap()
+        );
+    }
+}
