@@ -864,7 +864,10 @@ async fn sample_agrees_with_the_python_oracle() {
     for p in &periods {
         let Some(want) = oracle(&["metrics", "--period", p]) else {
             // CI installs the oracle's dependencies (.ci/run): there it must run.
-            assert!(std::env::var_os("CI").is_none(), "the python3 oracle must run in CI");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "the python3 oracle must run in CI"
+            );
             eprintln!("python3 oracle not runnable: skipped");
             return;
         };
