@@ -67,20 +67,7 @@ pub async fn findings_with(
     let mut all = Vec::new();
     for q in catalog::FINDINGS {
         let batch = collect(run_with(ctx, catalog, q, quarter).await?, q).await?;
-        let names: Vec<&str> = batch
-            .schema_ref()
-            .fields()
-            .iter()
-            .map(|f| f.name().as_str())
-            .collect();
-        if names != COLUMNS {
-            return Err(Error::Query(format!(
-                "{} gives the columns {} instead of {}",
-                q.path(),
-                names.join(", "),
-                COLUMNS.join(", ")
-            )));
-        }
+        crate::metrics::check_columns(&batch, q, COLUMNS)?;
         let columns = batch
             .columns()
             .iter()

@@ -156,6 +156,25 @@ fn replace_table(
     Ok(())
 }
 
+/// Fails, naming the file, when a query's result does not have exactly `expected` columns.
+pub(crate) fn check_columns(batch: &RecordBatch, q: &Query, expected: &[&str]) -> Result<()> {
+    let names: Vec<&str> = batch
+        .schema_ref()
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    if names == expected {
+        return Ok(());
+    }
+    Err(Error::Query(format!(
+        "{} gives the columns {} instead of {}",
+        q.path(),
+        names.join(", "),
+        expected.join(", ")
+    )))
+}
+
 /// Plans one query of the catalogue, naming its file in any error.
 pub(crate) async fn run(
     ctx: &SessionContext,
@@ -213,20 +232,7 @@ pub async fn metrics_with(
     }
     let df = run_with(ctx, catalog, last, period).await?;
     let batch = collect(df, last).await?;
-    let names: Vec<&str> = batch
-        .schema_ref()
-        .fields()
-        .iter()
-        .map(|f| f.name().as_str())
-        .collect();
-    if names != COLUMNS {
-        return Err(Error::Query(format!(
-            "{} gives the columns {} instead of {}",
-            last.path(),
-            names.join(", "),
-            COLUMNS.join(", ")
-        )));
-    }
+    check_columns(&batch, last, COLUMNS)?;
     Ok(batch)
 }
 
