@@ -45,6 +45,9 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
 
+    findings::prepare_quarter(&ctx, &cat, &quarter)
+        .await
+        .expect("quarter tables");
     let mut slowest = (0.0, None);
     for q in catalog::FINDINGS {
         let t = Instant::now();

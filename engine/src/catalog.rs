@@ -3,6 +3,7 @@
 //! the same layout ([`Catalog::with_overrides`]).
 //!
 //! - `queries/views/`: period-independent building blocks, registered once as views;
+//! - `queries/quarter/`: building blocks bound to a quarter, registered before its rules;
 //! - `queries/metrics/`: one file per metric of metrics.md, per union subtree;
 //! - `queries/findings/`: one file per finding rule (`V1_missed_visit`, …).
 //!
@@ -16,7 +17,7 @@ use crate::error::{Error, Result};
 /// One embedded query file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Query {
-    /// `views`, `metrics` or `findings`.
+    /// `views`, `quarter`, `metrics` or `findings`.
     pub kind: &'static str,
     /// The file name without `.sql` (`V1_missed_visit`).
     pub name: &'static str,
@@ -63,6 +64,10 @@ pub const VIEWS: &[Query] = &[
     q!("views", "union_city"),
 ];
 
+/// `queries/quarter/`: tables that depend on the quarter, registered (under their
+/// names) before the quarter's rules run.
+pub const QUARTER: &[Query] = &[q!("quarter", "assigned_on_pe")];
+
 /// `queries/metrics/`: the per-subtree figures, then `metrics` joining them.
 pub const METRICS: &[Query] = &[
     q!("metrics", "visit_compliance"),
@@ -101,7 +106,7 @@ pub const FINDINGS: &[Query] = &[
 
 /// Every embedded query.
 pub fn all() -> impl Iterator<Item = &'static Query> {
-    VIEWS.iter().chain(METRICS).chain(FINDINGS)
+    VIEWS.iter().chain(QUARTER).chain(METRICS).chain(FINDINGS)
 }
 
 /// The embedded query of that kind and name (`("findings", "V1_missed_visit")`).
@@ -132,7 +137,7 @@ impl Catalog {
     /// misspelt name does not go unnoticed.
     pub fn with_overrides(dir: &Path) -> Result<Catalog> {
         let mut overrides = BTreeMap::new();
-        for kind in ["views", "metrics", "findings"] {
+        for kind in ["views", "quarter", "metrics", "findings"] {
             let sub = dir.join(kind);
             if !sub.is_dir() {
                 continue;
@@ -177,7 +182,7 @@ mod tests {
     #[test]
     fn every_file_under_queries_is_embedded_and_opens_with_a_comment() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
-        for kind in ["views", "metrics", "findings"] {
+        for kind in ["views", "quarter", "metrics", "findings"] {
             let mut on_disk: Vec<String> = std::fs::read_dir(root.join(kind))
                 .unwrap()
                 .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -63,6 +63,7 @@ pub async fn findings_with(
             quarter.year()
         )));
     }
+    prepare_quarter(ctx, catalog, quarter).await?;
     let schema = schema();
     let mut all = Vec::new();
     for q in catalog::FINDINGS {
@@ -86,6 +87,18 @@ pub async fn findings_with(
         .collect();
     let order = lexsort_to_indices(&sort, None)?;
     Ok(take_record_batch(&batch, &order)?)
+}
+
+/// Registers the tables of `queries/quarter/` for `quarter` (the rules read them).
+pub async fn prepare_quarter(
+    ctx: &SessionContext,
+    catalog: &Catalog,
+    quarter: &Period,
+) -> Result<()> {
+    for q in catalog::QUARTER {
+        crate::metrics::materialize(ctx, catalog, q, Some(quarter)).await?;
+    }
+    Ok(())
 }
 
 /// Finding rows as cells for output.

@@ -130,20 +130,30 @@ pub async fn prepare(ctx: &SessionContext, archive: &Archive, catalog: &Catalog)
     // The views do not depend on the period: each is computed once here and kept in
     // memory, so the many queries that read them do not recompute their joins.
     for q in catalog::VIEWS {
-        let failed =
-            |e: datafusion::error::DataFusionError| Error::Query(format!("{}: {e}", q.path()));
-        let plan = run(ctx, catalog, q)
-            .await?
-            .create_physical_plan()
-            .await
-            .map_err(failed)?;
-        let schema = plan.schema();
-        let parts = datafusion::physical_plan::collect_partitioned(plan, ctx.task_ctx())
-            .await
-            .map_err(failed)?;
-        replace_table(ctx, q.name, Arc::new(MemTable::try_new(schema, parts)?))?;
+        materialize(ctx, catalog, q, None).await?;
     }
     Ok(())
+}
+
+/// Runs `q` (with the period's parameters, if any) and registers its result, kept in
+/// memory, as the table named after the file.
+pub(crate) async fn materialize(
+    ctx: &SessionContext,
+    catalog: &Catalog,
+    q: &'static Query,
+    period: Option<&Period>,
+) -> Result<()> {
+    let failed = |e: datafusion::error::DataFusionError| Error::Query(format!("{}: {e}", q.path()));
+    let df = match period {
+        Some(p) => run_with(ctx, catalog, q, p).await?,
+        None => run(ctx, catalog, q).await?,
+    };
+    let plan = df.create_physical_plan().await.map_err(failed)?;
+    let schema = plan.schema();
+    let parts = datafusion::physical_plan::collect_partitioned(plan, ctx.task_ctx())
+        .await
+        .map_err(failed)?;
+    replace_table(ctx, q.name, Arc::new(MemTable::try_new(schema, parts)?))
 }
 
 fn replace_table(

@@ -2,13 +2,6 @@
 -- at least 30 days before $pe and still not verified on pe. Contact: the lowest
 -- contact_id assigned to the household on pe. Occurred 30 days after receipt.
 -- Duty 1 (Investigate): verify the feedback of data comparisons.
-WITH assigned AS (
-    SELECT household_id, min(contact_id) AS contact_id
-    FROM assignment_span
-    WHERE from_date <= CAST($pe AS DATE)
-      AND (to_date IS NULL OR to_date >= CAST($pe AS DATE))
-    GROUP BY household_id
-)
 SELECT 'C1' AS rule,
        'major' AS severity,
        h.union_id,
@@ -19,7 +12,7 @@ SELECT 'C1' AS rule,
        '部门比对疑点超过30天未核实' AS detail
 FROM crosschecks k
 JOIN households h ON h.household_id = k.household_id
-LEFT JOIN assigned a ON a.household_id = k.household_id
+LEFT JOIN assigned_on_pe a ON a.household_id = k.household_id
 WHERE k.flag <> 'none'
   AND k.received_on <= CAST($pe AS DATE) - INTERVAL '30 days'
   AND (k.verified_on IS NULL OR k.verified_on > CAST($pe AS DATE))

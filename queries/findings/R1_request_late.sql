@@ -2,13 +2,6 @@
 -- unresolved on pe (from 30 days on it is R2). Contact: the lowest contact_id assigned
 -- to the household on pe. Occurred 7 days after it was raised.
 -- Duty 4 (Solve immediate difficulties): respond to urgent requests.
-WITH assigned AS (
-    SELECT household_id, min(contact_id) AS contact_id
-    FROM assignment_span
-    WHERE from_date <= CAST($pe AS DATE)
-      AND (to_date IS NULL OR to_date >= CAST($pe AS DATE))
-    GROUP BY household_id
-)
 SELECT 'R1' AS rule,
        'minor' AS severity,
        h.union_id,
@@ -19,7 +12,7 @@ SELECT 'R1' AS rule,
        '临时困难诉求超过7天未解决' AS detail
 FROM requests r
 JOIN households h ON h.household_id = r.household_id
-LEFT JOIN assigned a ON a.household_id = r.household_id
+LEFT JOIN assigned_on_pe a ON a.household_id = r.household_id
 WHERE r.raised_on <= CAST($pe AS DATE) - INTERVAL '7 days'
   AND r.raised_on > CAST($pe AS DATE) - INTERVAL '30 days'
   AND (r.resolved_on IS NULL OR r.resolved_on > CAST($pe AS DATE))

@@ -3,13 +3,6 @@
 -- pe. Occurred 30 days after it was raised.
 -- Duty 4 (Solve immediate difficulties) and Supervision: perfunctory handling of
 -- workers' needs (敷衍应付) is criticised.
-WITH assigned AS (
-    SELECT household_id, min(contact_id) AS contact_id
-    FROM assignment_span
-    WHERE from_date <= CAST($pe AS DATE)
-      AND (to_date IS NULL OR to_date >= CAST($pe AS DATE))
-    GROUP BY household_id
-)
 SELECT 'R2' AS rule,
        'major' AS severity,
        h.union_id,
@@ -20,7 +13,7 @@ SELECT 'R2' AS rule,
        '临时困难诉求超过30天未解决' AS detail
 FROM requests r
 JOIN households h ON h.household_id = r.household_id
-LEFT JOIN assigned a ON a.household_id = r.household_id
+LEFT JOIN assigned_on_pe a ON a.household_id = r.household_id
 WHERE r.raised_on <= CAST($pe AS DATE) - INTERVAL '30 days'
   AND (r.resolved_on IS NULL OR r.resolved_on > CAST($pe AS DATE))
 ORDER BY h.union_id, r.request_id

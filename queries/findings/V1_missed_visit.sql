@@ -17,13 +17,6 @@ visited AS (
     FROM valid_visit
     WHERE visited_on BETWEEN CAST($pps AS DATE) AND CAST($pe AS DATE)
     GROUP BY household_id
-),
-assigned AS (
-    SELECT household_id, min(contact_id) AS contact_id
-    FROM assignment_span
-    WHERE from_date <= CAST($pe AS DATE)
-      AND (to_date IS NULL OR to_date >= CAST($pe AS DATE))
-    GROUP BY household_id
 )
 SELECT 'V1' AS rule,
        'minor' AS severity,
@@ -35,7 +28,7 @@ SELECT 'V1' AS rule,
        CAST($period_cn AS VARCHAR) || '未入户走访' AS detail
 FROM due d
 LEFT JOIN visited v ON v.household_id = d.household_id
-LEFT JOIN assigned a ON a.household_id = d.household_id
+LEFT JOIN assigned_on_pe a ON a.household_id = d.household_id
 WHERE NOT coalesce(v.this_quarter, false)
   -- not V2: due in the previous quarter too and not visited there either
   AND NOT (d.due_before AND NOT coalesce(v.previous_quarter, false))

@@ -12,13 +12,6 @@ visited AS (
     SELECT DISTINCT household_id
     FROM valid_visit
     WHERE visited_on BETWEEN CAST($pps AS DATE) AND CAST($pe AS DATE)
-),
-assigned AS (
-    SELECT household_id, min(contact_id) AS contact_id
-    FROM assignment_span
-    WHERE from_date <= CAST($pe AS DATE)
-      AND (to_date IS NULL OR to_date >= CAST($pe AS DATE))
-    GROUP BY household_id
 )
 SELECT 'V2' AS rule,
        'major' AS severity,
@@ -30,6 +23,6 @@ SELECT 'V2' AS rule,
        '连续两个季度（' || CAST($prev_cn AS VARCHAR) || '、' || CAST($period_cn AS VARCHAR)
            || '）未入户走访' AS detail
 FROM due d
-LEFT JOIN assigned a ON a.household_id = d.household_id
+LEFT JOIN assigned_on_pe a ON a.household_id = d.household_id
 WHERE NOT EXISTS (SELECT 1 FROM visited v WHERE v.household_id = d.household_id)
 ORDER BY d.union_id, d.household_id
