@@ -35,6 +35,14 @@ impl Session {
     /// [`Session::open`] with a given runtime (memory limits, …).
     pub async fn open_with(args: &ArchiveArgs, runtime: Arc<RuntimeEnv>) -> Result<Session> {
         let (archive, config) = crate::commands::load_archive(args)?;
+        let rejected = archive.rejected();
+        if rejected > 0 {
+            // Said always, not only on a terminal: these rows are in no figure.
+            eprintln!(
+                "warning: {rejected} rows of the archive were rejected and are left out of every figure (tiexin validate --rejects FILE lists them)"
+            );
+        }
+        crate::commands::status("preparing the union tree and shared views…");
         let catalog = match &args.queries {
             Some(dir) => Catalog::with_overrides(dir)?,
             None => Catalog::builtin(),

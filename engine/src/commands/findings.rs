@@ -26,6 +26,10 @@ pub async fn run(args: FindingsArgs) -> Result<i32> {
         }
     }
     let s = Session::open(&args.archive).await?;
+    super::status(&format!(
+        "computing the findings of {period}…",
+        period = args.period
+    ));
     let mut batch = findings::findings_with(&s.ctx, &s.catalog, &period).await?;
     if let Some(root) = &args.union {
         let keep = subtree::members(&s.archive, root, None)?;

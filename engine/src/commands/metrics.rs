@@ -16,6 +16,10 @@ pub async fn run(args: MetricsArgs) -> Result<i32> {
         ));
     }
     let s = Session::open(&args.archive).await?;
+    super::status(&format!(
+        "computing the metrics of {period}…",
+        period = args.period
+    ));
     let mut batch = metrics::metrics_with(&s.ctx, &s.catalog, &period).await?;
     if let Some(root) = &args.union {
         let keep = subtree::members(&s.archive, root, args.depth)?;

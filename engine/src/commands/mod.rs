@@ -55,6 +55,13 @@ pub fn load_archive(args: &ArchiveArgs) -> Result<(Archive, Config)> {
     Ok((archive, config))
 }
 
+/// A progress message on standard error, only when it is a terminal.
+pub fn status(message: &str) {
+    if std::io::stderr().is_terminal() {
+        eprintln!("{message}");
+    }
+}
+
 /// Progress lines on standard error, only when it is a terminal.
 struct StderrProgress {
     enabled: bool,
