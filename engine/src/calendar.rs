@@ -25,6 +25,12 @@ pub const fn civil(z: i32) -> (i32, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// `YYYY-MM-DD` of a day number, as a string.
+pub fn iso(z: i32) -> String {
+    let mut buf = [0u8; 10];
+    String::from_utf8_lossy(format(z, &mut buf)).into_owned()
+}
+
 /// `YYYY-MM-DD` into `buf`, returning the ten bytes.
 pub fn format(z: i32, buf: &mut [u8; 10]) -> &[u8] {
     let (y, m, d) = civil(z);

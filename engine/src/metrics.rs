@@ -16,11 +16,12 @@ use datafusion::datasource::MemTable;
 use datafusion::prelude::{DataFrame, SessionContext};
 
 use crate::archive::Archive;
+use crate::calendar;
 use crate::catalog::{self, Catalog, Query};
 use crate::error::{Error, Result};
 use crate::findings;
 use crate::output::{Cell, Tabular};
-use crate::period::{format_day, Period};
+use crate::period::Period;
 
 /// The columns of the `metrics` output, in the order of metrics.md.
 pub const COLUMNS: &[&str] = &[
@@ -282,7 +283,7 @@ fn cell(a: &ArrayRef, field: &Field, r: usize) -> Result<Cell> {
         DataType::Utf8View => Cell::Text(a.as_string_view().value(r).to_string()),
         DataType::LargeUtf8 => Cell::Text(a.as_string::<i64>().value(r).to_string()),
         DataType::Int64 => Cell::Int(a.as_primitive::<Int64Type>().value(r)),
-        DataType::Date32 => Cell::Text(format_day(a.as_primitive::<Date32Type>().value(r))),
+        DataType::Date32 => Cell::Text(calendar::iso(a.as_primitive::<Date32Type>().value(r))),
         DataType::Decimal128(_, _) => {
             Cell::Decimal(a.as_primitive::<Decimal128Type>().value_as_string(r))
         }

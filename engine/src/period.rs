@@ -9,7 +9,7 @@ use std::str::FromStr;
 use datafusion::common::ParamValues;
 use datafusion::scalar::ScalarValue;
 
-use crate::calendar::{self, day};
+use crate::calendar::day;
 use crate::error::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -18,12 +18,6 @@ pub enum Period {
     Year(i32),
     /// Quarter `quarter` (1–4) of `year`.
     Quarter { year: i32, quarter: u8 },
-}
-
-/// `YYYY-MM-DD` of a day number.
-pub fn format_day(z: i32) -> String {
-    let mut buf = [0u8; 10];
-    String::from_utf8_lossy(calendar::format(z, &mut buf)).into_owned()
 }
 
 impl Period {
@@ -158,17 +152,17 @@ mod tests {
     #[test]
     fn quarters_and_years_parse_with_their_days() {
         let q: Period = "2026Q3".parse().unwrap();
-        assert_eq!(format_day(q.first_day()), "2026-07-01");
-        assert_eq!(format_day(q.last_day()), "2026-09-30");
+        assert_eq!(crate::calendar::iso(q.first_day()), "2026-07-01");
+        assert_eq!(crate::calendar::iso(q.last_day()), "2026-09-30");
         assert_eq!(q.previous_quarter().to_string(), "2026Q2");
         assert_eq!(q.chinese(), "2026年第3季度");
         let q1: Period = "2026Q1".parse().unwrap();
         assert_eq!(q1.previous_quarter().to_string(), "2025Q4");
         let q4 = Period::quarter(2025, 4);
-        assert_eq!(format_day(q4.last_day()), "2025-12-31");
+        assert_eq!(crate::calendar::iso(q4.last_day()), "2025-12-31");
         let y: Period = "2024".parse().unwrap();
-        assert_eq!(format_day(y.first_day()), "2024-01-01");
-        assert_eq!(format_day(y.last_day()), "2024-12-31");
+        assert_eq!(crate::calendar::iso(y.first_day()), "2024-01-01");
+        assert_eq!(crate::calendar::iso(y.last_day()), "2024-12-31");
         let qs: Vec<String> = y.quarters().iter().map(|q| q.to_string()).collect();
         assert_eq!(qs, ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]);
         assert_eq!(y.to_string(), "2024");

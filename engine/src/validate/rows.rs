@@ -212,10 +212,10 @@ impl TableBuilder {
                     let (f, t) = (self.table.columns[from].name, self.table.columns[to].name);
                     let reason = format!(
                         "{t} {} is before {f} {}",
-                        values::format_date(b),
-                        values::format_date(a)
+                        crate::calendar::iso(b),
+                        crate::calendar::iso(a)
                     );
-                    self.reject(line, t, &values::format_date(b), reason);
+                    self.reject(line, t, &crate::calendar::iso(b), reason);
                     return Ok(());
                 }
             }
@@ -287,7 +287,7 @@ fn key_bytes(cols: &[usize], parsed: &[Value], key: &mut Vec<u8>) {
         match parsed[i] {
             Value::Str(s) => key.extend_from_slice(s.as_bytes()),
             Value::Int(v) => key.extend_from_slice(v.to_string().as_bytes()),
-            Value::Date(d) => key.extend_from_slice(values::format_date(d).as_bytes()),
+            Value::Date(d) => key.extend_from_slice(crate::calendar::iso(d).as_bytes()),
             other => key.extend_from_slice(format!("{other:?}").as_bytes()),
         }
     }
