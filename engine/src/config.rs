@@ -13,6 +13,14 @@ pub struct Config {
     pub cache_dir: Option<PathBuf>,
     /// Whether the validated cache is used at all [default: true].
     pub cache: Option<bool>,
+    /// Where `tiexin query` keeps its audit log `audit.jsonl` [default: $TIEXIN_STATE_DIR, $XDG_STATE_HOME/tiexin or ~/.local/state/tiexin].
+    pub state_dir: Option<PathBuf>,
+    /// Whether `tiexin query` shows ID numbers and phone numbers in full [default: false, masked].
+    pub full_access: Option<bool>,
+    /// Memory one `tiexin query` may use, in bytes [default: 2 GiB].
+    pub query_memory_limit: Option<u64>,
+    /// Time one `tiexin query` may run, in seconds [default: 120].
+    pub query_time_limit: Option<f64>,
 }
 
 impl Config {

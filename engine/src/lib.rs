@@ -4,6 +4,7 @@
 //! archive → validate → (DataFusion tables) → metrics / findings → shortlist → report.
 
 pub mod archive;
+pub mod audit;
 pub mod calendar;
 pub mod catalog;
 pub mod cli;
@@ -12,9 +13,11 @@ pub mod config;
 pub mod error;
 pub mod findings;
 pub mod generate;
+pub mod mask;
 pub mod metrics;
 pub mod output;
 pub mod period;
+pub mod readonly;
 pub mod schema;
 pub mod session;
 pub mod validate;

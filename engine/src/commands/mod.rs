@@ -3,6 +3,7 @@
 mod findings;
 mod generate;
 mod metrics;
+mod query;
 mod subtree;
 mod validate;
 
@@ -20,7 +21,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Generate(args) => generate::run(args),
         Command::Metrics(args) => block_on(metrics::run(args)),
         Command::Findings(args) => block_on(findings::run(args)),
-        Command::Query(_) => Err(Error::Usage("query is not built yet".into())),
+        Command::Query(args) => block_on(query::run(args)),
     }
 }
 

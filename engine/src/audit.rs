@@ -1,0 +1,182 @@
+//! The audit log of `tiexin query`: one JSON line per event in `audit.jsonl` of the state
+//! directory, a `started` line before a query runs and a line with its outcome after.
+//! A query whose `started` line cannot be written does not run.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+
+use crate::calendar;
+use crate::error::{Error, Result};
+
+/// The file name of the log inside the state directory.
+pub const FILE: &str = "audit.jsonl";
+
+/// The state directory: the configured one, else `$TIEXIN_STATE_DIR`, else
+/// `$XDG_STATE_HOME/tiexin`, else `~/.local/state/tiexin`.
+pub fn state_dir(configured: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = configured {
+        return Some(p.to_path_buf());
+    }
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("TIEXIN_STATE_DIR")
+        .or_else(|| var("XDG_STATE_HOME").map(|p| p.join("tiexin")))
+        .or_else(|| var("HOME").map(|p| p.join(".local/state/tiexin")))
+}
+
+/// Who runs the query: `--as NAME`, else `$USER`, else `$LOGNAME`.
+pub fn user(as_name: Option<&str>) -> String {
+    as_name
+        .map(str::to_string)
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .or_else(|| std::env::var("LOGNAME").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` of a moment.
+pub fn iso_utc(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let day = (secs / 86_400) as i32;
+    let s = secs % 86_400;
+    format!(
+        "{}T{:02}:{:02}:{:02}.{:03}Z",
+        calendar::iso(day),
+        s / 3600,
+        s % 3600 / 60,
+        s % 60,
+        d.subsec_millis()
+    )
+}
+
+/// What is known about a query before it runs.
+pub struct Entry {
+    pub id: String,
+    pub user: String,
+    pub scope: Option<String>,
+    pub period: Option<String>,
+    pub sql: String,
+}
+
+/// How a query ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Refused,
+    Failed,
+    Timeout,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Refused => "refused",
+            Outcome::Failed => "failed",
+            Outcome::Timeout => "timeout",
+        }
+    }
+}
+
+pub struct Log {
+    path: PathBuf,
+}
+
+impl Log {
+    /// The log in `dir` (created if missing).
+    pub fn open(dir: Option<&Path>) -> Result<Log> {
+        let dir = dir.ok_or_else(|| {
+            Error::Query(
+                "query refused: no state directory for the audit log (set state-dir in the config or $TIEXIN_STATE_DIR)".into(),
+            )
+        })?;
+        std::fs::create_dir_all(dir).map_err(|e| unaudited(dir, e))?;
+        Ok(Log {
+            path: dir.join(FILE),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn append(&self, line: serde_json::Value) -> Result<()> {
+        let mut text = line.to_string();
+        text.push('\n');
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.flush()))
+            .map_err(|e| unaudited(&self.path, e))
+    }
+
+    /// The line written before the query runs.
+    pub fn started(&self, e: &Entry) -> Result<()> {
+        self.append(json!({
+            "id": e.id,
+            "time": iso_utc(SystemTime::now()),
+            "user": e.user,
+            "scope": e.scope,
+            "period": e.period,
+            "sql": e.sql,
+            "outcome": "started",
+        }))
+    }
+
+    /// The line written after the query, with its outcome.
+    pub fn completed(
+        &self,
+        e: &Entry,
+        outcome: Outcome,
+        message: Option<&str>,
+        rows: Option<usize>,
+        duration_ms: u128,
+    ) -> Result<()> {
+        self.append(json!({
+            "id": e.id,
+            "time": iso_utc(SystemTime::now()),
+            "user": e.user,
+            "scope": e.scope,
+            "period": e.period,
+            "sql": e.sql,
+            "outcome": outcome.as_str(),
+            "message": message,
+            "rows": rows,
+            "duration_ms": duration_ms as u64,
+        }))
+    }
+}
+
+fn unaudited(path: &Path, e: std::io::Error) -> Error {
+    Error::Query(format!(
+        "query refused: the audit log {} cannot be written ({e}), and no query runs unaudited",
+        path.display()
+    ))
+}
+
+/// A new id for one query: the moment in microseconds and the process id.
+pub fn new_id() -> String {
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_micros();
+    format!("{t:x}-{:x}", std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_time() {
+        let t = UNIX_EPOCH + std::time::Duration::from_millis(1_790_000_000_123);
+        assert_eq!(iso_utc(t), "2026-09-21T14:13:20.123Z");
+    }
+}

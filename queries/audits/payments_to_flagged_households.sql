@@ -1,0 +1,19 @@
+-- Payments made to a household after a department crosscheck reported a flag that the
+-- contact later confirmed (the household is ineligible: a business, several houses, a
+-- car, or the worker has died). Money paid after the feedback arrived may have to be
+-- recovered.
+SELECT d.payment_id,
+       d.union_id,
+       d.household_id,
+       d.amount,
+       d.paid_on,
+       c.check_id,
+       c.department,
+       c.flag,
+       c.received_on,
+       c.verified_on
+FROM disbursements d
+JOIN crosschecks c ON c.household_id = d.household_id
+WHERE c.outcome = 'confirmed'
+  AND d.paid_on >= c.received_on
+ORDER BY d.household_id, d.paid_on, d.payment_id, c.check_id
