@@ -224,3 +224,41 @@ fn the_ready_audits_run_on_the_sample_archive() {
     }
     assert!(n >= 8);
 }
+
+#[test]
+fn time_and_memory_limits_stop_a_query_with_a_clear_message() {
+    let tmp = TempDir::new().unwrap();
+    let slow = tmp.path().join("slow.toml");
+    std::fs::write(&slow, "query-time-limit = 0.5\n").unwrap();
+    let o = query(
+        &tmp,
+        &[
+            "--config",
+            slow.to_str().unwrap(),
+            "SELECT count(DISTINCT concat(a.visit_id, b.visit_id, c.visit_id)) AS n FROM visits a, visits b, visits c",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("stopped after 0.5 s, the time limit"),
+        "{}",
+        stderr(&o)
+    );
+
+    let small = tmp.path().join("small.toml");
+    std::fs::write(&small, "query-memory-limit = 1000000\n").unwrap();
+    let o = query(
+        &tmp,
+        &[
+            "--config",
+            small.to_str().unwrap(),
+            "SELECT a.notes, b.notes FROM visits a, visits b ORDER BY 1, 2",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("needs more than 1000000 bytes of memory"),
+        "{}",
+        stderr(&o)
+    );
+}
