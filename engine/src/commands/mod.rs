@@ -27,11 +27,14 @@ pub fn run(cli: Cli) -> Result<i32> {
 
 /// Runs an async command on a multi-threaded runtime.
 fn block_on<F: std::future::Future<Output = Result<i32>>>(f: F) -> Result<i32> {
-    tokio::runtime::Builder::new_multi_thread()
+    let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?
-        .block_on(f)
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
+    let result = rt.block_on(f);
+    // Do not wait for work still running (a query stopped by its time limit).
+    rt.shutdown_background();
+    result
 }
 
 /// The bundled sample archive: `sample-data/` next to the sources tiexin was built from.
