@@ -28,6 +28,8 @@ pub enum Command {
     Query(QueryArgs),
     /// Write a deterministic synthetic archive (a whole province).
     Generate(GenerateArgs),
+    /// The periodic bulletin (工作通报) of a union as PDF.
+    Bulletin(BulletinArgs),
 }
 
 /// Where the archive and the configuration are.
@@ -157,4 +159,25 @@ pub struct QueryArgs {
     /// The name recorded in the audit log [default: the OS user]
     #[arg(long = "as", value_name = "NAME")]
     pub as_name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BulletinArgs {
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
+    /// A quarter (2026Q3) or a year (2026).
+    #[arg(long)]
+    pub period: String,
+    /// The union whose bulletin it is [default: the root of the union tree]
+    #[arg(long, value_name = "UNION_ID")]
+    pub union: Option<String>,
+    /// The PDF file to write.
+    #[arg(long, value_name = "FILE.pdf")]
+    pub out: PathBuf,
+    /// The document's date, YYYY-MM-DD [default: today in China (Asia/Shanghai)]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+    /// The serial of the document number (鲁工帮〔2026〕N号) [default: the next one of the state directory's counter, or the one this bulletin was given before]
+    #[arg(long, value_name = "N")]
+    pub number: Option<u32>,
 }

@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod audit;
+pub mod bulletin;
 pub mod calendar;
 pub mod catalog;
 pub mod cli;
@@ -18,6 +19,8 @@ pub mod metrics;
 pub mod output;
 pub mod period;
 pub mod readonly;
+pub mod report;
+pub mod rules;
 pub mod schema;
 pub mod session;
 pub mod validate;

@@ -1,5 +1,6 @@
 //! One module per subcommand; `run` dispatches and returns the exit code.
 
+mod bulletin;
 mod findings;
 mod generate;
 mod metrics;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Metrics(args) => block_on(metrics::run(args)),
         Command::Findings(args) => block_on(findings::run(args)),
         Command::Query(args) => block_on(query::run(args)),
+        Command::Bulletin(args) => block_on(bulletin::run(args)),
     }
 }
 
