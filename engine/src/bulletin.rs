@@ -113,6 +113,8 @@ pub struct FindingRow {
 
 #[derive(Debug, Serialize)]
 pub struct Requirement {
+    /// （一）, （二）, …
+    pub label: String,
     pub heading: String,
     pub text: String,
 }
@@ -147,7 +149,6 @@ pub struct Data {
     pub funds: Vec<FundRow>,
     pub findings: Vec<FindingRow>,
     pub requirements: Vec<Requirement>,
-    pub numerals: Vec<String>,
     pub appendix: Appendix,
 }
 
@@ -310,10 +311,29 @@ fn last_eight_quarters(p: &Period) -> Vec<Period> {
     out
 }
 
-const NUMERALS: &[&str] = &[
-    "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四",
-    "十五", "十六", "十七", "十八", "十九", "二十",
-];
+/// 1 → 一, 12 → 十二, 20 → 二十, 105 → 一百零五: the numerals of headings.
+pub fn chinese_numeral(n: usize) -> String {
+    const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        0..=9 => D[n].to_string(),
+        10..=19 => format!("十{}", if n > 10 { D[n % 10] } else { "" }),
+        20..=99 => format!(
+            "{}十{}",
+            D[n / 10],
+            if !n.is_multiple_of(10) { D[n % 10] } else { "" }
+        ),
+        _ => {
+            let rest = n % 100;
+            let tail = match rest {
+                0 => String::new(),
+                1..=9 => format!("零{}", D[rest]),
+                10..=19 => format!("一{}", chinese_numeral(rest)),
+                _ => chinese_numeral(rest),
+            };
+            format!("{}百{tail}", chinese_numeral(n / 100))
+        }
+    }
+}
 
 /// Runs the bulletin's queries and gathers its data.
 pub async fn build(s: &Session, cfg: &DocumentConfig, opts: &Options) -> Result<Bulletin> {
@@ -570,7 +590,6 @@ pub async fn build(s: &Session, cfg: &DocumentConfig, opts: &Options) -> Result<
         funds,
         findings,
         requirements,
-        numerals: NUMERALS.iter().map(|s| s.to_string()).collect(),
         appendix,
     };
     Ok(Bulletin {
@@ -658,4 +677,38 @@ pub fn render(b: &Bulletin) -> Result<report::Rendered> {
         date: b.date,
         ident: b.ident.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chinese_numerals() {
+        let n = super::chinese_numeral;
+        assert_eq!(
+            [
+                n(1),
+                n(10),
+                n(11),
+                n(20),
+                n(21),
+                n(99),
+                n(100),
+                n(105),
+                n(110),
+                n(123)
+            ],
+            [
+                "一",
+                "十",
+                "十一",
+                "二十",
+                "二十一",
+                "九十九",
+                "一百",
+                "一百零五",
+                "一百一十",
+                "一百二十三"
+            ]
+        );
+    }
 }

@@ -73,7 +73,12 @@ impl DocumentConfig {
         };
         given
             .into_iter()
-            .map(|(heading, text)| crate::bulletin::Requirement { heading, text })
+            .enumerate()
+            .map(|(i, (heading, text))| crate::bulletin::Requirement {
+                label: format!("（{}）", crate::bulletin::chinese_numeral(i + 1)),
+                heading,
+                text,
+            })
             .collect()
     }
 }

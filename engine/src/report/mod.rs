@@ -36,6 +36,8 @@ pub struct Rendered {
     pub pages: usize,
     pub warnings: Vec<String>,
     pub missing_glyphs: Vec<char>,
+    /// Every path Typst asked the sandbox for, with whether it was served.
+    pub asked: Vec<(String, bool)>,
 }
 
 /// Compiles the template with the data and writes the PDF (bytes depend only on the
@@ -84,6 +86,7 @@ pub fn render<T: Serialize>(doc: &Document<'_, T>) -> Result<Rendered> {
         pages: document.pages().len(),
         warnings,
         missing_glyphs,
+        asked: world.asked(),
     })
 }
 

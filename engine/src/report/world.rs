@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime};
@@ -25,6 +25,8 @@ pub struct Sandbox {
     sources: HashMap<FileId, Source>,
     files: HashMap<FileId, Bytes>,
     today: Datetime,
+    /// Every path Typst asked for, served or refused, for checks and tests.
+    asked: Mutex<Vec<(String, bool)>>,
 }
 
 /// The id of a path of the virtual project (`/data.json`); None for a path Typst
@@ -71,11 +73,34 @@ impl Sandbox {
             sources,
             files,
             today,
+            asked: Mutex::new(Vec::new()),
         })
     }
 
     pub fn today(&self) -> Datetime {
         self.today
+    }
+
+    /// The paths Typst asked for, in order, each with whether it was served.
+    pub fn asked(&self) -> Vec<(String, bool)> {
+        self.asked.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+
+    fn note(&self, id: FileId, served: bool) {
+        if let Ok(mut a) = self.asked.lock() {
+            a.push((id.get().vpath().get_with_slash().to_string(), served));
+        }
+    }
+
+    /// A world whose main file is `text` instead of a template (for tests of the
+    /// sandbox itself).
+    #[doc(hidden)]
+    pub fn with_main_text(mut self, text: &str) -> Sandbox {
+        if let Some(id) = file_id("/test-main.typ") {
+            self.sources.insert(id, Source::new(id, text.to_string()));
+            self.main = id;
+        }
+        self
     }
 
     /// One sentence for a Typst diagnostic: the template file, line and column.
@@ -116,6 +141,9 @@ impl World for Sandbox {
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
+        let found =
+            matches!(id.get().root(), VirtualRoot::Project) && self.sources.contains_key(&id);
+        self.note(id, found);
         if !matches!(id.get().root(), VirtualRoot::Project) {
             return Err(not_found(id));
         }
@@ -129,7 +157,12 @@ impl World for Sandbox {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if !matches!(id.get().root(), VirtualRoot::Project) {
+        let project = matches!(id.get().root(), VirtualRoot::Project);
+        self.note(
+            id,
+            project && (self.files.contains_key(&id) || self.sources.contains_key(&id)),
+        );
+        if !project {
             return Err(not_found(id));
         }
         if let Some(bytes) = self.files.get(&id) {
@@ -147,5 +180,70 @@ impl World for Sandbox {
 
     fn today(&self, _offset: Option<typst::foundations::Duration>) -> Option<Datetime> {
         Some(self.today)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use typst_layout::PagedDocument;
+
+    fn world(main: &str) -> Sandbox {
+        let fonts = crate::report::fonts::shared().unwrap();
+        Sandbox::new(
+            fonts,
+            "official.typ",
+            b"{\"x\": 1}".to_vec(),
+            &[],
+            (2026, 11, 28),
+        )
+        .unwrap()
+        .with_main_text(main)
+    }
+
+    fn error_of(main: &str) -> String {
+        let w = world(main);
+        match typst::compile::<PagedDocument>(&w).output {
+            Ok(_) => String::new(),
+            Err(e) => w.describe(&e[0]),
+        }
+    }
+
+    #[test]
+    fn files_outside_the_sandbox_are_not_found() {
+        for path in [
+            "/etc/passwd",
+            "../../../../etc/passwd",
+            "/root/.bashrc",
+            "/Cargo.toml",
+            "/report-templates/fonts/README.md",
+        ] {
+            let e = error_of(&format!("#read(\"{path}\")"));
+            assert!(
+                e.contains("not found") || e.contains("escape the project root"),
+                "{path}: {e}"
+            );
+        }
+        let e = error_of("#image(\"/etc/hostname\")");
+        assert!(e.contains("not found"), "{e}");
+        let e = error_of("#import \"@preview/cetz:0.3.0\": *");
+        assert!(!e.is_empty());
+    }
+
+    #[test]
+    fn data_templates_and_today_are_served() {
+        assert_eq!(
+            error_of("#json(\"/data.json\").x #read(\"/official.typ\").len()"),
+            ""
+        );
+        let w = world("#datetime.today().display()");
+        assert!(typst::compile::<PagedDocument>(&w).output.is_ok());
+        assert_eq!(w.today(), Datetime::from_ymd(2026, 11, 28).unwrap());
+    }
+
+    #[test]
+    fn a_template_error_names_the_file_and_line() {
+        let e = error_of("ok\n\n#nosuchfunction()");
+        assert!(e.starts_with("report-templates/test-main.typ:3:2: "), "{e}");
     }
 }
