@@ -335,23 +335,46 @@ pub fn chinese_numeral(n: usize) -> String {
     }
 }
 
-/// Runs the bulletin's queries and gathers its data.
-pub async fn build(s: &Session, cfg: &DocumentConfig, opts: &Options) -> Result<Bulletin> {
-    let (root, unions) = unions(s)?;
-    let union = match &opts.union {
-        Some(u) => u.clone(),
-        None => root.ok_or_else(|| {
-            Error::Unreadable("unions.csv has no root union (a union without parent_id)".into())
-        })?,
-    };
-    let Some(info) = unions.get(&union) else {
-        return Err(Error::Usage(format!(
-            "--union {union}: no union with this union_id in unions.csv"
-        )));
-    };
-    let period = &opts.period;
-    let prev = previous(period);
+/// The period's figures for every union, computed once and shared by the bulletins of
+/// many unions (the province's and each county's, say).
+pub struct Prepared {
+    pub period: Period,
+    prev: Period,
+    now: Tabular,
+    before: Tabular,
+    /// union_id → (quarter, visit compliance in percent) for the last eight quarters.
+    trend: BTreeMap<String, Vec<(String, Option<f64>)>>,
+    root: Option<String>,
+    unions: BTreeMap<String, UnionInfo>,
+}
 
+/// Runs the period-wide queries: the metrics of the period and of the one before, and
+/// visit compliance for each of the last eight quarters.
+pub async fn prepare(s: &Session, period: &Period) -> Result<Prepared> {
+    let (root, unions) = unions(s)?;
+    let prev = previous(period);
+    let vc = catalog::get("metrics", "visit_compliance")
+        .ok_or_else(|| Error::Internal("no visit_compliance query".into()))?;
+    let mut trend: BTreeMap<String, Vec<(String, Option<f64>)>> = BTreeMap::new();
+    let quarters = last_eight_quarters(period);
+    for (k, quarter) in quarters.iter().enumerate() {
+        let df = metrics::run(&s.ctx, &s.catalog, vc)
+            .await?
+            .with_param_values(quarter.params())
+            .map_err(|e| Error::Query(format!("{}: {e}", vc.path())))?;
+        let t = metrics::tabular(&metrics::collect(df, vc).await?)?;
+        for r in records(&t) {
+            let (Some(Cell::Text(u)), Some(due), Some(visited)) =
+                (r.get("union_id"), int(r.get("due")), int(r.get("visited")))
+            else {
+                continue;
+            };
+            let points = trend
+                .entry(u.clone())
+                .or_insert_with(|| quarters.iter().map(|q| (q.to_string(), None)).collect());
+            points[k].1 = (due > 0).then(|| visited as f64 * 100.0 / due as f64);
+        }
+    }
     // Previous period first: the current run leaves its findings registered as
     // period_findings for queries/bulletin/major_findings.sql.
     let before = metrics::tabular(&metrics::metrics_with(&s.ctx, &s.catalog, &prev).await?)?;
@@ -362,6 +385,50 @@ pub async fn build(s: &Session, cfg: &DocumentConfig, opts: &Options) -> Result<
         "bulletin_metrics",
         Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch]])?),
     )?;
+    Ok(Prepared {
+        period: *period,
+        prev,
+        now,
+        before,
+        trend,
+        root,
+        unions,
+    })
+}
+
+/// Runs the bulletin's queries and gathers its data.
+pub async fn build(s: &Session, cfg: &DocumentConfig, opts: &Options) -> Result<Bulletin> {
+    let p = prepare(s, &opts.period).await?;
+    build_for(s, &p, cfg, opts).await
+}
+
+/// The bulletin of `opts.union` from figures [`prepare`]d for `opts.period`.
+pub async fn build_for(
+    s: &Session,
+    p: &Prepared,
+    cfg: &DocumentConfig,
+    opts: &Options,
+) -> Result<Bulletin> {
+    if p.period != opts.period {
+        return Err(Error::Internal(
+            "bulletin figures prepared for another period".into(),
+        ));
+    }
+    let unions = &p.unions;
+    let union = match &opts.union {
+        Some(u) => u.clone(),
+        None => p.root.clone().ok_or_else(|| {
+            Error::Unreadable("unions.csv has no root union (a union without parent_id)".into())
+        })?,
+    };
+    let Some(info) = unions.get(&union) else {
+        return Err(Error::Usage(format!(
+            "--union {union}: no union with this union_id in unions.csv"
+        )));
+    };
+    let period = &opts.period;
+    let prev = p.prev;
+    let (now, before) = (&p.now, &p.before);
     let find = |t: &Tabular| {
         records(t)
             .into_iter()
@@ -372,12 +439,12 @@ pub async fn build(s: &Session, cfg: &DocumentConfig, opts: &Options) -> Result<
                     .collect::<BTreeMap<String, Cell>>()
             })
     };
-    let cur = find(&now).ok_or_else(|| {
+    let cur = find(now).ok_or_else(|| {
         Error::Internal(format!(
             "queries/metrics/metrics.sql gave no row for {union}"
         ))
     })?;
-    let old = find(&before).unwrap_or_default();
+    let old = find(before).unwrap_or_default();
     let g = |k: &str| cur.get(k);
     let o = |k: &str| old.get(k);
     let r = |m: Option<&Cell>| match m {
@@ -499,21 +566,12 @@ pub async fn build(s: &Session, cfg: &DocumentConfig, opts: &Options) -> Result<
         .collect();
 
     // The union's visit compliance over the last eight quarters.
-    let vc = catalog::get("metrics", "visit_compliance")
-        .ok_or_else(|| Error::Internal("no visit_compliance query".into()))?;
-    let mut trend = Vec::new();
-    for quarter in last_eight_quarters(period) {
-        let t = query(s, vc, &quarter, &union).await?;
-        let rec = records(&t)
-            .into_iter()
-            .find(|r| matches!(r.get("union_id"), Some(Cell::Text(u)) if *u == union));
-        let value = rec.and_then(|r| {
-            let due = int(r.get("due"))?;
-            let visited = int(r.get("visited"))?;
-            (due > 0).then(|| visited as f64 * 100.0 / due as f64)
-        });
-        trend.push((quarter.to_string(), value));
-    }
+    let trend = p.trend.get(&union).cloned().unwrap_or_else(|| {
+        last_eight_quarters(period)
+            .iter()
+            .map(|q| (q.to_string(), None))
+            .collect()
+    });
 
     let chart_data = ChartData {
         children: chart_children,
@@ -543,7 +601,7 @@ pub async fn build(s: &Session, cfg: &DocumentConfig, opts: &Options) -> Result<
         number: numbering::format(&prefix, y, serial),
         title: format!("关于{}困难职工联系人制度落实情况的通报", period.chinese()),
         addressee: cfg.addressee.clone().unwrap_or_else(|| {
-            if root_is(&union, s) {
+            if p.root.as_deref() == Some(union.as_str()) {
                 "各市总工会，省产业工会，省直机关工会，大企业工会".to_string()
             } else {
                 "各下级工会".to_string()
@@ -599,13 +657,6 @@ pub async fn build(s: &Session, cfg: &DocumentConfig, opts: &Options) -> Result<
         date: opts.date,
         ident: format!("tiexin-bulletin-{period}-{union}"),
     })
-}
-
-fn root_is(union: &str, s: &Session) -> bool {
-    unions(s)
-        .ok()
-        .and_then(|(root, _)| root)
-        .is_some_and(|r| r == union)
 }
 
 fn q(name: &str) -> &'static Query {
