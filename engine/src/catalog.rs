@@ -113,7 +113,21 @@ pub const BULLETIN: &[Query] = &[
 ];
 
 /// The folders of `queries/` the catalogue embeds.
-pub const KINDS: &[&str] = &["views", "quarter", "metrics", "findings", "bulletin"];
+pub const KINDS: &[&str] = &[
+    "views",
+    "quarter",
+    "metrics",
+    "findings",
+    "bulletin",
+    "circulars",
+];
+
+/// `queries/circulars/`: what the supervisory circulars (督查通报) print and to whom
+/// they go.
+pub const CIRCULARS: &[Query] = &[
+    q!("circulars", "major_findings"),
+    q!("circulars", "recipients"),
+];
 
 /// Every embedded query.
 pub fn all() -> impl Iterator<Item = &'static Query> {
@@ -123,6 +137,7 @@ pub fn all() -> impl Iterator<Item = &'static Query> {
         .chain(METRICS)
         .chain(FINDINGS)
         .chain(BULLETIN)
+        .chain(CIRCULARS)
 }
 
 /// The embedded query of that kind and name (`("findings", "V1_missed_visit")`).

@@ -30,6 +30,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// The periodic bulletin (工作通报) of a union as PDF.
     Bulletin(BulletinArgs),
+    /// One supervisory circular (督查通报) PDF per union with major findings in a quarter.
+    Circulars(CircularsArgs),
 }
 
 /// Where the archive and the configuration are.
@@ -180,4 +182,22 @@ pub struct BulletinArgs {
     /// The serial of the document number (鲁工帮〔2026〕N号) [default: the next one of the state directory's counter, or the one this bulletin was given before]
     #[arg(long, value_name = "N")]
     pub number: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct CircularsArgs {
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
+    /// A quarter, e.g. 2026Q3.
+    #[arg(long)]
+    pub period: String,
+    /// The folder to write the PDFs and the index circulars.csv into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Also send them by e-mail through the outbox (criticism is held until approved).
+    #[arg(long)]
+    pub send: bool,
+    /// The documents' date, YYYY-MM-DD [default: today in China (Asia/Shanghai)]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
 }

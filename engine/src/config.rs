@@ -23,6 +23,8 @@ pub struct Config {
     pub query_time_limit: Option<f64>,
     /// The bulletin (工作通报): header, number, addressees, requirements.
     pub bulletin: Option<DocumentConfig>,
+    /// The supervisory circulars (督查通报): header, number, deadline, criticism threshold.
+    pub circulars: Option<DocumentConfig>,
 }
 
 /// The parts of an official document that come from the configuration.
@@ -41,6 +43,12 @@ pub struct DocumentConfig {
     pub printer: Option<String>,
     /// The section 工作要求, one entry per （一）（二）… [default: three built-in requirements].
     pub requirements: Option<Vec<RequirementConfig>>,
+    /// The issuing office named in the 落款 of circulars [default: the root union's name].
+    pub office: Option<String>,
+    /// Circulars: days given for correction [default: 30].
+    pub deadline_days: Option<u32>,
+    /// Circulars: from this many major findings a union gets a 通报批评 [default: 5].
+    pub criticism_threshold: Option<usize>,
     /// Where document numbers are counted (the state directory); not read from the file.
     #[serde(skip)]
     pub state_dir: Option<PathBuf>,

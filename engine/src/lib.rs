@@ -8,6 +8,7 @@ pub mod audit;
 pub mod bulletin;
 pub mod calendar;
 pub mod catalog;
+pub mod circulars;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -1,6 +1,7 @@
 //! One module per subcommand; `run` dispatches and returns the exit code.
 
 mod bulletin;
+mod circulars;
 mod findings;
 mod generate;
 mod metrics;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Findings(args) => block_on(findings::run(args)),
         Command::Query(args) => block_on(query::run(args)),
         Command::Bulletin(args) => block_on(bulletin::run(args)),
+        Command::Circulars(args) => block_on(circulars::run(args)),
     }
 }
 

@@ -16,4 +16,8 @@ macro_rules! template {
 
 /// Every template, by file name. `official.typ` is the shared GB/T 9704 layout the
 /// others import.
-pub const ALL: &[(&str, &str)] = &[template!("official.typ"), template!("bulletin.typ")];
+pub const ALL: &[(&str, &str)] = &[
+    template!("official.typ"),
+    template!("bulletin.typ"),
+    template!("circular.typ"),
+];
