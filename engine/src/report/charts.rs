@@ -11,6 +11,8 @@ use crate::error::{Error, Result};
 const FAMILY: &str = "FandolHei";
 /// The bars' and the line's colour (a dark red, as official documents use).
 pub const INK: RGBColor = RGBColor(0xB0, 0x1E, 0x23);
+/// The second series of a paired chart (a light grey).
+pub const PALE: RGBColor = RGBColor(0x9A, 0x9A, 0x9A);
 const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
 
 fn failed(e: impl std::fmt::Display) -> Error {
@@ -68,6 +70,75 @@ pub fn horizontal_bars(
                 bar.set_margin(5, 5, 0, 0);
                 Some(bar)
             }))
+            .map_err(failed)?;
+        root.present().map_err(failed)?;
+    }
+    Ok(svg)
+}
+
+/// Two horizontal bars per label: `first` (dark red) over `second` (grey), with a legend.
+pub fn paired_bars(
+    labels: &[String],
+    first: (&str, &[f64]),
+    second: (&str, &[f64]),
+    max: f64,
+) -> Result<String> {
+    let n = labels.len().max(1);
+    let height = 90 + 30 * n as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (620, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(failed)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(130)
+            .build_cartesian_2d(0f64..max, (0..n).into_segmented())
+            .map_err(failed)?;
+        let label_of = |v: &SegmentValue<usize>| match v {
+            SegmentValue::CenterOf(i) if *i < labels.len() => labels[n - 1 - i].clone(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(GRID)
+            .bold_line_style(GRID)
+            .y_labels(n)
+            .y_label_formatter(&label_of)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .label_style((FAMILY, 13))
+            .draw()
+            .map_err(failed)?;
+        for ((name, values), colour, (top, bottom)) in
+            [(first, INK, (4, 15)), (second, PALE, (15, 4))]
+        {
+            chart
+                .draw_series(values.iter().enumerate().map(|(i, v)| {
+                    let row = n - 1 - i;
+                    let mut bar = Rectangle::new(
+                        [
+                            (0.0, SegmentValue::Exact(row)),
+                            (v.min(max), SegmentValue::Exact(row + 1)),
+                        ],
+                        colour.filled(),
+                    );
+                    bar.set_margin(top, bottom, 0, 0);
+                    bar
+                }))
+                .map_err(failed)?
+                .label(name)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE)
+            .border_style(GRID)
+            .label_font((FAMILY, 13))
+            .draw()
             .map_err(failed)?;
         root.present().map_err(failed)?;
     }
