@@ -5,7 +5,8 @@
 //! - `queries/views/`: period-independent building blocks, registered once as views;
 //! - `queries/quarter/`: building blocks bound to a quarter, registered before its rules;
 //! - `queries/metrics/`: one file per metric of metrics.md, per union subtree;
-//! - `queries/findings/`: one file per finding rule (`V1_missed_visit`, …).
+//! - `queries/findings/`: one file per finding rule (`V1_missed_visit`, …);
+//! - `queries/shortlist/`: the steps of the award shortlist, in order.
 //!
 //! Periods are bound as parameters (see [`crate::period::Period::params`]).
 
@@ -17,7 +18,7 @@ use crate::error::{Error, Result};
 /// One embedded query file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Query {
-    /// `views`, `quarter`, `metrics` or `findings`.
+    /// `views`, `quarter`, `metrics`, `findings` or `shortlist`.
     pub kind: &'static str,
     /// The file name without `.sql` (`V1_missed_visit`).
     pub name: &'static str,
@@ -104,9 +105,26 @@ pub const FINDINGS: &[Query] = &[
     q!("findings", "V5_unassigned_visitor"),
 ];
 
+/// `queries/shortlist/`: the award shortlist of a year, step by step (each registered
+/// as `shortlist_<name>` for the steps after it).
+pub const SHORTLIST: &[Query] = &[
+    q!("shortlist", "pairs"),
+    q!("shortlist", "visit_score"),
+    q!("shortlist", "exit_score"),
+    q!("shortlist", "request_score"),
+    q!("shortlist", "satisfaction_score"),
+    q!("shortlist", "eligibility"),
+    q!("shortlist", "ranking"),
+];
+
 /// Every embedded query.
 pub fn all() -> impl Iterator<Item = &'static Query> {
-    VIEWS.iter().chain(QUARTER).chain(METRICS).chain(FINDINGS)
+    VIEWS
+        .iter()
+        .chain(QUARTER)
+        .chain(METRICS)
+        .chain(FINDINGS)
+        .chain(SHORTLIST)
 }
 
 /// The embedded query of that kind and name (`("findings", "V1_missed_visit")`).
@@ -137,7 +155,7 @@ impl Catalog {
     /// misspelt name does not go unnoticed.
     pub fn with_overrides(dir: &Path) -> Result<Catalog> {
         let mut overrides = BTreeMap::new();
-        for kind in ["views", "quarter", "metrics", "findings"] {
+        for kind in ["views", "quarter", "metrics", "findings", "shortlist"] {
             let sub = dir.join(kind);
             if !sub.is_dir() {
                 continue;
@@ -182,7 +200,7 @@ mod tests {
     #[test]
     fn every_file_under_queries_is_embedded_and_opens_with_a_comment() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
-        for kind in ["views", "quarter", "metrics", "findings"] {
+        for kind in ["views", "quarter", "metrics", "findings", "shortlist"] {
             let mut on_disk: Vec<String> = std::fs::read_dir(root.join(kind))
                 .unwrap()
                 .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -20,4 +20,5 @@ pub mod period;
 pub mod readonly;
 pub mod schema;
 pub mod session;
+pub mod shortlist;
 pub mod validate;

@@ -4,6 +4,7 @@ mod findings;
 mod generate;
 mod metrics;
 mod query;
+mod shortlist;
 mod subtree;
 mod validate;
 
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Metrics(args) => block_on(metrics::run(args)),
         Command::Findings(args) => block_on(findings::run(args)),
         Command::Query(args) => block_on(query::run(args)),
+        Command::Shortlist(args) => block_on(shortlist::run(args)),
     }
 }
 
