@@ -96,7 +96,7 @@ impl Ratio {
         Ratio { num: n, den: 1 }
     }
 
-    pub fn add(self, o: Ratio) -> Option<Ratio> {
+    pub fn checked_add(self, o: Ratio) -> Option<Ratio> {
         let g = gcd(self.den, o.den).max(1);
         let den = (self.den / g).checked_mul(o.den)?;
         let num = self
@@ -106,14 +106,14 @@ impl Ratio {
         Ratio::new(num, den)
     }
 
-    pub fn sub(self, o: Ratio) -> Option<Ratio> {
-        self.add(Ratio {
+    pub fn checked_sub(self, o: Ratio) -> Option<Ratio> {
+        self.checked_add(Ratio {
             num: -o.num,
             den: o.den,
         })
     }
 
-    pub fn mul(self, o: Ratio) -> Option<Ratio> {
+    pub fn checked_mul(self, o: Ratio) -> Option<Ratio> {
         let g1 = gcd(self.num, o.den).max(1);
         let g2 = gcd(o.num, self.den).max(1);
         Ratio::new(
@@ -122,11 +122,11 @@ impl Ratio {
         )
     }
 
-    pub fn div(self, o: Ratio) -> Option<Ratio> {
+    pub fn checked_div(self, o: Ratio) -> Option<Ratio> {
         if o.num == 0 {
             return None;
         }
-        self.mul(Ratio {
+        self.checked_mul(Ratio {
             num: o.den,
             den: o.num,
         })
@@ -293,7 +293,8 @@ impl Params {
         let file = file
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "the configuration".into());
-        let bad = |key: &str, what: String| Error::Config(format!("{file}: [shortlist] {key} {what}"));
+        let bad =
+            |key: &str, what: String| Error::Config(format!("{file}: [shortlist] {key} {what}"));
         let mut p = Params::default();
         if let Some(n) = cfg.size {
             if n < 1 {
@@ -319,9 +320,8 @@ impl Params {
                     return Err(bad(name, format!("must be a number of 0 or more, not {v}")));
                 }
                 sum += v;
-                w[i] = Ratio::from_decimal_f64(v).ok_or_else(|| {
-                    bad(name, format!("has too many decimals ({v})"))
-                })?;
+                w[i] = Ratio::from_decimal_f64(v)
+                    .ok_or_else(|| bad(name, format!("has too many decimals ({v})")))?;
             }
             if (sum - 1.0).abs() > 1e-9 {
                 return Err(Error::Config(format!(
@@ -447,9 +447,12 @@ pub fn score_micros(c: &Components, w: &Weights) -> Result<i64> {
     ];
     let mut sum = Ratio::ZERO;
     for (w, x) in parts {
-        sum = w.mul(x).and_then(|t| sum.add(t)).ok_or_else(overflow)?;
+        sum = w
+            .checked_mul(x)
+            .and_then(|t| sum.checked_add(t))
+            .ok_or_else(overflow)?;
     }
-    sum.mul(Ratio::int(100))
+    sum.checked_mul(Ratio::int(100))
         .and_then(Ratio::micros)
         .ok_or_else(overflow)
 }
@@ -524,9 +527,9 @@ fn register(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Result<()> 
 
 /// A column of `batch` by name, cast to `ty`, naming the query when it is missing.
 fn column(batch: &RecordBatch, q: &Query, name: &str, ty: &DataType) -> Result<ArrayRef> {
-    let a = batch.column_by_name(name).ok_or_else(|| {
-        Error::Query(format!("{} gives no column {name}", q.path()))
-    })?;
+    let a = batch
+        .column_by_name(name)
+        .ok_or_else(|| Error::Query(format!("{} gives no column {name}", q.path())))?;
     Ok(cast(a, ty)?)
 }
 
@@ -569,10 +572,15 @@ fn read_contacts(batch: &RecordBatch, q: &Query) -> Result<Vec<Contact>> {
     .iter()
     .map(|c| int(c))
     .collect::<Result<Vec<_>>>()?;
-    let flags = ["appointed_late", "left_in_year", "few_households", "untrained"]
-        .iter()
-        .map(|c| flag(c))
-        .collect::<Result<Vec<_>>>()?;
+    let flags = [
+        "appointed_late",
+        "left_in_year",
+        "few_households",
+        "untrained",
+    ]
+    .iter()
+    .map(|c| flag(c))
+    .collect::<Result<Vec<_>>>()?;
     let major = text("major_rules")?;
     let mut out = Vec::with_capacity(batch.num_rows());
     for r in 0..batch.num_rows() {
@@ -757,7 +765,11 @@ pub fn select(cities: &[Option<&str>], size: usize, min_per_city: bool) -> Vec<O
 
 /// The eligible contacts in rank order and how each was chosen.
 fn selection(y: &Year, ranked: &[Ranked], p: &Params) -> Vec<(Ranked, Option<Via>)> {
-    let mut eligible: Vec<Ranked> = ranked.iter().filter(|r| r.rank.is_some()).copied().collect();
+    let mut eligible: Vec<Ranked> = ranked
+        .iter()
+        .filter(|r| r.rank.is_some())
+        .copied()
+        .collect();
     eligible.sort_by_key(|r| r.rank);
     let cities: Vec<Option<&str>> = eligible
         .iter()
@@ -1024,10 +1036,15 @@ pub async fn document(session: &Session, year: i32, params: &Params) -> Result<D
             nominees,
         })
         .collect();
-    cities.sort_by(|a, b| (a.city_id.is_none(), &a.city_id).cmp(&(b.city_id.is_none(), &b.city_id)));
+    cities
+        .sort_by(|a, b| (a.city_id.is_none(), &a.city_id).cmp(&(b.city_id.is_none(), &b.city_id)));
 
     // The excluded.
-    let ineligible: Vec<&Contact> = y.contacts.iter().filter(|c| !c.reasons.eligible()).collect();
+    let ineligible: Vec<&Contact> = y
+        .contacts
+        .iter()
+        .filter(|c| !c.reasons.eligible())
+        .collect();
     let by_reason = REASONS
         .iter()
         .map(|&(reason, label)| ReasonCount {
@@ -1066,7 +1083,12 @@ pub async fn document(session: &Session, year: i32, params: &Params) -> Result<D
     let w = params.weights.as_array();
     for (i, &name) in WEIGHT_NAMES.iter().enumerate() {
         for (delta, up) in [("+0.05", true), ("-0.05", false)] {
-            let moved = if up { w[i].add(step) } else { w[i].sub(step) }.ok_or_else(overflow)?;
+            let moved = if up {
+                w[i].checked_add(step)
+            } else {
+                w[i].checked_sub(step)
+            }
+            .ok_or_else(overflow)?;
             let skip = |note: String| Sensitivity {
                 weight: name,
                 delta,
@@ -1081,8 +1103,8 @@ pub async fn document(session: &Session, year: i32, params: &Params) -> Result<D
                 )));
                 continue;
             }
-            let rest = Ratio::ONE.sub(w[i]).ok_or_else(overflow)?;
-            let rest_moved = Ratio::ONE.sub(moved).ok_or_else(overflow)?;
+            let rest = Ratio::ONE.checked_sub(w[i]).ok_or_else(overflow)?;
+            let rest_moved = Ratio::ONE.checked_sub(moved).ok_or_else(overflow)?;
             if rest_moved.is_negative() {
                 sensitivity.push(skip(format!(
                     "skipped: the {name} weight {} would exceed 1",
@@ -1096,13 +1118,13 @@ pub async fn document(session: &Session, year: i32, params: &Params) -> Result<D
                 )));
                 continue;
             }
-            let factor = rest_moved.div(rest).ok_or_else(overflow)?;
+            let factor = rest_moved.checked_div(rest).ok_or_else(overflow)?;
             let mut nw = [Ratio::ZERO; 4];
             for j in 0..4 {
                 nw[j] = if j == i {
                     moved
                 } else {
-                    w[j].mul(factor).ok_or_else(overflow)?
+                    w[j].checked_mul(factor).ok_or_else(overflow)?
                 };
             }
             let nw = Weights::from_array(nw);
@@ -1214,7 +1236,13 @@ mod tests {
         let via = select(&cities, 3, true);
         assert_eq!(
             via,
-            [Some(Via::Quota), None, Some(Via::Quota), None, Some(Via::Quota)]
+            [
+                Some(Via::Quota),
+                None,
+                Some(Via::Quota),
+                None,
+                Some(Via::Quota)
+            ]
         );
         let via = select(&cities, 4, true);
         assert_eq!(via[1], Some(Via::Merit));
@@ -1241,7 +1269,10 @@ mod tests {
             ..Default::default()
         };
         let e = Params::from_config(&cfg, Some(f)).unwrap_err().to_string();
-        assert!(e.contains("[shortlist] exit must be a number of 0 or more"), "{e}");
+        assert!(
+            e.contains("[shortlist] exit must be a number of 0 or more"),
+            "{e}"
+        );
         let cfg = ShortlistConfig {
             size: Some(0),
             ..Default::default()

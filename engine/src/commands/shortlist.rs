@@ -24,8 +24,8 @@ pub async fn run(args: ShortlistArgs) -> Result<i32> {
     let s = Session::open(&args.archive).await?;
     let mut params = Params::from_config(&s.config.shortlist, args.archive.config.as_deref())?;
     if let Some(n) = args.size {
-        params.size = usize::try_from(n)
-            .map_err(|_| Error::Usage(format!("--size {n}: too large")))?;
+        params.size =
+            usize::try_from(n).map_err(|_| Error::Usage(format!("--size {n}: too large")))?;
     }
     if let Some(m) = args.min_per_city {
         params.min_per_city = m == 1;
