@@ -5,7 +5,8 @@
 //! - `queries/views/`: period-independent building blocks, registered once as views;
 //! - `queries/quarter/`: building blocks bound to a quarter, registered before its rules;
 //! - `queries/metrics/`: one file per metric of metrics.md, per union subtree;
-//! - `queries/findings/`: one file per finding rule (`V1_missed_visit`, …).
+//! - `queries/findings/`: one file per finding rule (`V1_missed_visit`, …);
+//! - `queries/shortlist/`: the steps of the award shortlist, in order.
 //!
 //! Periods are bound as parameters (see [`crate::period::Period::params`]).
 
@@ -17,7 +18,7 @@ use crate::error::{Error, Result};
 /// One embedded query file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Query {
-    /// `views`, `quarter`, `metrics` or `findings`.
+    /// `views`, `quarter`, `metrics`, `findings` or `shortlist`.
     pub kind: &'static str,
     /// The file name without `.sql` (`V1_missed_visit`).
     pub name: &'static str,
@@ -120,6 +121,7 @@ pub const KINDS: &[&str] = &[
     "findings",
     "bulletin",
     "circulars",
+    "shortlist",
 ];
 
 /// `queries/circulars/`: what the supervisory circulars (督查通报) print and to whom
@@ -127,6 +129,18 @@ pub const KINDS: &[&str] = &[
 pub const CIRCULARS: &[Query] = &[
     q!("circulars", "major_findings"),
     q!("circulars", "recipients"),
+];
+
+/// `queries/shortlist/`: the award shortlist of a year, step by step (each registered
+/// as `shortlist_<name>` for the steps after it).
+pub const SHORTLIST: &[Query] = &[
+    q!("shortlist", "pairs"),
+    q!("shortlist", "visit_score"),
+    q!("shortlist", "exit_score"),
+    q!("shortlist", "request_score"),
+    q!("shortlist", "satisfaction_score"),
+    q!("shortlist", "eligibility"),
+    q!("shortlist", "ranking"),
 ];
 
 /// Every embedded query.
@@ -138,6 +152,7 @@ pub fn all() -> impl Iterator<Item = &'static Query> {
         .chain(FINDINGS)
         .chain(BULLETIN)
         .chain(CIRCULARS)
+        .chain(SHORTLIST)
 }
 
 /// The embedded query of that kind and name (`("findings", "V1_missed_visit")`).

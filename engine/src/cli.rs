@@ -32,6 +32,8 @@ pub enum Command {
     Bulletin(BulletinArgs),
     /// One supervisory circular (督查通报) PDF per union with major findings in a quarter.
     Circulars(CircularsArgs),
+    /// The year's award shortlist (困难职工贴心人 nominees), in rank order.
+    Shortlist(ShortlistArgs),
 }
 
 /// Where the archive and the configuration are.
@@ -200,4 +202,24 @@ pub struct CircularsArgs {
     /// The documents' date, YYYY-MM-DD [default: today in China (Asia/Shanghai)]
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShortlistArgs {
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// The year, e.g. 2026.
+    #[arg(long)]
+    pub year: String,
+    /// Number of nominees [default: [shortlist] size of the config, else 100]
+    #[arg(long, value_name = "N")]
+    pub size: Option<u64>,
+    /// 1: each city first gets its best eligible contact; 0: merit only [default: [shortlist] min-per-city of the config, else 1]
+    #[arg(long, value_name = "0|1", value_parser = clap::value_parser!(u8).range(0..=1))]
+    pub min_per_city: Option<u8>,
+    /// Also write the public notice (公示名单) as CSV: rank,name,union.
+    #[arg(long, value_name = "FILE")]
+    pub notice: Option<PathBuf>,
 }

@@ -25,6 +25,27 @@ pub struct Config {
     pub bulletin: Option<DocumentConfig>,
     /// The supervisory circulars (督查通报): header, number, deadline, criticism threshold.
     pub circulars: Option<DocumentConfig>,
+    /// The award shortlist (`[shortlist]`), checked by [`crate::shortlist::Params::from_config`].
+    #[serde(default)]
+    pub shortlist: ShortlistConfig,
+}
+
+/// `[shortlist]`: size, city quota and the four weights of the score (metrics.md).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ShortlistConfig {
+    /// Number of nominees [default: 100, at least 1].
+    pub size: Option<i64>,
+    /// 1: each city with an eligible contact gets a place first; 0: merit only [default: 1].
+    pub min_per_city: Option<i64>,
+    /// Weight of visit_score [default: 0.50].
+    pub visit: Option<f64>,
+    /// Weight of exit_score [default: 0.20].
+    pub exit: Option<f64>,
+    /// Weight of request_score [default: 0.15].
+    pub request: Option<f64>,
+    /// Weight of satisfaction_score [default: 0.15].
+    pub satisfaction: Option<f64>,
 }
 
 /// The parts of an official document that come from the configuration.

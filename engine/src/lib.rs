@@ -24,4 +24,5 @@ pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod session;
+pub mod shortlist;
 pub mod validate;

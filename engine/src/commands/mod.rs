@@ -6,6 +6,7 @@ mod findings;
 mod generate;
 mod metrics;
 mod query;
+mod shortlist;
 mod subtree;
 mod validate;
 
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Query(args) => block_on(query::run(args)),
         Command::Bulletin(args) => block_on(bulletin::run(args)),
         Command::Circulars(args) => block_on(circulars::run(args)),
+        Command::Shortlist(args) => block_on(shortlist::run(args)),
     }
 }
 

@@ -1,0 +1,39 @@
+-- H(c) of the award shortlist for year $ps .. $pe: the (household, quarter) pairs where
+-- the household is due a visit in the quarter (filed_on < ps(Q), active on pe(Q)) and
+-- the contact is assigned to it on pe(Q); `visited` when the household has a valid
+-- visit in that quarter (by any contact). Registered as `shortlist_pairs`.
+-- Duty 1 (Investigate): every household the contact holds is visited each quarter.
+WITH quarter AS (
+    SELECT qs, CAST(qs + INTERVAL '3 months' - INTERVAL '1 day' AS DATE) AS qe
+    FROM (SELECT CAST(CAST($ps AS DATE) + shift AS DATE) AS qs
+          FROM (VALUES (INTERVAL '0 months'), (INTERVAL '3 months'),
+                       (INTERVAL '6 months'), (INTERVAL '9 months')) AS s (shift))
+    WHERE qs <= CAST($pe AS DATE)
+),
+due AS (
+    SELECT h.household_id, q.qs, q.qe
+    FROM household_span h
+    CROSS JOIN quarter q
+    WHERE h.filed_on < q.qs
+      AND (h.exit_on IS NULL OR h.exit_on > q.qe)
+),
+held AS (
+    SELECT DISTINCT a.contact_id, d.household_id, d.qs
+    FROM due d
+    JOIN assignment_span a
+      ON a.household_id = d.household_id
+     AND a.from_date <= d.qe
+     AND (a.to_date IS NULL OR a.to_date >= d.qe)
+),
+visited AS (
+    SELECT DISTINCT d.household_id, d.qs
+    FROM due d
+    JOIN valid_visit v
+      ON v.household_id = d.household_id AND v.visited_on BETWEEN d.qs AND d.qe
+)
+SELECT p.contact_id,
+       p.household_id,
+       p.qs,
+       v.household_id IS NOT NULL AS visited
+FROM held p
+LEFT JOIN visited v ON v.household_id = p.household_id AND v.qs = p.qs
