@@ -198,6 +198,12 @@ fn unions(s: &Session) -> Result<(Option<String>, BTreeMap<String, UnionInfo>)> 
     Ok((root, out))
 }
 
+/// The name of the root of the union tree.
+pub fn root_union_name(s: &Session) -> Option<String> {
+    let (root, unions) = unions(s).ok()?;
+    unions.get(&root?).map(|u| u.name.clone())
+}
+
 /// A union's name without the trailing 总工会/工会, for chart labels.
 fn short_name(name: &str) -> String {
     let n = name

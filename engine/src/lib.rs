@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod circulars;
 pub mod cli;
 pub mod commands;
+pub mod committee;
 pub mod config;
 pub mod error;
 pub mod findings;

@@ -20,4 +20,5 @@ pub const ALL: &[(&str, &str)] = &[
     template!("official.typ"),
     template!("bulletin.typ"),
     template!("circular.typ"),
+    template!("committee.typ"),
 ];
