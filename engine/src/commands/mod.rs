@@ -3,7 +3,9 @@
 mod findings;
 mod generate;
 mod metrics;
+mod outbox;
 mod query;
+mod schedule;
 mod subtree;
 mod validate;
 
@@ -22,6 +24,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Metrics(args) => block_on(metrics::run(args)),
         Command::Findings(args) => block_on(findings::run(args)),
         Command::Query(args) => block_on(query::run(args)),
+        Command::Outbox(args) => block_on(outbox::run(args)),
+        Command::Schedule(args) => block_on(schedule::run(args)),
     }
 }
 
