@@ -29,7 +29,10 @@ fn pdf(seed: u32, len: usize) -> Vec<u8> {
 }
 
 fn hex_sha256(b: &[u8]) -> String {
-    Sha256::digest(b).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(b)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn circular(union: &str, to: &str, cc: &[&str], seed: u32) -> NewMessage {
@@ -39,7 +42,9 @@ fn circular(union: &str, to: &str, cc: &[&str], seed: u32) -> NewMessage {
         union_id: union.into(),
         kind: Kind::Circular,
         subject: format!("关于{union}工会困难职工联系人制度落实情况的督查提示"),
-        body: format!("{union}工会：\n\n现将2026年第二季度督查发现的问题通报如下，请于30日内整改。\n"),
+        body: format!(
+            "{union}工会：\n\n现将2026年第二季度督查发现的问题通报如下，请于30日内整改。\n"
+        ),
         to: vec![to.into()],
         cc: cc.iter().map(|s| s.to_string()).collect(),
         attachment: Some(Attachment {
@@ -52,7 +57,12 @@ fn circular(union: &str, to: &str, cc: &[&str], seed: u32) -> NewMessage {
 }
 
 fn smtp(port: u16) -> SmtpConfig {
-    let mut c = SmtpConfig::new("127.0.0.1", port, TlsMode::None, "督查室 <duchashi@example.org>");
+    let mut c = SmtpConfig::new(
+        "127.0.0.1",
+        port,
+        TlsMode::None,
+        "督查室 <duchashi@example.org>",
+    );
     c.timeout_seconds = Some(5.0);
     c.backoff_seconds = Some(0.2);
     c.max_concurrency = Some(2);
@@ -129,16 +139,19 @@ async fn one_message_per_item_right_recipients_intact_attachment_and_no_resend()
         assert_eq!(mail["rcpt"], serde_json::json!(rcpt));
         assert_eq!(mail["mail_from"], "duchashi@example.org");
         assert_eq!(mail["subject"], m.subject.as_str());
-        assert_eq!(
-            mail["body"].as_str().unwrap().replace("\r\n", "\n"),
-            m.body
-        );
+        assert_eq!(mail["body"].as_str().unwrap().replace("\r\n", "\n"), m.body);
         let att = &mail["attachments"][0];
         let bytes = &m.attachment.as_ref().unwrap().bytes;
-        assert_eq!(att["filename"], m.attachment.as_ref().unwrap().name.as_str());
+        assert_eq!(
+            att["filename"],
+            m.attachment.as_ref().unwrap().name.as_str()
+        );
         assert_eq!(att["content_type"], "application/pdf");
         assert_eq!(att["sha256"], hex_sha256(bytes).as_str());
-        assert_eq!(row.attachment_sha256.as_deref(), Some(hex_sha256(bytes).as_str()));
+        assert_eq!(
+            row.attachment_sha256.as_deref(),
+            Some(hex_sha256(bytes).as_str())
+        );
         assert_eq!(att["size"], bytes.len());
     }
 
@@ -172,13 +185,21 @@ async fn transient_replies_are_retried_then_delivered() {
     assert_eq!((first.sent, first.retried, first.pending), (0, 1, 1));
     let row = outbox.get(id).unwrap();
     assert_eq!((row.state, row.attempts), (State::Pending, 1));
-    assert!(row.last_reply.as_deref().unwrap().contains("451"), "{:?}", row.last_reply);
+    assert!(
+        row.last_reply.as_deref().unwrap().contains("451"),
+        "{:?}",
+        row.last_reply
+    );
     // Not due before its backoff.
     assert_eq!(send(&outbox, port).await.retried, 0);
 
     let deadline = Instant::now() + Duration::from_secs(20);
     while outbox.get(id).unwrap().state != State::Sent {
-        assert!(Instant::now() < deadline, "not delivered: {:?}", outbox.get(id).unwrap());
+        assert!(
+            Instant::now() < deadline,
+            "not delivered: {:?}",
+            outbox.get(id).unwrap()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
         send(&outbox, port).await;
     }
@@ -209,7 +230,10 @@ async fn permanent_reply_fails_at_once_and_keeps_the_reply() {
     let row = outbox.get(bad).unwrap();
     assert_eq!((row.state, row.attempts), (State::Failed, 1));
     let reply = row.last_reply.unwrap();
-    assert!(reply.contains("550") && reply.contains("mailbox unavailable"), "{reply}");
+    assert!(
+        reply.contains("550") && reply.contains("mailbox unavailable"),
+        "{reply}"
+    );
     assert_eq!(outbox.get(good).unwrap().state, State::Sent);
 
     // Not retried by later runs.
@@ -226,14 +250,26 @@ async fn server_down_messages_stay_pending_and_go_out_when_it_returns() {
     let outbox = Outbox::open(&tmp.path().join("tiexin.sqlite")).unwrap();
     for i in 0..3 {
         outbox
-            .enqueue(circular(&format!("U01{i}"), &format!("u{i}@example.org"), &[], i))
+            .enqueue(circular(
+                &format!("U01{i}"),
+                &format!("u{i}@example.org"),
+                &[],
+                i,
+            ))
             .unwrap();
     }
     let s = send(&outbox, port).await;
-    assert_eq!((s.sent, s.failed, s.ambiguous, s.retried, s.pending), (0, 0, 0, 3, 3));
+    assert_eq!(
+        (s.sent, s.failed, s.ambiguous, s.retried, s.pending),
+        (0, 0, 0, 3, 3)
+    );
     for m in outbox.list(None).unwrap() {
         assert_eq!((m.state, m.attempts), (State::Pending, 1));
-        assert!(m.last_reply.as_deref().unwrap().contains("connecting"), "{:?}", m.last_reply);
+        assert!(
+            m.last_reply.as_deref().unwrap().contains("connecting"),
+            "{:?}",
+            m.last_reply
+        );
     }
 
     let server = SmtpServer::start(port, &tmp.path().join("mail"), &[]);
@@ -299,7 +335,12 @@ async fn kill_9_in_the_middle_of_a_batch_then_restart_delivers_everything() {
     let n = 12;
     for i in 0..n {
         outbox
-            .enqueue(circular(&format!("U{i:04}"), &format!("u{i}@example.org"), &[], i))
+            .enqueue(circular(
+                &format!("U{i:04}"),
+                &format!("u{i}@example.org"),
+                &[],
+                i,
+            ))
             .unwrap();
     }
     let mut sender = Command::new(env!("CARGO_BIN_EXE_tiexin"))
@@ -317,17 +358,24 @@ async fn kill_9_in_the_middle_of_a_batch_then_restart_delivers_everything() {
     sender.wait().unwrap();
     slow.stop();
     let at_kill = outbox.counts().unwrap();
-    assert!(at_kill.sent < n as u64, "the batch was over before the kill");
+    assert!(
+        at_kill.sent < n as u64,
+        "the batch was over before the kill"
+    );
     assert!(at_kill.sending >= 1, "nothing was in flight: {at_kill:?}");
 
     // Restart: rows left `sending` become pending (never transmitted) or ambiguous.
     let server = SmtpServer::start(port, &mail, &[]);
-    let out = tiexin(tmp.path(), &["outbox", "send", "--config", config.to_str().unwrap()]);
+    let out = tiexin(
+        tmp.path(),
+        &["outbox", "send", "--config", config.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let ambiguous: Vec<_> = outbox.list(Some(State::Ambiguous)).unwrap();
     let line = stdout(&out);
     assert!(
-        line.trim_end().ends_with(&format!("ambiguous {}, still pending 0", ambiguous.len())),
+        line.trim_end()
+            .ends_with(&format!("ambiguous {}, still pending 0", ambiguous.len())),
         "{line}"
     );
     assert_eq!(
@@ -339,11 +387,20 @@ async fn kill_9_in_the_middle_of_a_batch_then_restart_delivers_everything() {
     for m in &ambiguous {
         let out = tiexin(
             tmp.path(),
-            &["outbox", "retry", &m.id.to_string(), "--config", config.to_str().unwrap()],
+            &[
+                "outbox",
+                "retry",
+                &m.id.to_string(),
+                "--config",
+                config.to_str().unwrap(),
+            ],
         );
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
-    let out = tiexin(tmp.path(), &["outbox", "send", "--config", config.to_str().unwrap()]);
+    let out = tiexin(
+        tmp.path(),
+        &["outbox", "send", "--config", config.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(outbox.counts().unwrap().sent, n as u64);
 
@@ -386,11 +443,17 @@ async fn held_message_waits_for_a_second_person() {
     assert!(server.messages().is_empty());
 
     // The creator cannot approve it, named or as the OS user.
-    let out = tiexin(tmp.path(), &["outbox", "approve", &sid, "--by", "alice", "--config", cfg]);
+    let out = tiexin(
+        tmp.path(),
+        &["outbox", "approve", &sid, "--by", "alice", "--config", cfg],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("queued by alice") && err.contains("second person"), "{err}");
+    assert!(
+        err.contains("queued by alice") && err.contains("second person"),
+        "{err}"
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_tiexin"))
         .args(["outbox", "approve", &sid, "--config", cfg])
         .env("USER", "alice")
@@ -399,18 +462,33 @@ async fn held_message_waits_for_a_second_person() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_eq!(outbox.get(id).unwrap().state, State::Held);
 
-    let out = tiexin(tmp.path(), &["outbox", "approve", &sid, "--by", "bob", "--config", cfg]);
+    let out = tiexin(
+        tmp.path(),
+        &["outbox", "approve", &sid, "--by", "bob", "--config", cfg],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let row = outbox.get(id).unwrap();
-    assert_eq!((row.state, row.approved_by.as_deref()), (State::Pending, Some("bob")));
+    assert_eq!(
+        (row.state, row.approved_by.as_deref()),
+        (State::Pending, Some("bob"))
+    );
     // Approving twice is refused.
-    let out = tiexin(tmp.path(), &["outbox", "approve", &sid, "--by", "carol", "--config", cfg]);
+    let out = tiexin(
+        tmp.path(),
+        &["outbox", "approve", &sid, "--by", "carol", "--config", cfg],
+    );
     assert_eq!(out.status.code(), Some(2));
 
     let out = tiexin(tmp.path(), &["outbox", "send", "--config", cfg]);
-    assert_eq!(stdout(&out).trim(), "sent 1, failed 0, ambiguous 0, still pending 0");
+    assert_eq!(
+        stdout(&out).trim(),
+        "sent 1, failed 0, ambiguous 0, still pending 0"
+    );
     assert_eq!(server.messages().len(), 1);
-    assert_eq!(server.messages()[0]["cc"], serde_json::json!(["u01@example.org"]));
+    assert_eq!(
+        server.messages()[0]["cc"],
+        serde_json::json!(["u01@example.org"])
+    );
 }
 
 #[test]
@@ -420,14 +498,22 @@ fn list_and_show_through_the_cli() {
     let cfg = config.to_str().unwrap();
     let outbox = Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
     let (a, _) = outbox
-        .enqueue(circular("U0101", "u0101@example.org", &["u01@example.org"], 1))
+        .enqueue(circular(
+            "U0101",
+            "u0101@example.org",
+            &["u01@example.org"],
+            1,
+        ))
         .unwrap();
     let mut held = circular("U0102", "u0102@example.org", &[], 2);
     held.held = true;
     held.kind = Kind::Criticism;
     let (b, _) = outbox.enqueue(held).unwrap();
 
-    let out = tiexin(tmp.path(), &["outbox", "list", "--format", "json", "--config", cfg]);
+    let out = tiexin(
+        tmp.path(),
+        &["outbox", "list", "--format", "json", "--config", cfg],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 2);
@@ -435,26 +521,43 @@ fn list_and_show_through_the_cli() {
     assert_eq!(rows[0]["state"], "pending");
     assert_eq!(rows[0]["cc"], "u01@example.org");
     assert_eq!(rows[1]["id"], b);
-    assert_eq!((&rows[1]["state"], &rows[1]["kind"]), (&"held".into(), &"criticism".into()));
+    assert_eq!(
+        (&rows[1]["state"], &rows[1]["kind"]),
+        (&"held".into(), &"criticism".into())
+    );
 
     let out = tiexin(
         tmp.path(),
-        &["outbox", "list", "--state", "held", "--format", "csv", "--config", cfg],
+        &[
+            "outbox", "list", "--state", "held", "--format", "csv", "--config", cfg,
+        ],
     );
     let rows = common::csv_rows(&stdout(&out));
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0][..3], ["id", "state", "kind"]);
-    assert_eq!(rows[1][..3], [b.to_string(), "held".into(), "criticism".into()]);
+    assert_eq!(
+        rows[1][..3],
+        [b.to_string(), "held".into(), "criticism".into()]
+    );
 
-    let out = tiexin(tmp.path(), &["outbox", "show", &a.to_string(), "--config", cfg]);
+    let out = tiexin(
+        tmp.path(),
+        &["outbox", "show", &a.to_string(), "--config", cfg],
+    );
     let text = stdout(&out);
     let sha = hex_sha256(&pdf(1, 40_000));
-    assert!(text.contains(&format!("督查提示-U0101.pdf (40000 bytes, SHA-256 {sha})")), "{text}");
+    assert!(
+        text.contains(&format!("督查提示-U0101.pdf (40000 bytes, SHA-256 {sha})")),
+        "{text}"
+    );
     assert!(text.contains(&outbox.get(a).unwrap().message_id));
 
     let out = tiexin(tmp.path(), &["outbox", "show", "999", "--config", cfg]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(stderr(&out).trim(), "error: there is no message 999 in the outbox");
+    assert_eq!(
+        stderr(&out).trim(),
+        "error: there is no message 999 in the outbox"
+    );
 }
 
 #[test]
@@ -463,9 +566,13 @@ fn smtp_settings_are_checked_with_one_sentence() {
     let path = tmp.path().join("c.toml");
     let run = |text: &str| {
         std::fs::write(&path, text).unwrap();
-        tiexin(tmp.path(), &["outbox", "list", "--config", path.to_str().unwrap()])
+        tiexin(
+            tmp.path(),
+            &["outbox", "list", "--config", path.to_str().unwrap()],
+        )
     };
-    let out = run("[smtp]\nhost = \"mail.example.org\"\ntls = \"none\"\nfrom = \"a@example.org\"\n");
+    let out =
+        run("[smtp]\nhost = \"mail.example.org\"\ntls = \"none\"\nfrom = \"a@example.org\"\n");
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -479,9 +586,13 @@ fn smtp_settings_are_checked_with_one_sentence() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("TIEXIN_SMTP_PASSWORD") && !err.contains("secret"), "{err}");
+    assert!(
+        err.contains("TIEXIN_SMTP_PASSWORD") && !err.contains("secret"),
+        "{err}"
+    );
 
-    let out = run("[smtp]\nhost = \"mail.example.org\"\ntls = \"sometimes\"\nfrom = \"a@example.org\"\n");
+    let out =
+        run("[smtp]\nhost = \"mail.example.org\"\ntls = \"sometimes\"\nfrom = \"a@example.org\"\n");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("line 3"), "{}", stderr(&out));
 
@@ -491,4 +602,35 @@ fn smtp_settings_are_checked_with_one_sentence() {
         tmp.path().join("state").to_str().unwrap()
     ));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rows_left_sending_by_a_killed_sender_are_requeued_or_ambiguous() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = SmtpServer::start(port, &tmp.path().join("mail"), &[]);
+    let outbox = Outbox::open(&tmp.path().join("tiexin.sqlite")).unwrap();
+    let (a, _) = outbox
+        .enqueue(circular("U0101", "u0101@example.org", &[], 1))
+        .unwrap();
+    let (b, _) = outbox
+        .enqueue(circular("U0102", "u0102@example.org", &[], 2))
+        .unwrap();
+    // A sender claimed both, began transmitting `b`, and was killed.
+    let now = chrono::Utc::now();
+    assert_eq!(outbox.claim(now).unwrap().unwrap().id, a);
+    assert_eq!(outbox.claim(now).unwrap().unwrap().id, b);
+    assert!(outbox.claim(now).unwrap().is_none());
+    outbox.mark_transmitting(b).unwrap();
+    assert_eq!(outbox.counts().unwrap().sending, 2);
+
+    let s = send(&outbox, port).await;
+    assert_eq!((s.requeued, s.recovered_ambiguous, s.sent), (1, 1, 1));
+    let row = outbox.get(a).unwrap();
+    assert_eq!((row.state, row.attempts), (State::Sent, 2));
+    let row = outbox.get(b).unwrap();
+    assert_eq!(row.state, State::Ambiguous);
+    assert!(row.last_reply.unwrap().contains("may have been delivered"));
+    assert_eq!(server.messages().len(), 1);
+    assert_eq!(s.line(), "sent 1, failed 0, ambiguous 1, still pending 0");
 }

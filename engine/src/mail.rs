@@ -53,7 +53,7 @@ use lettre::transport::smtp::response::Response;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::outbox::{Message, Outcome, Outbox};
+use crate::outbox::{Message, Outbox, Outcome};
 
 /// The environment variable holding the SMTP password.
 pub const PASSWORD_VAR: &str = "TIEXIN_SMTP_PASSWORD";
@@ -185,8 +185,7 @@ impl SmtpConfig {
 /// 127.0.0.1 (any 127/8), ::1 or localhost.
 pub fn is_loopback(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
-    h.eq_ignore_ascii_case("localhost")
-        || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    h.eq_ignore_ascii_case("localhost") || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// What one delivery run did.
@@ -331,10 +330,16 @@ struct Worker {
 enum Attempt {
     Accepted(Response),
     /// A negative reply (definite at any step).
-    Rejected { permanent: bool, reply: String },
+    Rejected {
+        permanent: bool,
+        reply: String,
+    },
     /// No reply: the connection failed, broke or timed out. `transmitted`: the final
     /// dot may have reached the server.
-    Broken { transmitted: bool, reason: String },
+    Broken {
+        transmitted: bool,
+        reason: String,
+    },
     /// The row cannot be made into an email (bad address…): permanent.
     Invalid(String),
 }
@@ -404,7 +409,11 @@ impl Worker {
         }
     }
 
-    async fn attempt(&self, conn: &mut Option<AsyncSmtpConnection>, m: &Message) -> Result<Attempt> {
+    async fn attempt(
+        &self,
+        conn: &mut Option<AsyncSmtpConnection>,
+        m: &Message,
+    ) -> Result<Attempt> {
         let (envelope, email) = match self.build(m) {
             Ok(x) => x,
             Err(reason) => return Ok(Attempt::Invalid(reason)),
@@ -451,14 +460,23 @@ impl Worker {
             t,
             "connecting",
             false,
-            AsyncSmtpConnection::connect_tokio1((host, self.smtp.port()), Some(t), &hello, wrapper, None),
+            AsyncSmtpConnection::connect_tokio1(
+                (host, self.smtp.port()),
+                Some(t),
+                &hello,
+                wrapper,
+                None,
+            ),
         )
         .await?;
         if self.smtp.tls == TlsMode::Starttls {
             if !c.can_starttls() {
                 return Err(Attempt::Broken {
                     transmitted: false,
-                    reason: format!("{} does not offer STARTTLS, which [smtp] tls = \"starttls\" requires", self.smtp.host),
+                    reason: format!(
+                        "{} does not offer STARTTLS, which [smtp] tls = \"starttls\" requires",
+                        self.smtp.host
+                    ),
                 });
             }
             let params = tls(host)?;
@@ -495,7 +513,13 @@ impl Worker {
             options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
         let steps = async {
-            step(t, "MAIL", false, c.command(Mail::new(envelope.from().cloned(), options))).await?;
+            step(
+                t,
+                "MAIL",
+                false,
+                c.command(Mail::new(envelope.from().cloned(), options)),
+            )
+            .await?;
             for to in envelope.to() {
                 step(t, "RCPT", false, c.command(Rcpt::new(to.clone(), vec![]))).await?;
             }
@@ -527,10 +551,14 @@ impl Worker {
             .subject(m.subject.clone())
             .message_id(Some(m.message_id.clone()));
         for a in &m.to {
-            b = b.to(a.parse().map_err(|e| format!("To address {a:?} is invalid: {e}"))?);
+            b = b.to(a
+                .parse()
+                .map_err(|e| format!("To address {a:?} is invalid: {e}"))?);
         }
         for a in &m.cc {
-            b = b.cc(a.parse().map_err(|e| format!("Cc address {a:?} is invalid: {e}"))?);
+            b = b.cc(a
+                .parse()
+                .map_err(|e| format!("Cc address {a:?} is invalid: {e}"))?);
         }
         let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(m.body.clone()));
         if let (Some(name), Some(bytes)) = (&m.attachment_name, &m.attachment) {
@@ -610,10 +638,22 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        for h in ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"] {
+        for h in [
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "[::1]",
+            "localhost",
+            "LOCALHOST",
+        ] {
             assert!(is_loopback(h), "{h}");
         }
-        for h in ["10.0.0.1", "mail.example.org", "localhost.example.org", "0.0.0.0"] {
+        for h in [
+            "10.0.0.1",
+            "mail.example.org",
+            "localhost.example.org",
+            "0.0.0.0",
+        ] {
             assert!(!is_loopback(h), "{h}");
         }
     }

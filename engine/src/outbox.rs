@@ -273,11 +273,20 @@ pub struct Counts {
 /// The outcome of one delivery attempt, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Sent { reply: String },
+    Sent {
+        reply: String,
+    },
     /// Transient: due again at `at`, or failed when the attempts are used up.
-    RetryAt { at: DateTime<Utc>, reply: String },
-    Failed { reply: String },
-    Ambiguous { reply: String },
+    RetryAt {
+        at: DateTime<Utc>,
+        reply: String,
+    },
+    Failed {
+        reply: String,
+    },
+    Ambiguous {
+        reply: String,
+    },
 }
 
 /// The state database. Cloning shares the connection.
@@ -350,11 +359,7 @@ impl Outbox {
             ),
             None => (None, None, None),
         };
-        let state = if m.held {
-            State::Held
-        } else {
-            State::Pending
-        };
+        let state = if m.held { State::Held } else { State::Pending };
         let conn = self.lock()?;
         let created = conn
             .execute(

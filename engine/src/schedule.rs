@@ -134,8 +134,17 @@ impl Job {
     /// The parsed cron expression; the error is one sentence naming the job.
     pub fn schedule(&self) -> std::result::Result<cron::Schedule, String> {
         cron::Schedule::from_str(&self.cron).map_err(|e| {
+            // The parser's message may quote the expression over several lines: keep a
+            // first line that says something more.
+            let detail = e.to_string();
+            let first = detail.lines().next().unwrap_or("").trim();
+            let detail = if first.is_empty() || first == self.cron.trim() {
+                String::new()
+            } else {
+                format!(" ({first})")
+            };
             format!(
-                "job {:?}: cron {:?} is not a valid expression of six or seven fields, seconds first (e.g. \"0 0 8 * * Mon\"): {e}",
+                "job {:?}: cron {:?} is not a valid expression of six or seven fields, seconds first, such as \"0 0 8 * * Mon\"{detail}",
                 self.name, self.cron
             )
         })
@@ -461,8 +470,12 @@ impl<R: JobRunner> Scheduler<R> {
             }
             match self.run_slot(job, latest).await {
                 Ok(n) => {
-                    self.ledger
-                        .finish(&job.name, latest, RunState::Done, Some(&format!("{n} messages queued")))?;
+                    self.ledger.finish(
+                        &job.name,
+                        latest,
+                        RunState::Done,
+                        Some(&format!("{n} messages queued")),
+                    )?;
                     tick.ran.push((job.name.clone(), latest, n));
                 }
                 Err(e) => {
@@ -524,8 +537,10 @@ impl<R: JobRunner> Scheduler<R> {
                 .max(Duration::from_millis(50));
             let until = tokio::time::Instant::now() + wake;
             while tokio::time::Instant::now() < until && !self.stop.load(Ordering::SeqCst) {
-                tokio::time::sleep(Duration::from_millis(100).min(until - tokio::time::Instant::now()))
-                    .await;
+                tokio::time::sleep(
+                    Duration::from_millis(100).min(until - tokio::time::Instant::now()),
+                )
+                .await;
             }
         }
         Ok(())

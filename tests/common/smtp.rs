@@ -47,7 +47,10 @@ impl SmtpServer {
             if let Ok(Some(status)) = server.child.try_wait() {
                 panic!("the SMTP server exited at start: {status}");
             }
-            assert!(Instant::now() < deadline, "the SMTP server does not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "the SMTP server does not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         server

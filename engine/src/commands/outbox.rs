@@ -28,11 +28,17 @@ pub async fn run(args: OutboxArgs) -> Result<i32> {
         OutboxAction::Approve { id, by } => {
             let by = audit::user(by.as_deref());
             let m = outbox.approve(id, &by)?;
-            println!("message {} approved by {by}, now pending: {}", m.id, m.subject);
+            println!(
+                "message {} approved by {by}, now pending: {}",
+                m.id, m.subject
+            );
         }
         OutboxAction::Send => {
             let smtp = config.smtp.as_ref().ok_or_else(|| {
-                Error::Config("there is no [smtp] section in the configuration, so nothing can be sent".into())
+                Error::Config(
+                    "there is no [smtp] section in the configuration, so nothing can be sent"
+                        .into(),
+                )
             })?;
             let stop = Arc::new(AtomicBool::new(false));
             schedule::stop_on_signals(stop.clone())?;
@@ -48,8 +54,20 @@ fn table(messages: &[Message]) -> Tabular {
     let opt = |s: &Option<String>| s.as_deref().map_or(Cell::Null, text);
     Tabular {
         columns: [
-            "id", "state", "kind", "to", "cc", "subject", "attachment", "attempts", "next_attempt_at",
-            "last_reply", "created_by", "approved_by", "sent_at", "message_id",
+            "id",
+            "state",
+            "kind",
+            "to",
+            "cc",
+            "subject",
+            "attachment",
+            "attempts",
+            "next_attempt_at",
+            "last_reply",
+            "created_by",
+            "approved_by",
+            "sent_at",
+            "message_id",
         ]
         .map(String::from)
         .to_vec(),

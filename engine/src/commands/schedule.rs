@@ -71,7 +71,10 @@ fn report(tick: &Tick) {
         println!("{job} {}: failed: {e}", slot.to_rfc3339());
     }
     for (job, slot) in &tick.missed {
-        println!("{job} {}: missed (outside the grace window)", slot.to_rfc3339());
+        println!(
+            "{job} {}: missed (outside the grace window)",
+            slot.to_rfc3339()
+        );
     }
     if let Some(d) = &tick.delivery {
         if !tick.ran.is_empty() || d.sent + d.failed + d.ambiguous + d.retried > 0 {
