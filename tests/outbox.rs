@@ -634,3 +634,56 @@ async fn rows_left_sending_by_a_killed_sender_are_requeued_or_ambiguous() {
     assert_eq!(server.messages().len(), 1);
     assert_eq!(s.line(), "sent 1, failed 0, ambiguous 1, still pending 0");
 }
+
+#[test]
+fn sigterm_lets_the_messages_in_flight_finish_then_stops() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mail = tmp.path().join("mail");
+    let server = SmtpServer::start(port, &mail, &["--sleep", "1.0"]);
+    let config = config_file(tmp.path(), port);
+    let outbox = Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
+    let n = 8;
+    for i in 0..n {
+        outbox
+            .enqueue(circular(
+                &format!("U{i:04}"),
+                &format!("u{i}@example.org"),
+                &[],
+                i,
+            ))
+            .unwrap();
+    }
+    let sender = Command::new(env!("CARGO_BIN_EXE_tiexin"))
+        .args(["outbox", "send", "--config", config.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while received(&mail).is_empty() {
+        assert!(Instant::now() < deadline, "the sender does not send");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let kill = Command::new("kill")
+        .args(["-TERM", &sender.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = sender.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let c = outbox.counts().unwrap();
+    assert_eq!((c.sending, c.ambiguous, c.failed), (0, 0, 0), "{c:?}");
+    assert!(c.sent >= 1 && c.pending >= 1, "{c:?}");
+    assert_eq!(c.sent + c.pending, n as u64);
+    // Every message the server stored was recorded sent: none was cut off.
+    assert_eq!(server.messages().len() as u64, c.sent);
+    assert_eq!(
+        stdout(&out).trim(),
+        format!(
+            "sent {}, failed 0, ambiguous 0, still pending {}",
+            c.sent, c.pending
+        )
+    );
+}

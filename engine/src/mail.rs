@@ -153,6 +153,19 @@ impl SmtpConfig {
         Ok(())
     }
 
+    /// The login: `user` with the password from `$TIEXIN_SMTP_PASSWORD` (an error
+    /// when `user` is set and the variable is empty).
+    pub fn credentials(&self) -> Result<Option<Credentials>> {
+        let password = std::env::var(PASSWORD_VAR).ok().filter(|p| !p.is_empty());
+        match (&self.user, password) {
+            (Some(user), Some(pw)) => Ok(Some(Credentials::new(user.clone(), pw))),
+            (Some(_), None) => Err(Error::Config(format!(
+                "[smtp] user is set but the environment variable {PASSWORD_VAR} is empty"
+            ))),
+            (None, _) => Ok(None),
+        }
+    }
+
     pub fn port(&self) -> u16 {
         self.port.unwrap_or(match self.tls {
             TlsMode::Starttls => 587,
@@ -254,16 +267,7 @@ async fn delivery_lock(path: &Path, stop: &AtomicBool) -> Result<Option<std::fs:
 /// messages in flight finish and claims no more.
 pub async fn deliver(outbox: &Outbox, smtp: &SmtpConfig, stop: Arc<AtomicBool>) -> Result<Summary> {
     smtp.check().map_err(Error::Config)?;
-    let password = std::env::var(PASSWORD_VAR).ok().filter(|p| !p.is_empty());
-    let credentials = match (&smtp.user, password) {
-        (Some(user), Some(pw)) => Some(Credentials::new(user.clone(), pw)),
-        (Some(_), None) => {
-            return Err(Error::Config(format!(
-                "[smtp] user is set but the environment variable {PASSWORD_VAR} is empty"
-            )))
-        }
-        (None, _) => None,
-    };
+    let credentials = smtp.credentials()?;
     let from: Mailbox = smtp
         .from
         .parse()

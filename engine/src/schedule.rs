@@ -400,6 +400,10 @@ impl<R: JobRunner> Scheduler<R> {
         stop: Arc<AtomicBool>,
     ) -> Result<Scheduler<R>> {
         check_jobs(jobs, grace_hours).map_err(Error::Config)?;
+        if let Some(smtp) = &smtp {
+            smtp.check().map_err(Error::Config)?;
+            smtp.credentials()?;
+        }
         let jobs = jobs
             .iter()
             .map(|j| {
