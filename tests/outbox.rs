@@ -687,3 +687,45 @@ fn sigterm_lets_the_messages_in_flight_finish_then_stops() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_timeout_before_the_data_is_retried_and_one_after_the_final_dot_is_ambiguous() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cfg = smtp(0);
+    cfg.timeout_seconds = Some(0.5);
+    cfg.max_concurrency = Some(1);
+
+    // The server stalls at RCPT: nothing was transmitted, so the message is due again.
+    let port = free_port();
+    cfg.port = Some(port);
+    let stalled = SmtpServer::start(port, &tmp.path().join("mail1"), &["--sleep-rcpt", "2"]);
+    let outbox = Outbox::open(&tmp.path().join("a.sqlite")).unwrap();
+    let (id, _) = outbox
+        .enqueue(circular("U0101", "u0101@example.org", &[], 1))
+        .unwrap();
+    let s = deliver(&outbox, &cfg, Arc::new(AtomicBool::new(false)))
+        .await
+        .unwrap();
+    assert_eq!((s.sent, s.retried, s.ambiguous), (0, 1, 0));
+    let row = outbox.get(id).unwrap();
+    assert_eq!((row.state, row.attempts), (State::Pending, 1));
+    assert_eq!(row.last_reply.as_deref(), Some("RCPT: timed out"));
+    stalled.stop();
+
+    // The server stores the message, then is slow to answer: it may have arrived.
+    let port = free_port();
+    cfg.port = Some(port);
+    let slow = SmtpServer::start(port, &tmp.path().join("mail2"), &["--sleep", "2"]);
+    let outbox = Outbox::open(&tmp.path().join("b.sqlite")).unwrap();
+    let (id, _) = outbox
+        .enqueue(circular("U0101", "u0101@example.org", &[], 1))
+        .unwrap();
+    let s = deliver(&outbox, &cfg, Arc::new(AtomicBool::new(false)))
+        .await
+        .unwrap();
+    assert_eq!((s.sent, s.retried, s.ambiguous), (0, 0, 1));
+    let row = outbox.get(id).unwrap();
+    assert_eq!(row.state, State::Ambiguous);
+    assert!(row.last_reply.unwrap().contains("message text: timed out"));
+    assert_eq!(slow.messages().len(), 1);
+}

@@ -3,13 +3,17 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::cli::ArchiveArgs;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::outbox::NewMessage;
 use crate::schedule::{Job, JobRunner};
 
-/// The runner of the configured jobs.
-pub fn runner(_config: &Config) -> impl JobRunner {
+/// The runner of the configured jobs, on the archive of `tiexin schedule --archive …`.
+/// Each message it returns is queued by the scheduler with `job` replaced by
+/// `NAME@SLOT`, so the same run is never queued twice; use [`Job::period`] for the
+/// period the slot covers.
+pub fn runner(_config: &Config, _archive: &ArchiveArgs) -> impl JobRunner {
     Production
 }
 

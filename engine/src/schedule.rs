@@ -14,6 +14,9 @@
 //!   (interrupted) at the next start; the messages it had queued are in the outbox and
 //!   are delivered from there.
 //!
+//! `--now` (a clock offset) moves the scheduler's clock only: slots and the ledger
+//! follow it, while the outbox's timestamps and retry times stay on the real clock.
+//!
 //! Cron expressions are those of the `cron` crate: six or seven fields, **seconds
 //! first** (`sec min hour day-of-month month day-of-week [year]`), day-of-week 1–7 with
 //! 1 = Sunday (prefer names: `Mon-Fri`).

@@ -10,6 +10,7 @@ attachment its filename and SHA-256. Failures can be injected:
   --drop-after-dot N   for the first N messages: store the message, then close the
                        connection without replying (the sender cannot know)
   --sleep S            store each message, then wait S seconds before replying 250
+  --sleep-rcpt S       wait S seconds before answering each RCPT (before any data)
 """
 
 import argparse
@@ -33,11 +34,14 @@ class Handler:
         self.reject = {a.lower() for a in args.reject}
         self.drop_left = args.drop_after_dot
         self.sleep = args.sleep
+        self.sleep_rcpt = args.sleep_rcpt
         self.attempts = {}
         self.seq = 0
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.sleep_rcpt > 0:
+            await asyncio.sleep(self.sleep_rcpt)
         if address.lower() in self.reject:
             return "550 5.1.1 <%s>: mailbox unavailable" % address
         envelope.rcpt_tos.append(address)
@@ -100,6 +104,7 @@ def main():
     p.add_argument("--reject", action="append", default=[])
     p.add_argument("--drop-after-dot", type=int, default=0)
     p.add_argument("--sleep", type=float, default=0.0)
+    p.add_argument("--sleep-rcpt", type=float, default=0.0)
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     controller = Controller(Handler(args), hostname="127.0.0.1", port=args.port)

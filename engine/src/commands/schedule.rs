@@ -42,7 +42,7 @@ pub async fn run(args: ScheduleArgs) -> Result<i32> {
         &outbox,
         &config.jobs,
         config.grace_hours,
-        jobs::runner(&config),
+        jobs::runner(&config, &args.archive),
         config.smtp.clone(),
         stop,
     )?;
