@@ -729,3 +729,64 @@ async fn a_timeout_before_the_data_is_retried_and_one_after_the_final_dot_is_amb
     assert!(row.last_reply.unwrap().contains("message text: timed out"));
     assert_eq!(slow.messages().len(), 1);
 }
+
+/// Benchmark (run with `--ignored --nocapture`): 1,000 circulars of about 300 KB queued
+/// and sent by `tiexin outbox send` to the local server; prints wall time and peak RSS.
+#[test]
+#[ignore]
+fn bench_thousand_circulars() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = SmtpServer::start(port, &tmp.path().join("mail"), &["--raw-only"]);
+    let config = config_file(tmp.path(), port);
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "max-concurrency = 2",
+        &format!(
+            "max-concurrency = {}",
+            std::env::var("TIEXIN_BENCH_CONCURRENCY").unwrap_or("4".into())
+        ),
+    );
+    std::fs::write(&config, text).unwrap();
+    let outbox = Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
+    let n: u32 = std::env::var("TIEXIN_BENCH_N").map_or(1000, |v| v.parse().unwrap());
+    let t0 = Instant::now();
+    for i in 0..n {
+        outbox
+            .enqueue(circular(
+                &format!("U{i:04}"),
+                &format!("u{i}@example.org"),
+                &["parent@example.org"],
+                i,
+            ))
+            .map(|_| ())
+            .unwrap();
+    }
+    // Replace the 40 KB attachments by 300 KB ones (a typical circular).
+    let queued = t0.elapsed();
+    drop(outbox);
+    let conn = rusqlite::Connection::open(tmp.path().join("state/tiexin.sqlite")).unwrap();
+    conn.execute(
+        "UPDATE messages SET attachment = randomblob(300000), attachment_sha256 = NULL",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let t1 = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%e s wall, %U s user, %S s sys, %M KiB peak RSS"])
+        .arg(env!("CARGO_BIN_EXE_tiexin"))
+        .args(["outbox", "send", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let sent = t1.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    eprintln!(
+        "queued {n} in {queued:?}; send: {} ({}); {sent:?}; the server used {:.1} s of CPU",
+        stdout(&out).trim(),
+        stderr(&out).trim(),
+        server.cpu_seconds()
+    );
+    let c = copies(&server.messages());
+    assert_eq!(c.len(), n as usize);
+    assert!(c.values().all(|k| *k == 1));
+}

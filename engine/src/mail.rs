@@ -460,19 +460,46 @@ impl Worker {
             TlsMode::Tls => Some(tls(host)?),
             _ => None,
         };
-        let mut c = step(
-            t,
-            "connecting",
-            false,
-            AsyncSmtpConnection::connect_tokio1(
-                (host, self.smtp.port()),
-                Some(t),
-                &hello,
-                wrapper,
-                None,
-            ),
-        )
-        .await?;
+        let mut c = match wrapper {
+            Some(params) => {
+                step(
+                    t,
+                    "connecting",
+                    false,
+                    AsyncSmtpConnection::connect_tokio1(
+                        (host, self.smtp.port()),
+                        Some(t),
+                        &hello,
+                        Some(params),
+                        None,
+                    ),
+                )
+                .await?
+            }
+            None => {
+                // Our own socket, to turn off Nagle's algorithm: lettre writes the final
+                // dot as a separate small segment, which otherwise waits for the
+                // server's delayed ACK (about 40 ms per message).
+                let tcp = match tokio::time::timeout(
+                    t,
+                    tokio::net::TcpStream::connect((host, self.smtp.port())),
+                )
+                .await
+                {
+                    Ok(Ok(tcp)) => tcp,
+                    Ok(Err(e)) => return Err(broken(false, "connecting", e)),
+                    Err(_) => return Err(broken(false, "connecting", "timed out")),
+                };
+                let _ = tcp.set_nodelay(true);
+                step(
+                    t,
+                    "connecting",
+                    false,
+                    AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello),
+                )
+                .await?
+            }
+        };
         if self.smtp.tls == TlsMode::Starttls {
             if !c.can_starttls() {
                 return Err(Attempt::Broken {
@@ -660,6 +687,12 @@ mod tests {
         ] {
             assert!(!is_loopback(h), "{h}");
         }
+    }
+
+    #[test]
+    fn tls_parameters_can_be_built() {
+        // rustls with the bundled web PKI roots: no system certificate store needed.
+        assert!(TlsParameters::new("smtp.example.org".into()).is_ok());
     }
 
     #[test]

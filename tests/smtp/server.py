@@ -11,6 +11,8 @@ attachment its filename and SHA-256. Failures can be injected:
                        connection without replying (the sender cannot know)
   --sleep S            store each message, then wait S seconds before replying 250
   --sleep-rcpt S       wait S seconds before answering each RCPT (before any data)
+  --raw-only           store the .eml and a sidecar with the Message-ID only, without
+                       parsing the message (for benchmarks)
 """
 
 import argparse
@@ -20,6 +22,7 @@ import email.policy
 import hashlib
 import json
 import os
+import re
 import signal
 import threading
 import time
@@ -35,6 +38,7 @@ class Handler:
         self.drop_left = args.drop_after_dot
         self.sleep = args.sleep
         self.sleep_rcpt = args.sleep_rcpt
+        self.raw_only = args.raw_only
         self.attempts = {}
         self.seq = 0
         self.lock = threading.Lock()
@@ -49,6 +53,12 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         raw = envelope.original_content or envelope.content
+        if self.raw_only:
+            head = raw.split(b"\r\n\r\n", 1)[0]
+            found = re.search(rb"^Message-ID:\s*(\S+)", head, re.M | re.I)
+            mid = found.group(1).decode() if found else ""
+            self.store_raw(raw, {"message_id": mid, "rcpt": list(envelope.rcpt_tos)})
+            return "250 2.0.0 OK"
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         mid = str(msg.get("Message-ID", ""))
         n = self.attempts.get(mid, 0) + 1
@@ -64,10 +74,20 @@ class Handler:
             await asyncio.sleep(self.sleep)
         return "250 2.0.0 OK queued as %s" % mid.strip("<>")
 
-    def store(self, envelope, raw, msg):
+    def name(self):
         with self.lock:
             self.seq += 1
-            name = "%d-%d-%04d" % (time.time_ns(), os.getpid(), self.seq)
+            return "%d-%d-%04d" % (time.time_ns(), os.getpid(), self.seq)
+
+    def store_raw(self, raw, side):
+        name = self.name()
+        with open(os.path.join(self.dir, name + ".eml"), "wb") as f:
+            f.write(raw)
+        with open(os.path.join(self.dir, name + ".json"), "w", encoding="utf-8") as f:
+            json.dump(side, f)
+
+    def store(self, envelope, raw, msg):
+        name = self.name()
         attachments = []
         for part in msg.iter_attachments():
             data = part.get_payload(decode=True) or b""
@@ -105,6 +125,7 @@ def main():
     p.add_argument("--drop-after-dot", type=int, default=0)
     p.add_argument("--sleep", type=float, default=0.0)
     p.add_argument("--sleep-rcpt", type=float, default=0.0)
+    p.add_argument("--raw-only", action="store_true")
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     controller = Controller(Handler(args), hostname="127.0.0.1", port=args.port)
