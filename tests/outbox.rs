@@ -235,12 +235,39 @@ async fn permanent_reply_fails_at_once_and_keeps_the_reply() {
         "{reply}"
     );
     assert_eq!(outbox.get(good).unwrap().state, State::Sent);
+    assert_eq!(
+        server.messages()[0]["rcpt"],
+        serde_json::json!(["u0102@example.org"])
+    );
+
+    // A copy address refused: the main recipient still gets it, the refusal is kept.
+    let (partly, _) = outbox
+        .enqueue(circular(
+            "U0103",
+            "u0103@example.org",
+            &["gone@example.org"],
+            3,
+        ))
+        .unwrap();
+    let s = send(&outbox, port).await;
+    assert_eq!((s.sent, s.failed), (1, 0));
+    let row = outbox.get(partly).unwrap();
+    assert_eq!((row.state, row.attempts), (State::Sent, 1));
+    let reply = row.last_reply.unwrap();
+    assert!(
+        reply.starts_with("250")
+            && reply.contains("not delivered to gone@example.org (permanent error (550)"),
+        "{reply}"
+    );
+    let got = server.messages();
+    assert_eq!(got[1]["rcpt"], serde_json::json!(["u0103@example.org"]));
+    assert_eq!(got[1]["cc"], serde_json::json!(["gone@example.org"]));
 
     // Not retried by later runs.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(send(&outbox, port).await.failed, 0);
     assert_eq!(outbox.get(bad).unwrap().attempts, 1);
-    assert_eq!(server.messages().len(), 1);
+    assert_eq!(server.messages().len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

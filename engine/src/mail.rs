@@ -11,6 +11,7 @@
 //! | 4xx at any step | `pending`, due again after an exponential backoff; `failed` when the attempts are used up |
 //! | no connection, a lost connection or a timeout before the message text was complete | as 4xx |
 //! | 5xx at any step | `failed` with the reply, not retried |
+//! | 5xx to some recipients only | `sent` to the others; the refusals kept in the reply |
 //! | connection lost or timed out after the final dot was handed to the socket, no reply | `ambiguous` |
 //!
 //! **Telling "before" from "after" the final dot.** lettre's errors do not say at which
@@ -332,18 +333,17 @@ struct Worker {
 
 /// How one attempt ended, before it is classified.
 enum Attempt {
-    Accepted(Response),
-    /// A negative reply (definite at any step).
-    Rejected {
-        permanent: bool,
-        reply: String,
+    /// The server took the message; `refused`: recipients it refused permanently
+    /// (the others got it).
+    Accepted {
+        reply: Response,
+        refused: Vec<String>,
     },
+    /// A negative reply (definite at any step).
+    Rejected { permanent: bool, reply: String },
     /// No reply: the connection failed, broke or timed out. `transmitted`: the final
     /// dot may have reached the server.
-    Broken {
-        transmitted: bool,
-        reason: String,
-    },
+    Broken { transmitted: bool, reason: String },
     /// The row cannot be made into an email (bad address…): permanent.
     Invalid(String),
 }
@@ -388,8 +388,16 @@ impl Worker {
             }
         };
         match a {
-            Attempt::Accepted(r) => Outcome::Sent {
-                reply: reply_text(&r),
+            Attempt::Accepted { reply, refused } => Outcome::Sent {
+                reply: if refused.is_empty() {
+                    reply_text(&reply)
+                } else {
+                    format!(
+                        "{}; not delivered to {}",
+                        reply_text(&reply),
+                        refused.join("; ")
+                    )
+                },
             },
             Attempt::Rejected {
                 permanent: true,
@@ -440,7 +448,7 @@ impl Worker {
             return Err(Error::Internal("no SMTP connection".into()));
         };
         let result = self.transaction(c, m, &envelope, &email).await?;
-        if !matches!(result, Attempt::Accepted(_)) {
+        if !matches!(result, Attempt::Accepted { .. }) {
             // Start the next message on a fresh connection.
             if let Some(mut c) = conn.take() {
                 let _ = tokio::time::timeout(Duration::from_millis(200), c.abort()).await;
@@ -551,15 +559,33 @@ impl Worker {
                 c.command(Mail::new(envelope.from().cloned(), options)),
             )
             .await?;
+            // A recipient refused permanently does not stop the others (as an MTA
+            // does); a transient refusal postpones the whole message, so that nobody
+            // gets it twice.
+            let mut refused = vec![];
             for to in envelope.to() {
-                step(t, "RCPT", false, c.command(Rcpt::new(to.clone(), vec![]))).await?;
+                match step(t, "RCPT", false, c.command(Rcpt::new(to.clone(), vec![]))).await {
+                    Ok(_) => {}
+                    Err(Attempt::Rejected {
+                        permanent: true,
+                        reply,
+                    }) => refused.push(format!("{to} ({reply})")),
+                    Err(other) => return Err(other),
+                }
+            }
+            if refused.len() == envelope.to().len() {
+                return Err(Attempt::Rejected {
+                    permanent: true,
+                    reply: format!("every recipient was refused: {}", refused.join("; ")),
+                });
             }
             step(t, "DATA", false, c.command(Data)).await?;
-            Ok::<(), Attempt>(())
+            Ok::<Vec<String>, Attempt>(refused)
         };
-        if let Err(a) = steps.await {
-            return Ok(a);
-        }
+        let refused = match steps.await {
+            Ok(refused) => refused,
+            Err(a) => return Ok(a),
+        };
         // From here the server may accept the message: mark the row first.
         self.outbox.mark_transmitting(m.id)?;
         let exhausted = AtomicBool::new(false);
@@ -570,7 +596,7 @@ impl Worker {
         let r = tokio::time::timeout(t, c.message_iter(text)).await;
         let transmitted = exhausted.load(Ordering::SeqCst);
         Ok(match r {
-            Ok(Ok(resp)) => Attempt::Accepted(resp),
+            Ok(Ok(reply)) => Attempt::Accepted { reply, refused },
             Ok(Err(e)) => classify_error("message text", transmitted, e),
             Err(_) => broken(transmitted, "message text", "timed out"),
         })
