@@ -285,19 +285,34 @@ async fn server_down_messages_stay_pending_and_go_out_when_it_returns() {
             ))
             .unwrap();
     }
-    let s = send(&outbox, port).await;
-    assert_eq!(
-        (s.sent, s.failed, s.ambiguous, s.retried, s.pending),
-        (0, 0, 0, 3, 3)
-    );
-    for m in outbox.list(None).unwrap() {
-        assert_eq!((m.state, m.attempts), (State::Pending, 1));
+    // Down for longer than max-attempts runs: nothing fails, nothing is counted.
+    let mut config = smtp(port);
+    config.max_attempts = Some(2);
+    for _ in 0..4 {
+        let s = deliver(&outbox, &config, Arc::new(AtomicBool::new(false)))
+            .await
+            .unwrap();
+        assert_eq!((s.sent, s.failed, s.ambiguous, s.retried), (0, 0, 0, 0));
+        assert_eq!(s.pending, 3);
+        let why = s.unreachable.clone().expect("the server is down");
+        assert!(why.starts_with("connecting: "), "{why}");
         assert!(
-            m.last_reply.as_deref().unwrap().contains("connecting"),
-            "{:?}",
-            m.last_reply
+            s.line().starts_with(
+                "sent 0, failed 0, ambiguous 0, still pending 3; the server could not be reached (connecting: "
+            ),
+            "{}",
+            s.line()
         );
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    let rows = outbox.list(None).unwrap();
+    assert!(rows
+        .iter()
+        .all(|m| (m.state, m.attempts) == (State::Pending, 0)));
+    assert!(rows.iter().any(|m| m
+        .last_reply
+        .as_deref()
+        .is_some_and(|r| r.starts_with("the server could not be reached: connecting: "))));
 
     let server = SmtpServer::start(port, &tmp.path().join("mail"), &[]);
     let deadline = Instant::now() + Duration::from_secs(20);

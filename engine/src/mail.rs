@@ -9,7 +9,8 @@
 //! |---|---|
 //! | 2xx after the message text | `sent`, with the reply |
 //! | 4xx at any step | `pending`, due again after an exponential backoff; `failed` when the attempts are used up |
-//! | no connection, a lost connection or a timeout before the message text was complete | as 4xx |
+//! | a lost connection or a timeout before the message text was complete | as 4xx |
+//! | no session at all (connection refused, TLS or login failed) | `pending`, due again after the first backoff, the attempt not counted (the message was never offered), and the run stops offering messages |
 //! | 5xx at any step | `failed` with the reply, not retried |
 //! | 5xx to some recipients only | `sent` to the others; the refusals kept in the reply |
 //! | connection lost or timed out after the final dot was handed to the socket, no reply | `ambiguous` |
@@ -26,6 +27,12 @@
 //! accepts a message only at the final dot) and is retried; an error without a reply
 //! after it may have been delivered and is `ambiguous`. A negative reply is always
 //! definite, wherever it comes.
+//!
+//! **Server down.** When no session can be opened (connection refused, timeout, TLS
+//! or login failure), the message was never offered: it goes back to `pending` without
+//! counting the attempt, due again after `backoff-seconds`, and the run stops offering
+//! messages. So an unreachable server never makes a message fail; the summary line
+//! says why it could not be reached.
 //!
 //! **Crashes.** Before the text is written the row is marked (`phase = 'body'`). A row
 //! found in `sending` when delivery starts belongs to a sender that was killed (delivery
@@ -203,7 +210,7 @@ pub fn is_loopback(host: &str) -> bool {
 }
 
 /// What one delivery run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     pub sent: u64,
     pub failed: u64,
@@ -218,6 +225,10 @@ pub struct Summary {
     pub pending: u64,
     /// Messages `held` for approval.
     pub held: u64,
+    /// Messages put back because the server could not be reached (attempt not counted).
+    pub postponed: u64,
+    /// Why the server could not be reached, if it could not.
+    pub unreachable: Option<String>,
 }
 
 impl Summary {
@@ -232,6 +243,9 @@ impl Summary {
         );
         if self.held > 0 {
             s += &format!(", held for approval {}", self.held);
+        }
+        if let Some(why) = &self.unreachable {
+            s += &format!("; the server could not be reached ({why})");
         }
         s
     }
@@ -305,6 +319,10 @@ pub async fn deliver(outbox: &Outbox, smtp: &SmtpConfig, stop: Arc<AtomicBool>) 
                 summary.failed += s.failed;
                 summary.ambiguous += s.ambiguous;
                 summary.retried += s.retried;
+                summary.postponed += s.postponed;
+                if summary.unreachable.is_none() {
+                    summary.unreachable = s.unreachable;
+                }
             }
             Ok(Err(e)) => {
                 first_error.get_or_insert(e);
@@ -346,6 +364,9 @@ enum Attempt {
     Broken { transmitted: bool, reason: String },
     /// The row cannot be made into an email (bad address…): permanent.
     Invalid(String),
+    /// No session with the server (no connection, TLS or login failed): the message was
+    /// never offered.
+    Unreachable(String),
 }
 
 impl Worker {
@@ -357,14 +378,24 @@ impl Worker {
                 break;
             };
             let attempt = self.attempt(&mut conn, &m).await?;
+            let unreachable = match &attempt {
+                Attempt::Unreachable(reason) => Some(reason.clone()),
+                _ => None,
+            };
             let outcome = self.classify(&m, attempt, Utc::now());
             match &outcome {
                 Outcome::Sent { .. } => s.sent += 1,
                 Outcome::RetryAt { .. } => s.retried += 1,
                 Outcome::Failed { .. } => s.failed += 1,
                 Outcome::Ambiguous { .. } => s.ambiguous += 1,
+                Outcome::Postponed { .. } => s.postponed += 1,
             }
             self.outbox.finish(m.id, &outcome)?;
+            if unreachable.is_some() {
+                // No point offering more messages now; they stay pending.
+                s.unreachable = unreachable;
+                break;
+            }
         }
         if let Some(mut c) = conn {
             let _ = tokio::time::timeout(self.smtp.timeout(), c.quit()).await;
@@ -418,6 +449,12 @@ impl Worker {
                 reason,
             } => transient(reason),
             Attempt::Invalid(reason) => Outcome::Failed { reply: reason },
+            Attempt::Unreachable(reason) => Outcome::Postponed {
+                at: now
+                    + chrono::Duration::from_std(self.smtp.backoff(1))
+                        .unwrap_or(chrono::Duration::minutes(1)),
+                reply: format!("the server could not be reached: {reason}"),
+            },
         }
     }
 
@@ -441,7 +478,7 @@ impl Worker {
         if conn.is_none() {
             match self.connect().await {
                 Ok(c) => *conn = Some(c),
-                Err(a) => return Ok(a),
+                Err(a) => return Ok(Attempt::Unreachable(describe(a))),
             }
         }
         let Some(c) = conn.as_mut() else {
@@ -649,6 +686,16 @@ impl<'a> Iterator for Once<'a> {
             self.exhausted.store(true, Ordering::SeqCst);
         }
         item
+    }
+}
+
+/// The reason inside an attempt that failed to open a session.
+fn describe(a: Attempt) -> String {
+    match a {
+        Attempt::Broken { reason, .. } => reason,
+        Attempt::Rejected { reply, .. } => reply,
+        Attempt::Invalid(r) | Attempt::Unreachable(r) => r,
+        Attempt::Accepted { reply, .. } => reply_text(&reply),
     }
 }
 

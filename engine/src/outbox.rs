@@ -32,6 +32,7 @@ const LIST: &str = include_str!("../../queries/state/message_list.sql");
 const CLAIM: &str = include_str!("../../queries/state/message_claim.sql");
 const BODY_PHASE: &str = include_str!("../../queries/state/message_body_phase.sql");
 const FINISH: &str = include_str!("../../queries/state/message_finish.sql");
+const POSTPONE: &str = include_str!("../../queries/state/message_postpone.sql");
 const RECOVER_UNSTARTED: &str = include_str!("../../queries/state/message_recover_unstarted.sql");
 const RECOVER_STARTED: &str = include_str!("../../queries/state/message_recover_started.sql");
 const RETRY: &str = include_str!("../../queries/state/message_retry.sql");
@@ -287,6 +288,11 @@ pub enum Outcome {
     Ambiguous {
         reply: String,
     },
+    /// The server could not be reached: due again at `at`, the attempt not counted.
+    Postponed {
+        at: DateTime<Utc>,
+        reply: String,
+    },
 }
 
 /// The state database. Cloning shares the connection.
@@ -522,13 +528,18 @@ impl Outbox {
     /// Records the outcome of an attempt of a claimed message.
     pub fn finish(&self, id: i64, outcome: &Outcome) -> Result<()> {
         let now = stamp(Utc::now());
+        let conn = self.lock()?;
         let (state, next, reply) = match outcome {
             Outcome::Sent { reply } => (State::Sent, None, reply),
             Outcome::RetryAt { at, reply } => (State::Pending, Some(stamp(*at)), reply),
             Outcome::Failed { reply } => (State::Failed, None, reply),
             Outcome::Ambiguous { reply } => (State::Ambiguous, None, reply),
+            Outcome::Postponed { at, reply } => {
+                conn.execute(POSTPONE, params![id, stamp(*at), reply, now])
+                    .map_err(|e| self.db_error(e))?;
+                return Ok(());
+            }
         };
-        let conn = self.lock()?;
         conn.execute(FINISH, params![id, state.as_str(), next, reply, now])
             .map_err(|e| self.db_error(e))?;
         Ok(())
