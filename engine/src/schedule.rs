@@ -8,6 +8,8 @@
 //! - **Downtime.** For each job, only the most recent slot since its newest ledger slot
 //!   runs, and only if it is at most `grace-hours` old; every older slot is recorded
 //!   `missed` and never replayed.
+//! - **First start.** A job with nothing in the ledger runs its most recent slot if it
+//!   is within the grace window (the same rule as after downtime).
 //! - **Clock set back.** Only slots later than the newest ledger slot of a job are ever
 //!   considered, so nothing already run runs again.
 //! - A slot left `claimed` by a scheduler that was killed is recorded `failed`
