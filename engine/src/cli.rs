@@ -34,6 +34,10 @@ pub enum Command {
     Circulars(CircularsArgs),
     /// The year's award shortlist (困难职工贴心人 nominees), in rank order.
     Shortlist(ShortlistArgs),
+    /// The outbox of emails: list, show, retry, approve, send.
+    Outbox(OutboxArgs),
+    /// Run the scheduled jobs of the config (cron) until stopped.
+    Schedule(ScheduleArgs),
 }
 
 /// Where the archive and the configuration are.
@@ -222,4 +226,50 @@ pub struct ShortlistArgs {
     /// Also write the public notice (公示名单) as CSV: rank,name,union.
     #[arg(long, value_name = "FILE")]
     pub notice: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    /// Configuration file (TOML): state-dir and [smtp] [default: built-in values]
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub action: OutboxAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxAction {
+    /// Every message, with its state.
+    List {
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Only messages in this state.
+        #[arg(long, value_parser = ["held", "pending", "sending", "sent", "failed", "ambiguous"])]
+        state: Option<String>,
+    },
+    /// One message in full.
+    Show { id: i64 },
+    /// Send a failed or ambiguous message again.
+    Retry { id: i64 },
+    /// Approve a held message (a second person: not the one who queued it).
+    Approve {
+        id: i64,
+        /// The approver [default: the OS user]
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// Send every message due now; print a one-line summary.
+    Send,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
+    /// Run what is due now and exit.
+    #[arg(long)]
+    pub once: bool,
+    /// The clock's current time, RFC 3339 (e.g. 2026-04-01T08:00:00+08:00).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
 }

@@ -28,6 +28,14 @@ pub struct Config {
     /// The award shortlist (`[shortlist]`), checked by [`crate::shortlist::Params::from_config`].
     #[serde(default)]
     pub shortlist: ShortlistConfig,
+    /// The mail server of the outbox (`tiexin outbox send`, `tiexin schedule`).
+    pub smtp: Option<crate::mail::SmtpConfig>,
+    /// The scheduled jobs of `tiexin schedule`.
+    #[serde(default)]
+    pub jobs: Vec<crate::schedule::Job>,
+    /// After downtime, a job's most recent missed slot still runs if it is at most this
+    /// many hours old [default: 24].
+    pub grace_hours: Option<f64>,
 }
 
 /// `[shortlist]`: size, city quota and the four weights of the score (metrics.md).
@@ -134,7 +142,7 @@ impl Config {
             return Ok(Config::default());
         };
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        toml::from_str(&text).map_err(|e| {
+        let config: Config = toml::from_str(&text).map_err(|e| {
             let msg = e.message().trim_end_matches('.');
             let at = e
                 .span()
@@ -144,6 +152,18 @@ impl Config {
                 })
                 .unwrap_or_default();
             Error::Config(format!("{}{at}: {msg}", path.display()))
-        })
+        })?;
+        config
+            .check()
+            .map_err(|msg| Error::Config(format!("{}: {msg}", path.display())))?;
+        Ok(config)
+    }
+
+    /// The checks serde cannot make: the `[smtp]` section and the jobs.
+    fn check(&self) -> std::result::Result<(), String> {
+        if let Some(smtp) = &self.smtp {
+            smtp.check()?;
+        }
+        crate::schedule::check_jobs(&self.jobs, self.grace_hours)
     }
 }

@@ -31,6 +31,9 @@ pub enum Error {
     /// A document could not be typeset (names the template file and line).
     #[error("{0}")]
     Render(String),
+    /// The state database (outbox, run ledger) or a delivery failed.
+    #[error("{0}")]
+    State(String),
     /// A bug in tiexin itself.
     #[error("internal error: {0}")]
     Internal(String),

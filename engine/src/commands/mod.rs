@@ -5,8 +5,10 @@ mod circulars;
 mod findings;
 mod generate;
 mod metrics;
+mod outbox;
 mod query;
 mod shortlist;
+mod schedule;
 mod subtree;
 mod validate;
 
@@ -28,6 +30,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Bulletin(args) => block_on(bulletin::run(args)),
         Command::Circulars(args) => block_on(circulars::run(args)),
         Command::Shortlist(args) => block_on(shortlist::run(args)),
+        Command::Outbox(args) => block_on(outbox::run(args)),
+        Command::Schedule(args) => block_on(schedule::run(args)),
     }
 }
 
