@@ -210,3 +210,144 @@ fn a_year_is_refused_with_one_sentence() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("per quarter"), "{}", stderr(&o));
 }
+
+/// `tiexin` with the test's cache, state folder and user.
+fn tx(tmp: &TempDir, user: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tiexin"))
+        .args(args)
+        .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
+        .env("TIEXIN_STATE_DIR", tmp.path().join("state"))
+        .env("USER", user)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
+    use common::smtp::{copies, free_port, SmtpServer};
+    let tmp = TempDir::new().unwrap();
+    let port = free_port();
+    let server = SmtpServer::start(port, &tmp.path().join("mail"), &[]);
+    let cfg = tmp.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"山东省总工会督查室 <ducha@example.cn>\"\ntimeout-seconds = 5\nbackoff-seconds = 0.2\n"
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let args = [
+        "circulars",
+        "--period",
+        "2026Q3",
+        "--out",
+        out.to_str().unwrap(),
+        "--date",
+        "2026-11-28",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--send",
+    ];
+    let o = tx(&tmp, "alice", &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("sent 2"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("3 criticisms held"), "{}", stderr(&o));
+    // The two 督查提示 with an address arrive at once; the criticisms wait.
+    let index = csv_rows(&std::fs::read_to_string(out.join("circulars.csv")).unwrap());
+    let sha_of = |union: &str| index.iter().find(|r| r[0] == union).unwrap()[8].clone();
+    let got = server.messages();
+    assert_eq!(got.len(), 2, "{got:?}");
+    let by_to = |to: &str| {
+        got.iter()
+            .find(|m| m["to"][0] == to)
+            .unwrap_or_else(|| panic!("nothing to {to}: {got:?}"))
+            .clone()
+    };
+    let m = by_to("lxqzgh@example.cn");
+    assert_eq!(m["cc"], serde_json::json!(["bgs@jnzgh.example.cn"]));
+    assert_eq!(m["attachments"][0]["sha256"], sha_of("U370102"));
+    assert_eq!(m["attachments"][0]["content_type"], "application/pdf");
+    assert_eq!(
+        m["attachments"][0]["filename"],
+        "历下区总工会督查提示（2026Q3）.pdf"
+    );
+    assert!(m["subject"].as_str().unwrap().contains("督查提示"));
+    let m = by_to("snqzgh@example.cn");
+    assert_eq!(m["cc"], serde_json::json!(["bgs@qdzgh.example.cn"]));
+    assert_eq!(m["attachments"][0]["sha256"], sha_of("U370202"));
+
+    // The held criticisms: the person who queued them cannot approve them.
+    let cfg_s = cfg.to_str().unwrap();
+    let list = tx(
+        &tmp,
+        "alice",
+        &[
+            "outbox", "list", "--state", "held", "--format", "csv", "--config", cfg_s,
+        ],
+    );
+    let held = csv_rows(&stdout(&list));
+    assert_eq!(held.len() - 1, 3, "{}", stdout(&list));
+    let ids: Vec<String> = held[1..].iter().map(|r| r[0].clone()).collect();
+    let refused = tx(
+        &tmp,
+        "alice",
+        &["outbox", "approve", &ids[0], "--config", cfg_s],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", stdout(&refused));
+    for id in &ids {
+        let ok = tx(
+            &tmp,
+            "alice",
+            &["outbox", "approve", id, "--by", "李明", "--config", cfg_s],
+        );
+        assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    }
+    let sent = tx(&tmp, "alice", &["outbox", "send", "--config", cfg_s]);
+    assert!(stdout(&sent).contains("sent 3"), "{}", stdout(&sent));
+    let got = server.messages();
+    assert_eq!(got.len(), 5);
+    let m = got
+        .iter()
+        .find(|m| m["to"][0] == "hbsp@example.cn")
+        .unwrap();
+    assert_eq!(
+        m["cc"],
+        serde_json::json!([]),
+        "the parent of U370202001G1 has no address"
+    );
+    assert_eq!(m["attachments"][0]["sha256"], sha_of("U370202001G1"));
+    assert!(m["subject"].as_str().unwrap().contains("通报批评"));
+
+    // Running again sends nothing new: the same keys are already in the outbox.
+    let again = tx(&tmp, "alice", &args);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("0 circulars queued, 5 already queued"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(server.messages().len(), 5);
+    assert!(copies(&server.messages()).values().all(|n| *n == 1));
+}
+
+#[test]
+fn send_without_smtp_config_is_refused_before_any_work() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    let o = tx(
+        &tmp,
+        "alice",
+        &[
+            "circulars",
+            "--period",
+            "2026Q3",
+            "--out",
+            out.to_str().unwrap(),
+            "--send",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("[smtp]"), "{}", stderr(&o));
+    assert!(!out.exists());
+}

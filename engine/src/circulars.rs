@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::findings;
 use crate::mask;
 use crate::metrics;
+use crate::outbox::{Attachment, Kind as MailKind, NewMessage};
 use crate::output::{Cell, Tabular};
 use crate::period::Period;
 use crate::report::{self, numbering};
@@ -122,6 +123,44 @@ impl Circular {
             self.data.meta.office,
             self.data.meta.date
         )
+    }
+}
+
+impl Circular {
+    /// The attachment's file name the recipient sees: `历下区总工会督查提示（2026Q3）.pdf`.
+    pub fn attachment_name(&self) -> String {
+        format!(
+            "{}{}（{}）.pdf",
+            self.union_name,
+            self.kind.label(),
+            self.period
+        )
+    }
+
+    /// The e-mail of this circular for the outbox, or `None` when the union has no
+    /// address (undeliverable). A criticism is queued held: it waits for a second
+    /// person's approval (`tiexin outbox approve`).
+    pub fn message(&self, job: &str, pdf: &[u8], created_by: &str) -> Option<NewMessage> {
+        let to = self.to.clone()?;
+        Some(NewMessage {
+            job: job.to_string(),
+            period: self.period.to_string(),
+            union_id: self.union_id.clone(),
+            kind: match self.kind {
+                Kind::Prompt => MailKind::Circular,
+                Kind::Criticism => MailKind::Criticism,
+            },
+            subject: self.subject(),
+            body: self.body(),
+            to: vec![to],
+            cc: self.cc.iter().cloned().collect(),
+            attachment: Some(Attachment {
+                name: self.attachment_name(),
+                bytes: pdf.to_vec(),
+            }),
+            held: self.kind == Kind::Criticism,
+            created_by: created_by.to_string(),
+        })
     }
 }
 

@@ -3,9 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
 use crate::circulars::{self, Circular, Settings};
 use crate::cli::CircularsArgs;
 use crate::error::{Error, Result};
+use crate::mail;
+use crate::outbox::Outbox;
 use crate::output::{Cell, Tabular};
 use crate::period::Period;
 use crate::session::Session;
@@ -17,6 +22,7 @@ pub struct Written {
     pub circular: Circular,
     pub path: PathBuf,
     pub sha256: String,
+    pub pdf: Vec<u8>,
 }
 
 pub async fn run(args: CircularsArgs) -> Result<i32> {
@@ -26,14 +32,59 @@ pub async fn run(args: CircularsArgs) -> Result<i32> {
         None => today_in_china(),
     };
     let s = Session::open(&args.archive).await?;
+    // Refuse --send before any work when there is nowhere to send.
+    let smtp = if args.send {
+        let smtp = s.config.smtp.clone().ok_or_else(|| {
+            Error::Config(
+                "--send needs an [smtp] section in the configuration (host, port, from, tls)"
+                    .into(),
+            )
+        })?;
+        smtp.check().map_err(Error::Config)?;
+        Some(smtp)
+    } else {
+        None
+    };
     let written = write_all(&s, &period, date, &args.out).await?;
-    if args.send {
-        return Err(Error::Usage(
-            "--send needs the outbox, which this build does not have yet".into(),
-        ));
-    }
     for w in &written {
         println!("{}", w.path.display());
+    }
+    let Some(smtp) = smtp else {
+        return Ok(0);
+    };
+    let outbox =
+        Outbox::open_in(crate::audit::state_dir(s.config.state_dir.as_deref()).as_deref())?;
+    let user = crate::audit::user(None);
+    let (mut queued, mut again, mut held) = (0, 0, Vec::new());
+    for w in &written {
+        let Some(m) = w.circular.message("circulars", &w.pdf, &user) else {
+            continue;
+        };
+        let is_held = m.held;
+        let (id, created) = outbox.enqueue(m)?;
+        if created {
+            queued += 1;
+        } else {
+            again += 1;
+        }
+        if is_held {
+            held.push(id);
+        }
+    }
+    eprintln!(
+        "outbox: {queued} circulars queued, {again} already queued before (not sent twice), {} criticisms held until a second person approves them",
+        held.len()
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    crate::schedule::stop_on_signals(stop.clone())?;
+    let summary = mail::deliver(&outbox, &smtp, stop).await?;
+    println!("{}", summary.line());
+    if !held.is_empty() {
+        let ids: Vec<String> = held.iter().map(|i| i.to_string()).collect();
+        eprintln!(
+            "held: outbox messages {}; send each with `tiexin outbox approve ID --by NAME` (not the person who queued it), then `tiexin outbox send`",
+            ids.join(", ")
+        );
     }
     Ok(0)
 }
@@ -76,6 +127,7 @@ pub async fn write_all(
             circular: c,
             path,
             sha256,
+            pdf: r.pdf,
         });
     }
     let index = index(&written);
