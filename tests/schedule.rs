@@ -437,3 +437,82 @@ fn bad_jobs_and_times_are_refused_with_one_sentence() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--now \"yesterday\" is not an RFC 3339 time"));
 }
+
+/// The production jobs through `tiexin schedule --once`: on the sample archive, a
+/// quarterly bulletin, the quarter's circulars and the year's shortlist arrive at the
+/// SMTP server as real PDFs; criticism stays held; a second run sends nothing.
+#[test]
+fn production_jobs_deliver_bulletin_circulars_and_shortlist() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = SmtpServer::start(port, &tmp.path().join("mail"), &[]);
+    let config = write_config(
+        tmp.path(),
+        &format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n\n\
+             [[jobs]]\nname = \"quarterly-bulletin\"\ncron = \"0 0 8 1 Jan,Apr,Jul,Oct *\"\nkind = \"bulletin\"\nrecipients = [\"leaders@example.cn\"]\n\n\
+             [[jobs]]\nname = \"quarterly-circulars\"\ncron = \"0 0 8 1 Jan,Apr,Jul,Oct *\"\nkind = \"circulars\"\n\n\
+             [[jobs]]\nname = \"award\"\ncron = \"0 0 8 1 Oct *\"\nkind = \"shortlist\"\nrecipients = [\"committee@example.cn\"]\noptions = {{ period = \"current-year\", size = 3 }}\n"
+        ),
+    );
+    let cfg = config.to_str().unwrap();
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_tiexin"))
+            .args([
+                "schedule",
+                "--once",
+                "--config",
+                cfg,
+                "--now",
+                "2026-10-01T08:30:00+08:00",
+            ])
+            .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let got = server.messages();
+    let to = |addr: &str| {
+        got.iter()
+            .filter(|m| m["to"][0] == addr)
+            .collect::<Vec<_>>()
+    };
+    // The bulletin of 2026Q3 (previous quarter of 2026-10-01) to its recipient.
+    let b = to("leaders@example.cn");
+    assert_eq!(b.len(), 1, "{got:?}");
+    assert!(b[0]["subject"]
+        .as_str()
+        .unwrap()
+        .contains("关于2026年第3季度困难职工联系人制度落实情况的通报"));
+    assert_eq!(b[0]["attachments"][0]["content_type"], "application/pdf");
+    // The circulars of 2026Q3: the two 督查提示 with an address; the three criticisms
+    // with an address are held.
+    assert_eq!(to("lxqzgh@example.cn").len(), 1);
+    assert_eq!(to("snqzgh@example.cn").len(), 1);
+    assert!(
+        to("hbsp@example.cn").is_empty(),
+        "criticism must wait for approval"
+    );
+    // The committee's document of 2026 with 3 nominees.
+    let c = to("committee@example.cn");
+    assert_eq!(c.len(), 1);
+    assert!(c[0]["subject"]
+        .as_str()
+        .unwrap()
+        .contains("2026年度“困难职工贴心人”推荐人选"));
+    assert_eq!(got.len(), 4, "{got:?}");
+    let outbox = Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
+    assert_eq!(
+        outbox
+            .list(Some(tiexin::outbox::State::Held))
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // The same slots again: nothing new.
+    let o = run();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.messages().len(), 4);
+}

@@ -7,9 +7,9 @@ mod generate;
 mod metrics;
 mod outbox;
 mod query;
-mod shortlist;
 mod schedule;
-mod subtree;
+mod shortlist;
+pub(crate) mod subtree;
 mod validate;
 
 use std::io::IsTerminal;
