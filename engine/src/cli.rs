@@ -38,6 +38,9 @@ pub enum Command {
     Outbox(OutboxArgs),
     /// Run the scheduled jobs of the config (cron) until stopped.
     Schedule(ScheduleArgs),
+    /// The whole job on the bundled sample archive: validation, metrics, findings, a
+    /// bulletin, the shortlist and the circulars (written, not sent), into one folder.
+    Demo(DemoArgs),
 }
 
 /// Where the archive and the configuration are.
@@ -272,4 +275,17 @@ pub struct ScheduleArgs {
     /// The clock's current time, RFC 3339 (e.g. 2026-04-01T08:00:00+08:00).
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The folder to write into (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "demo-out")]
+    pub out: PathBuf,
+    /// Another archive than the bundled sample-data/.
+    #[arg(long, value_name = "DIR")]
+    pub archive: Option<PathBuf>,
+    /// Configuration file (TOML) [default: built-in values]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }

@@ -2,6 +2,7 @@
 
 mod bulletin;
 mod circulars;
+mod demo;
 mod findings;
 mod generate;
 mod metrics;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Shortlist(args) => block_on(shortlist::run(args)),
         Command::Outbox(args) => block_on(outbox::run(args)),
         Command::Schedule(args) => block_on(schedule::run(args)),
+        Command::Demo(args) => block_on(demo::run(args)),
     }
 }
 
