@@ -233,8 +233,10 @@ async fn shortlist_step(d: &mut Demo, s: &Session, config: Option<&Path>, year: 
         &crate::shortlist::notice_csv(&doc.nominees)?,
         "the public notice (公示名单): rank, name, union".to_string(),
     )?;
-    let mut cfg = crate::config::DocumentConfig::default();
-    cfg.state_dir = s.config.state_dir.clone();
+    let cfg = crate::config::DocumentConfig {
+        state_dir: s.config.state_dir.clone(),
+        ..Default::default()
+    };
     let date = super::bulletin::today_in_china();
     let c = crate::committee::build(s, &cfg, &doc, date, None)?;
     let r = crate::committee::render(&c)?;
