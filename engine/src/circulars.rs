@@ -141,8 +141,13 @@ impl Circular {
     /// address (undeliverable). A criticism is queued held: it waits for a second
     /// person's approval (`tiexin outbox approve`).
     pub fn message(&self, job: &str, pdf: &[u8], created_by: &str) -> Option<NewMessage> {
-        let to = self.to.clone()?;
-        Some(NewMessage {
+        let to = self.to.as_deref()?;
+        Some(self.message_to(to, job, pdf, created_by))
+    }
+
+    /// [`Circular::message`] to a given address.
+    pub fn message_to(&self, to: &str, job: &str, pdf: &[u8], created_by: &str) -> NewMessage {
+        NewMessage {
             job: job.to_string(),
             period: self.period.to_string(),
             union_id: self.union_id.clone(),
@@ -152,7 +157,7 @@ impl Circular {
             },
             subject: self.subject(),
             body: self.body(),
-            to: vec![to],
+            to: vec![to.to_string()],
             cc: self.cc.iter().cloned().collect(),
             attachment: Some(Attachment {
                 name: self.attachment_name(),
@@ -160,7 +165,7 @@ impl Circular {
             }),
             held: self.kind == Kind::Criticism,
             created_by: created_by.to_string(),
-        })
+        }
     }
 }
 
