@@ -14,6 +14,8 @@ pub const INK: RGBColor = RGBColor(0xB0, 0x1E, 0x23);
 /// The second series of a paired chart (a light grey).
 pub const PALE: RGBColor = RGBColor(0x9A, 0x9A, 0x9A);
 const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
+/// Label size in the SVG's pixels (the charts are scaled to the type area's width).
+const LABEL: u32 = 16;
 
 fn failed(e: impl std::fmt::Display) -> Error {
     Error::Render(format!("a chart could not be drawn: {e}"))
@@ -36,7 +38,7 @@ pub fn horizontal_bars(
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
             .x_label_area_size(30)
-            .y_label_area_size(150)
+            .y_label_area_size(170)
             .build_cartesian_2d(0f64..max, (0..n).into_segmented())
             .map_err(failed)?;
         let label_of = |v: &SegmentValue<usize>| match v {
@@ -48,12 +50,12 @@ pub fn horizontal_bars(
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(GRID)
+            .light_line_style(WHITE)
             .bold_line_style(GRID)
             .y_labels(n)
             .y_label_formatter(&label_of)
-            .x_label_formatter(&|x| format!("{x:.0}{unit}"))
-            .label_style((FAMILY, 13))
+            .x_label_formatter(&|x| format!("{}{unit}", tick(*x, max)))
+            .label_style((FAMILY, LABEL))
             .draw()
             .map_err(failed)?;
         chart
@@ -102,12 +104,12 @@ pub fn paired_bars(
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(GRID)
+            .light_line_style(WHITE)
             .bold_line_style(GRID)
             .y_labels(n)
             .y_label_formatter(&label_of)
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .label_style((FAMILY, 13))
+            .x_label_formatter(&|x| tick(*x, max))
+            .label_style((FAMILY, LABEL))
             .draw()
             .map_err(failed)?;
         for ((name, values), colour, (top, bottom)) in
@@ -137,7 +139,7 @@ pub fn paired_bars(
             .position(SeriesLabelPosition::LowerRight)
             .background_style(WHITE)
             .border_style(GRID)
-            .label_font((FAMILY, 13))
+            .label_font((FAMILY, LABEL))
             .draw()
             .map_err(failed)?;
         root.present().map_err(failed)?;
@@ -162,7 +164,7 @@ pub fn line(labels: &[String], values: &[Option<f64>], max: f64, unit: &str) -> 
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(GRID)
+            .light_line_style(WHITE)
             .bold_line_style(GRID)
             .x_labels(n)
             .x_label_formatter(&|v| match v {
@@ -170,7 +172,7 @@ pub fn line(labels: &[String], values: &[Option<f64>], max: f64, unit: &str) -> 
                 _ => String::new(),
             })
             .y_label_formatter(&|y| format!("{y:.0}{unit}"))
-            .label_style((FAMILY, 13))
+            .label_style((FAMILY, LABEL))
             .draw()
             .map_err(failed)?;
         // One polyline per run of defined values.
@@ -200,6 +202,15 @@ pub fn line(labels: &[String], values: &[Option<f64>], max: f64, unit: &str) -> 
         root.present().map_err(failed)?;
     }
     Ok(svg)
+}
+
+/// An axis tick: whole numbers, or one decimal on an axis up to 10.
+fn tick(x: f64, max: f64) -> String {
+    if max <= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.0}")
+    }
 }
 
 /// A nice upper bound for an axis showing values up to `v` (1, 2 or 5 × 10^k).
