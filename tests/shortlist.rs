@@ -674,3 +674,61 @@ fn generated_archive_agrees_with_the_python_oracle() {
         assert_eq!(got, want, "{args:?}");
     }
 }
+
+/// The shortlist runs only the rules that can give a major finding naming a contact;
+/// their major rows with a contact are exactly those of the full findings of every
+/// quarter (2025 and 2026 of the sample, where V2, V3, V4, C1, F5, R2 and I1 fire).
+#[tokio::test]
+async fn eligibility_uses_the_major_findings_of_the_findings_command() {
+    use datafusion::arrow::array::RecordBatch;
+    use datafusion::arrow::array::{Array, AsArray};
+    fn majors(b: &RecordBatch) -> Vec<String> {
+        let col = |n: &str| b.column_by_name(n).unwrap().as_string::<i32>().clone();
+        let (rule, sev, subject, contact) = (
+            col("rule"),
+            col("severity"),
+            col("subject_id"),
+            col("contact_id"),
+        );
+        let mut out: Vec<String> = (0..b.num_rows())
+            .filter(|&r| sev.value(r) == "major" && contact.is_valid(r))
+            .map(|r| {
+                format!(
+                    "{} {} {}",
+                    rule.value(r),
+                    subject.value(r),
+                    contact.value(r)
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+    let s = session().await;
+    for year in [2025, 2026] {
+        let subset = shortlist::eligibility_findings(&s.ctx, &s.catalog, year)
+            .await
+            .unwrap();
+        let mut full = Vec::new();
+        for q in tiexin::period::Period::Year(year).quarters() {
+            full.push(
+                tiexin::findings::findings_with(&s.ctx, &s.catalog, &q)
+                    .await
+                    .unwrap(),
+            );
+        }
+        let full =
+            datafusion::arrow::compute::concat_batches(&tiexin::findings::schema(), &full).unwrap();
+        assert_eq!(majors(&subset), majors(&full), "{year}");
+        if year == 2026 {
+            let rules: std::collections::BTreeSet<String> = majors(&full)
+                .iter()
+                .map(|m| m.split(' ').next().unwrap().to_string())
+                .collect();
+            assert_eq!(
+                rules.into_iter().collect::<Vec<_>>(),
+                ["C1", "F5", "I1", "R2", "V2", "V3", "V4"]
+            );
+        }
+    }
+}

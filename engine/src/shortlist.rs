@@ -27,7 +27,7 @@ use crate::config::ShortlistConfig;
 use crate::error::{Error, Result};
 use crate::findings;
 use crate::mask;
-use crate::metrics::{collect, run, run_with};
+use crate::metrics::{check_columns, collect, run, run_with};
 use crate::output::{Cell, Tabular};
 use crate::period::Period;
 use crate::session::Session;
@@ -468,12 +468,7 @@ struct Year {
 /// the findings of the year's four quarters registered as `shortlist_findings`.
 async fn prepare(ctx: &SessionContext, catalog: &Catalog, year: i32) -> Result<Year> {
     let period = Period::Year(year);
-    let mut found = Vec::new();
-    for q in period.quarters() {
-        found.push(findings::findings_with(ctx, catalog, &q).await?);
-    }
-    let schema = findings::schema();
-    let found = concat_batches(&schema, &found)?;
+    let found = eligibility_findings(ctx, catalog, year).await?;
     register(ctx, "shortlist_findings", found)?;
     let (last, steps) = step_queries()?;
     for q in steps {
@@ -498,6 +493,41 @@ async fn prepare(ctx: &SessionContext, catalog: &Catalog, year: i32) -> Result<Y
         contacts,
         components,
     })
+}
+
+/// The rules whose rows can be major and name a contact (metrics.md, the findings
+/// table): only these can make a contact ineligible. The others name no contact (A1–A3,
+/// C2, E1–E3, F1–F4) or are minor (V1, V5, R1), so the shortlist does not run them.
+pub const ELIGIBILITY_RULES: &[&str] = &["C1", "F5", "I1", "R2", "V2", "V3", "V4"];
+
+/// The findings of [`ELIGIBILITY_RULES`] in the four quarters of `year`, each rule's
+/// file run by the findings machinery exactly as `tiexin findings` runs it (same SQL,
+/// same quarter tables, same columns).
+pub async fn eligibility_findings(
+    ctx: &SessionContext,
+    catalog: &Catalog,
+    year: i32,
+) -> Result<RecordBatch> {
+    let schema = findings::schema();
+    let mut all = Vec::new();
+    for quarter in Period::Year(year).quarters() {
+        findings::prepare_quarter(ctx, catalog, &quarter).await?;
+        for q in catalog::FINDINGS
+            .iter()
+            .filter(|q| ELIGIBILITY_RULES.contains(&q.rule()))
+        {
+            let batch = collect(run_with(ctx, catalog, q, &quarter).await?, q).await?;
+            check_columns(&batch, q, findings::COLUMNS)?;
+            let columns = batch
+                .columns()
+                .iter()
+                .zip(schema.fields())
+                .map(|(c, f)| cast(c, f.data_type()))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            all.push(RecordBatch::try_new(schema.clone(), columns)?);
+        }
+    }
+    Ok(concat_batches(&schema, &all)?)
 }
 
 /// The steps before `eligibility`, and `eligibility` itself.
