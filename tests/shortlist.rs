@@ -732,3 +732,33 @@ async fn eligibility_uses_the_major_findings_of_the_findings_command() {
         }
     }
 }
+
+/// `--queries DIR` replaces a step of the shortlist like any other query file.
+#[test]
+fn a_step_can_be_replaced_by_an_inspectors_file() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("q");
+    std::fs::create_dir_all(dir.join("shortlist")).unwrap();
+    let step = tiexin::catalog::SHORTLIST
+        .iter()
+        .find(|q| q.name == "satisfaction_score")
+        .unwrap();
+    let none = step
+        .sql
+        .replace("WHERE f.rated_on", "WHERE false AND f.rated_on");
+    assert_ne!(none, step.sql);
+    std::fs::write(dir.join("shortlist/satisfaction_score.sql"), none).unwrap();
+    let rows = cli(&[
+        "--year",
+        "2026",
+        "--size",
+        "1",
+        "--queries",
+        dir.to_str().unwrap(),
+    ]);
+    // C01 without its feedback: s = 0.5, 50 + 5 + 15 + 7.5.
+    assert_eq!(
+        rows[1].join(","),
+        "1,C01,孙丽华,U370102001G1,U3701,77.5,1,0.25,1,0.5,4,quota"
+    );
+}
