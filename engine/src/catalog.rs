@@ -105,6 +105,32 @@ pub const FINDINGS: &[Query] = &[
     q!("findings", "V5_unassigned_visitor"),
 ];
 
+/// `queries/bulletin/`: the tables and charts of the bulletin (工作通报) beyond the
+/// metrics themselves.
+pub const BULLETIN: &[Query] = &[
+    q!("bulletin", "child_ranking"),
+    q!("bulletin", "funds_by_category"),
+    q!("bulletin", "major_findings"),
+];
+
+/// The folders of `queries/` the catalogue embeds.
+pub const KINDS: &[&str] = &[
+    "views",
+    "quarter",
+    "metrics",
+    "findings",
+    "bulletin",
+    "circulars",
+    "shortlist",
+];
+
+/// `queries/circulars/`: what the supervisory circulars (督查通报) print and to whom
+/// they go.
+pub const CIRCULARS: &[Query] = &[
+    q!("circulars", "major_findings"),
+    q!("circulars", "recipients"),
+];
+
 /// `queries/shortlist/`: the award shortlist of a year, step by step (each registered
 /// as `shortlist_<name>` for the steps after it).
 pub const SHORTLIST: &[Query] = &[
@@ -124,6 +150,8 @@ pub fn all() -> impl Iterator<Item = &'static Query> {
         .chain(QUARTER)
         .chain(METRICS)
         .chain(FINDINGS)
+        .chain(BULLETIN)
+        .chain(CIRCULARS)
         .chain(SHORTLIST)
 }
 
@@ -155,7 +183,7 @@ impl Catalog {
     /// misspelt name does not go unnoticed.
     pub fn with_overrides(dir: &Path) -> Result<Catalog> {
         let mut overrides = BTreeMap::new();
-        for kind in ["views", "quarter", "metrics", "findings", "shortlist"] {
+        for kind in KINDS {
             let sub = dir.join(kind);
             if !sub.is_dir() {
                 continue;
@@ -200,7 +228,7 @@ mod tests {
     #[test]
     fn every_file_under_queries_is_embedded_and_opens_with_a_comment() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
-        for kind in ["views", "quarter", "metrics", "findings", "shortlist"] {
+        for kind in KINDS {
             let mut on_disk: Vec<String> = std::fs::read_dir(root.join(kind))
                 .unwrap()
                 .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -209,7 +237,7 @@ mod tests {
                 .collect();
             on_disk.sort();
             let mut embedded: Vec<String> = all()
-                .filter(|q| q.kind == kind)
+                .filter(|q| q.kind == *kind)
                 .map(|q| q.name.to_string())
                 .collect();
             embedded.sort();

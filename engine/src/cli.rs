@@ -28,8 +28,16 @@ pub enum Command {
     Query(QueryArgs),
     /// Write a deterministic synthetic archive (a whole province).
     Generate(GenerateArgs),
+    /// The periodic bulletin (工作通报) of a union as PDF.
+    Bulletin(BulletinArgs),
+    /// One supervisory circular (督查通报) PDF per union with major findings in a quarter.
+    Circulars(CircularsArgs),
     /// The year's award shortlist (困难职工贴心人 nominees), in rank order.
     Shortlist(ShortlistArgs),
+    /// The outbox of emails: list, show, retry, approve, send.
+    Outbox(OutboxArgs),
+    /// Run the scheduled jobs of the config (cron) until stopped.
+    Schedule(ScheduleArgs),
 }
 
 /// Where the archive and the configuration are.
@@ -162,6 +170,45 @@ pub struct QueryArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct BulletinArgs {
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
+    /// A quarter (2026Q3) or a year (2026).
+    #[arg(long)]
+    pub period: String,
+    /// The union whose bulletin it is [default: the root of the union tree]
+    #[arg(long, value_name = "UNION_ID")]
+    pub union: Option<String>,
+    /// The PDF file to write.
+    #[arg(long, value_name = "FILE.pdf")]
+    pub out: PathBuf,
+    /// The document's date, YYYY-MM-DD [default: today in China (Asia/Shanghai)]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+    /// The serial of the document number (鲁工帮〔2026〕N号) [default: the next one of the state directory's counter, or the one this bulletin was given before]
+    #[arg(long, value_name = "N")]
+    pub number: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct CircularsArgs {
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
+    /// A quarter, e.g. 2026Q3.
+    #[arg(long)]
+    pub period: String,
+    /// The folder to write the PDFs and the index circulars.csv into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Also send them by e-mail through the outbox (criticism is held until approved).
+    #[arg(long)]
+    pub send: bool,
+    /// The documents' date, YYYY-MM-DD [default: today in China (Asia/Shanghai)]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct ShortlistArgs {
     #[command(flatten)]
     pub archive: ArchiveArgs,
@@ -179,4 +226,50 @@ pub struct ShortlistArgs {
     /// Also write the public notice (公示名单) as CSV: rank,name,union.
     #[arg(long, value_name = "FILE")]
     pub notice: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    /// Configuration file (TOML): state-dir and [smtp] [default: built-in values]
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub action: OutboxAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxAction {
+    /// Every message, with its state.
+    List {
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Only messages in this state.
+        #[arg(long, value_parser = ["held", "pending", "sending", "sent", "failed", "ambiguous"])]
+        state: Option<String>,
+    },
+    /// One message in full.
+    Show { id: i64 },
+    /// Send a failed or ambiguous message again.
+    Retry { id: i64 },
+    /// Approve a held message (a second person: not the one who queued it).
+    Approve {
+        id: i64,
+        /// The approver [default: the OS user]
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// Send every message due now; print a one-line summary.
+    Send,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
+    /// Run what is due now and exit.
+    #[arg(long)]
+    pub once: bool,
+    /// The clock's current time, RFC 3339 (e.g. 2026-04-01T08:00:00+08:00).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
 }

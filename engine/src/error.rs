@@ -28,6 +28,12 @@ pub enum Error {
     /// A query failed or was refused.
     #[error("{0}")]
     Query(String),
+    /// A document could not be typeset (names the template file and line).
+    #[error("{0}")]
+    Render(String),
+    /// The state database (outbox, run ledger) or a delivery failed.
+    #[error("{0}")]
+    State(String),
     /// A bug in tiexin itself.
     #[error("internal error: {0}")]
     Internal(String),

@@ -29,6 +29,18 @@ pub fn phone(v: &str) -> String {
     keep(v, 3, 4)
 }
 
+/// A person's name keeps its first and last character: 张*明, 欧**明; a two-character
+/// name keeps the first: 张*.
+pub fn person_name(v: &str) -> String {
+    let chars: Vec<char> = v.trim().chars().collect();
+    match chars.len() {
+        0 => String::new(),
+        1 => "*".to_string(),
+        2 => format!("{}*", chars[0]),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
 fn keep(v: &str, head: usize, tail: usize) -> String {
     let chars: Vec<char> = v.chars().collect();
     let n = chars.len();
@@ -62,6 +74,15 @@ pub fn mask_batch(table: &str, batch: &RecordBatch) -> Result<RecordBatch> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_keep_first_and_last_character() {
+        assert_eq!(person_name("张小明"), "张*明");
+        assert_eq!(person_name("欧阳小明"), "欧**明");
+        assert_eq!(person_name("张三"), "张*");
+        assert_eq!(person_name("王"), "*");
+        assert_eq!(person_name(""), "");
+    }
 
     #[test]
     fn masks_keep_the_ends() {

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{
     DataType, Date32Type, Decimal128Type, Field, Float64Type, Int64Type, Schema, SchemaRef,
+    UInt64Type,
 };
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{DataFrame, SessionContext};
@@ -283,6 +284,7 @@ fn cell(a: &ArrayRef, field: &Field, r: usize) -> Result<Cell> {
         DataType::Utf8View => Cell::Text(a.as_string_view().value(r).to_string()),
         DataType::LargeUtf8 => Cell::Text(a.as_string::<i64>().value(r).to_string()),
         DataType::Int64 => Cell::Int(a.as_primitive::<Int64Type>().value(r)),
+        DataType::UInt64 => Cell::Int(a.as_primitive::<UInt64Type>().value(r) as i64),
         DataType::Date32 => Cell::Text(calendar::iso(a.as_primitive::<Date32Type>().value(r))),
         DataType::Decimal128(_, _) => {
             Cell::Decimal(a.as_primitive::<Decimal128Type>().value_as_string(r))

@@ -323,3 +323,11 @@ fn load_table(
     }
     Ok(loaded)
 }
+
+/// SHA-256 of bytes, lower-case hex.
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

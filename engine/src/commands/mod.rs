@@ -1,11 +1,15 @@
 //! One module per subcommand; `run` dispatches and returns the exit code.
 
+mod bulletin;
+mod circulars;
 mod findings;
 mod generate;
 mod metrics;
+mod outbox;
 mod query;
+mod schedule;
 mod shortlist;
-mod subtree;
+pub(crate) mod subtree;
 mod validate;
 
 use std::io::IsTerminal;
@@ -23,7 +27,11 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Metrics(args) => block_on(metrics::run(args)),
         Command::Findings(args) => block_on(findings::run(args)),
         Command::Query(args) => block_on(query::run(args)),
+        Command::Bulletin(args) => block_on(bulletin::run(args)),
+        Command::Circulars(args) => block_on(circulars::run(args)),
         Command::Shortlist(args) => block_on(shortlist::run(args)),
+        Command::Outbox(args) => block_on(outbox::run(args)),
+        Command::Schedule(args) => block_on(schedule::run(args)),
     }
 }
 

@@ -39,7 +39,7 @@ pub fn run(args: ValidateArgs) -> Result<i32> {
     Ok(if rejects.is_empty() { 0 } else { 1 })
 }
 
-fn counts(archive: &Archive) -> Tabular {
+pub(super) fn counts(archive: &Archive) -> Tabular {
     let columns = ["table", "file", "read", "accepted", "rejected", "warnings"];
     let rows = archive
         .tables
@@ -64,7 +64,7 @@ fn counts(archive: &Archive) -> Tabular {
     }
 }
 
-fn write_file(path: &Path, issues: &[&Issue]) -> Result<()> {
+pub(super) fn write_file(path: &Path, issues: &[&Issue]) -> Result<()> {
     let f = File::create(path).map_err(|e| Error::io(path, e))?;
     write_issues(BufWriter::new(f), issues).map_err(|e| Error::Io {
         path: path.to_path_buf(),

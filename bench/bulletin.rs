@@ -1,0 +1,130 @@
+//! Benchmark of issue 4: the province's bulletin on a large archive (SQL and rendering
+//! timed apart, peak RSS, PDF size), then 200 county bulletins in the same process (the
+//! fonts are parsed once), as PDFs per second.
+//!
+//! usage: TIEXIN_BENCH_ARCHIVE=/tmp/tiexin-bench/h1000000-parquet cargo bench --bench bulletin
+//! (TIEXIN_BENCH_PERIOD, default 2026Q3; TIEXIN_BENCH_COUNTIES, default 200.)
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use tiexin::bulletin::{self, Options};
+use tiexin::cli::ArchiveArgs;
+use tiexin::config::DocumentConfig;
+use tiexin::period::Period;
+use tiexin::session::Session;
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map(|kib| kib / 1024.0)
+        .unwrap_or(0.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let Some(dir) = std::env::var_os("TIEXIN_BENCH_ARCHIVE") else {
+        eprintln!("set TIEXIN_BENCH_ARCHIVE to a generated archive (see bench/validate.sh)");
+        return;
+    };
+    let period: Period = std::env::var("TIEXIN_BENCH_PERIOD")
+        .unwrap_or("2026Q3".into())
+        .parse()
+        .expect("a period");
+    let counties: usize = std::env::var("TIEXIN_BENCH_COUNTIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let state = tempfile::tempdir().unwrap();
+    let cfg = DocumentConfig {
+        state_dir: Some(state.path().to_path_buf()),
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let args = ArchiveArgs {
+        archive: Some(PathBuf::from(dir)),
+        config: None,
+        no_cache: false,
+        queries: None,
+    };
+    let s = Session::open(&args).await.expect("the archive loads");
+    println!("load + prepare: {:.2} s", t.elapsed().as_secs_f64());
+
+    let t = Instant::now();
+    let prepared = bulletin::prepare(&s, &period).await.expect("figures");
+    let shared = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let opts = |union: Option<String>| Options {
+        period,
+        union,
+        date: (2026, 11, 28),
+        number: Some(1),
+    };
+    let b = bulletin::build_for(&s, &prepared, &cfg, &opts(None))
+        .await
+        .expect("province bulletin");
+    let own = t.elapsed().as_secs_f64();
+    println!(
+        "province bulletin SQL: {:.2} s (period-wide figures {shared:.2} s + its own tables {own:.2} s)",
+        shared + own
+    );
+    // The first render parses the fonts; the second is the steady state.
+    for label in ["render (first, parses fonts)", "render (again)"] {
+        let t = Instant::now();
+        let r = bulletin::render(&b).expect("render");
+        println!(
+            "{label}: {:.3} s, {} pages, PDF {:.0} KiB",
+            t.elapsed().as_secs_f64(),
+            r.pages,
+            r.pdf.len() as f64 / 1024.0
+        );
+    }
+    println!(
+        "peak RSS after the province bulletin: {:.0} MiB",
+        peak_rss_mib()
+    );
+
+    // County bulletins: the unions of level county.
+    let df = s
+        .ctx
+        .table("unions")
+        .await
+        .unwrap()
+        .filter(datafusion::prelude::col("level").eq(datafusion::prelude::lit("county")))
+        .unwrap();
+    let batches = df.collect().await.unwrap();
+    let mut ids = Vec::new();
+    for b in &batches {
+        let idx = b.schema().index_of("union_id").unwrap();
+        let a = datafusion::arrow::array::cast::AsArray::as_string::<i32>(b.column(idx));
+        ids.extend(a.iter().flatten().map(str::to_string));
+    }
+    ids.sort();
+    ids.truncate(counties);
+    let (mut sql, mut render, mut bytes) = (0.0, 0.0, 0usize);
+    for id in &ids {
+        let t = Instant::now();
+        let b = bulletin::build_for(&s, &prepared, &cfg, &opts(Some(id.clone())))
+            .await
+            .expect("county bulletin");
+        sql += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let r = bulletin::render(&b).expect("render");
+        render += t.elapsed().as_secs_f64();
+        bytes += r.pdf.len();
+    }
+    let n = ids.len() as f64;
+    println!(
+        "{} county bulletins: SQL {sql:.2} s, render {render:.2} s = {:.1} PDFs/s rendering ({:.1} PDFs/s with their SQL), mean PDF {:.0} KiB",
+        ids.len(),
+        n / render,
+        n / (render + sql),
+        bytes as f64 / n / 1024.0
+    );
+    println!("peak RSS: {:.0} MiB", peak_rss_mib());
+}

@@ -1,0 +1,205 @@
+//! `tiexin circulars`: one supervisory circular (督查通报) PDF per union with major
+//! findings in the quarter, an index `circulars.csv`, and with `--send` the e-mails.
+
+use std::path::{Path, PathBuf};
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use crate::circulars::{self, Circular, Settings};
+use crate::cli::CircularsArgs;
+use crate::error::{Error, Result};
+use crate::mail;
+use crate::outbox::Outbox;
+use crate::output::{Cell, Tabular};
+use crate::period::Period;
+use crate::session::Session;
+
+use super::bulletin::{parse_date, today_in_china};
+
+/// One circular written to disk.
+pub struct Written {
+    pub circular: Circular,
+    pub path: PathBuf,
+    pub sha256: String,
+    pub pdf: Vec<u8>,
+}
+
+pub async fn run(args: CircularsArgs) -> Result<i32> {
+    let period: Period = args.period.parse()?;
+    let date = match &args.date {
+        Some(d) => parse_date(d)?,
+        None => today_in_china(),
+    };
+    let s = Session::open(&args.archive).await?;
+    // Refuse --send before any work when there is nowhere to send.
+    let smtp = if args.send {
+        let smtp = s.config.smtp.clone().ok_or_else(|| {
+            Error::Config(
+                "--send needs an [smtp] section in the configuration (host, port, from, tls)"
+                    .into(),
+            )
+        })?;
+        smtp.check().map_err(Error::Config)?;
+        Some(smtp)
+    } else {
+        None
+    };
+    let written = write_all(&s, &period, date, &args.out).await?;
+    for w in &written {
+        println!("{}", w.path.display());
+    }
+    let Some(smtp) = smtp else {
+        return Ok(0);
+    };
+    let outbox =
+        Outbox::open_in(crate::audit::state_dir(s.config.state_dir.as_deref()).as_deref())?;
+    let user = crate::audit::user(None);
+    let (mut queued, mut again, mut held) = (0, 0, Vec::new());
+    for w in &written {
+        let Some(m) = w.circular.message("circulars", &w.pdf, &user) else {
+            continue;
+        };
+        let is_held = m.held;
+        let (id, created) = outbox.enqueue(m)?;
+        if created {
+            queued += 1;
+        } else {
+            again += 1;
+        }
+        if is_held {
+            held.push(id);
+        }
+    }
+    eprintln!(
+        "outbox: {queued} circulars queued, {again} already queued before (not sent twice), {} criticisms held until a second person approves them",
+        held.len()
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    crate::schedule::stop_on_signals(stop.clone())?;
+    let summary = mail::deliver(&outbox, &smtp, stop).await?;
+    println!("{}", summary.line());
+    if !held.is_empty() {
+        let ids: Vec<String> = held.iter().map(|i| i.to_string()).collect();
+        eprintln!(
+            "held: outbox messages {}; send each with `tiexin outbox approve ID --by NAME` (not the person who queued it), then `tiexin outbox send`",
+            ids.join(", ")
+        );
+    }
+    Ok(0)
+}
+
+/// Builds, renders and writes every circular of `period` into `out`, with the index
+/// `circulars.csv`; reports undeliverable ones on standard error.
+pub async fn write_all(
+    s: &Session,
+    period: &Period,
+    date: (i32, u8, u8),
+    out: &Path,
+) -> Result<Vec<Written>> {
+    let mut doc = s.config.circulars.clone().unwrap_or_default();
+    doc.state_dir = crate::audit::state_dir(s.config.state_dir.as_deref());
+    let set = Settings {
+        deadline_days: doc
+            .deadline_days
+            .unwrap_or(circulars::DEFAULT_DEADLINE_DAYS),
+        criticism_threshold: doc
+            .criticism_threshold
+            .unwrap_or(circulars::DEFAULT_CRITICISM_THRESHOLD),
+        doc: &doc,
+    };
+    if set.criticism_threshold == 0 {
+        return Err(Error::Config(
+            "[circulars] criticism-threshold must be at least 1".into(),
+        ));
+    }
+    super::status(&format!("computing the findings of {period}…"));
+    let list = circulars::build(s, &set, period, date).await?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let mut written = Vec::new();
+    for (i, c) in list.into_iter().enumerate() {
+        super::status(&format!("  [{}] {} {}", i + 1, c.union_id, c.kind.label()));
+        let r = circulars::render(&c)?;
+        let path = out.join(c.file_name());
+        std::fs::write(&path, &r.pdf).map_err(|e| Error::io(&path, e))?;
+        let sha256 = crate::archive::sha256_bytes(&r.pdf);
+        written.push(Written {
+            circular: c,
+            path,
+            sha256,
+            pdf: r.pdf,
+        });
+    }
+    let index = index(&written);
+    let index_path = out.join("circulars.csv");
+    std::fs::write(&index_path, index.render(crate::cli::OutputFormat::Csv)?)
+        .map_err(|e| Error::io(&index_path, e))?;
+    let undeliverable: Vec<&str> = written
+        .iter()
+        .filter(|w| w.circular.to.is_none())
+        .map(|w| w.circular.union_id.as_str())
+        .collect();
+    let criticism = written
+        .iter()
+        .filter(|w| w.circular.kind == circulars::Kind::Criticism)
+        .count();
+    eprintln!(
+        "wrote {} circulars ({} 督查提示, {criticism} 通报批评) and circulars.csv into {}",
+        written.len(),
+        written.len() - criticism,
+        out.display()
+    );
+    if !undeliverable.is_empty() {
+        eprintln!(
+            "undeliverable (no e-mail address in unions.csv): {}",
+            undeliverable.join(", ")
+        );
+    }
+    Ok(written)
+}
+
+/// The index of the circulars written: one row per union.
+pub fn index(written: &[Written]) -> Tabular {
+    let columns = [
+        "union_id",
+        "name",
+        "kind",
+        "major_findings",
+        "number",
+        "to",
+        "cc",
+        "file",
+        "sha256",
+        "delivery",
+    ];
+    let rows = written
+        .iter()
+        .map(|w| {
+            let c = &w.circular;
+            let opt = |v: &Option<String>| v.clone().map(Cell::Text).unwrap_or(Cell::Null);
+            vec![
+                Cell::Text(c.union_id.clone()),
+                Cell::Text(c.union_name.clone()),
+                Cell::Text(c.kind.code().to_string()),
+                Cell::Int(c.majors as i64),
+                Cell::Text(c.data.meta.number.clone()),
+                opt(&c.to),
+                opt(&c.cc),
+                Cell::Text(c.file_name()),
+                Cell::Text(w.sha256.clone()),
+                Cell::Text(
+                    match (&c.to, c.kind) {
+                        (None, _) => "undeliverable: no e-mail address",
+                        (Some(_), circulars::Kind::Criticism) => "held until approved",
+                        (Some(_), circulars::Kind::Prompt) => "to send",
+                    }
+                    .to_string(),
+                ),
+            ]
+        })
+        .collect();
+    Tabular {
+        columns: columns.iter().map(|c| c.to_string()).collect(),
+        rows,
+    }
+}

@@ -1,0 +1,216 @@
+//! Charts as SVG (plotters), placed in documents with Typst's `image()`.
+//!
+//! Text in the SVG names a real bundled family (`FandolHei`): Typst resolves SVG text
+//! against the document's fonts and ignores generic names such as `sans-serif`.
+
+use plotters::coord::ranged1d::SegmentValue;
+use plotters::prelude::*;
+
+use crate::error::{Error, Result};
+
+const FAMILY: &str = "FandolHei";
+/// The bars' and the line's colour (a dark red, as official documents use).
+pub const INK: RGBColor = RGBColor(0xB0, 0x1E, 0x23);
+/// The second series of a paired chart (a light grey).
+pub const PALE: RGBColor = RGBColor(0x9A, 0x9A, 0x9A);
+const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
+
+fn failed(e: impl std::fmt::Display) -> Error {
+    Error::Render(format!("a chart could not be drawn: {e}"))
+}
+
+/// Horizontal bars, one per label (top to bottom in the given order), values in
+/// `0..=max`; a `None` value draws no bar and prints "—".
+pub fn horizontal_bars(
+    labels: &[String],
+    values: &[Option<f64>],
+    max: f64,
+    unit: &str,
+) -> Result<String> {
+    let n = labels.len().max(1);
+    let height = 60 + 28 * n as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (620, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(failed)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(150)
+            .build_cartesian_2d(0f64..max, (0..n).into_segmented())
+            .map_err(failed)?;
+        let label_of = |v: &SegmentValue<usize>| match v {
+            // Row 0 at the top: plotters counts upwards.
+            SegmentValue::CenterOf(i) if *i < labels.len() => labels[n - 1 - i].clone(),
+            _ => String::new(),
+        };
+        let unit = unit.to_string();
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(GRID)
+            .bold_line_style(GRID)
+            .y_labels(n)
+            .y_label_formatter(&label_of)
+            .x_label_formatter(&|x| format!("{x:.0}{unit}"))
+            .label_style((FAMILY, 13))
+            .draw()
+            .map_err(failed)?;
+        chart
+            .draw_series(values.iter().enumerate().filter_map(|(i, v)| {
+                let v = (*v)?;
+                let row = n - 1 - i;
+                let mut bar = Rectangle::new(
+                    [
+                        (0.0, SegmentValue::Exact(row)),
+                        (v.min(max), SegmentValue::Exact(row + 1)),
+                    ],
+                    INK.filled(),
+                );
+                bar.set_margin(5, 5, 0, 0);
+                Some(bar)
+            }))
+            .map_err(failed)?;
+        root.present().map_err(failed)?;
+    }
+    Ok(svg)
+}
+
+/// Two horizontal bars per label: `first` (dark red) over `second` (grey), with a legend.
+pub fn paired_bars(
+    labels: &[String],
+    first: (&str, &[f64]),
+    second: (&str, &[f64]),
+    max: f64,
+) -> Result<String> {
+    let n = labels.len().max(1);
+    let height = 90 + 30 * n as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (620, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(failed)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(130)
+            .build_cartesian_2d(0f64..max, (0..n).into_segmented())
+            .map_err(failed)?;
+        let label_of = |v: &SegmentValue<usize>| match v {
+            SegmentValue::CenterOf(i) if *i < labels.len() => labels[n - 1 - i].clone(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(GRID)
+            .bold_line_style(GRID)
+            .y_labels(n)
+            .y_label_formatter(&label_of)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .label_style((FAMILY, 13))
+            .draw()
+            .map_err(failed)?;
+        for ((name, values), colour, (top, bottom)) in
+            [(first, INK, (4, 15)), (second, PALE, (15, 4))]
+        {
+            chart
+                .draw_series(values.iter().enumerate().map(|(i, v)| {
+                    let row = n - 1 - i;
+                    let mut bar = Rectangle::new(
+                        [
+                            (0.0, SegmentValue::Exact(row)),
+                            (v.min(max), SegmentValue::Exact(row + 1)),
+                        ],
+                        colour.filled(),
+                    );
+                    bar.set_margin(top, bottom, 0, 0);
+                    bar
+                }))
+                .map_err(failed)?
+                .label(name)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE)
+            .border_style(GRID)
+            .label_font((FAMILY, 13))
+            .draw()
+            .map_err(failed)?;
+        root.present().map_err(failed)?;
+    }
+    Ok(svg)
+}
+
+/// A line with a point per label (left to right); `None` leaves a gap in the line.
+pub fn line(labels: &[String], values: &[Option<f64>], max: f64, unit: &str) -> Result<String> {
+    let n = labels.len().max(1);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (620, 300)).into_drawing_area();
+        root.fill(&WHITE).map_err(failed)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(16)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d((0..n).into_segmented(), 0f64..max)
+            .map_err(failed)?;
+        let unit = unit.to_string();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(GRID)
+            .bold_line_style(GRID)
+            .x_labels(n)
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) if *i < labels.len() => labels[*i].clone(),
+                _ => String::new(),
+            })
+            .y_label_formatter(&|y| format!("{y:.0}{unit}"))
+            .label_style((FAMILY, 13))
+            .draw()
+            .map_err(failed)?;
+        // One polyline per run of defined values.
+        let mut runs: Vec<Vec<(SegmentValue<usize>, f64)>> = vec![Vec::new()];
+        for (i, v) in values.iter().enumerate() {
+            match v {
+                Some(v) => runs
+                    .last_mut()
+                    .map(|r| r.push((SegmentValue::CenterOf(i), *v)))
+                    .unwrap_or(()),
+                None => runs.push(Vec::new()),
+            }
+        }
+        for run in runs.into_iter().filter(|r| !r.is_empty()) {
+            chart
+                .draw_series(LineSeries::new(run.clone(), INK.stroke_width(2)))
+                .map_err(failed)?;
+            chart
+                .draw_series(PointSeries::of_element(
+                    run,
+                    4,
+                    INK.filled(),
+                    &|c, s, st| EmptyElement::at(c) + Circle::new((0, 0), s, st),
+                ))
+                .map_err(failed)?;
+        }
+        root.present().map_err(failed)?;
+    }
+    Ok(svg)
+}
+
+/// A nice upper bound for an axis showing values up to `v` (1, 2 or 5 × 10^k).
+pub fn axis_max(v: f64) -> f64 {
+    if !v.is_finite() || v <= 0.0 {
+        return 1.0;
+    }
+    let mag = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|m| *m >= v)
+        .unwrap_or(10.0 * mag)
+}

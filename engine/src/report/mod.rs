@@ -1,0 +1,113 @@
+//! PDF documents: Typst compiled inside the process, in a sandboxed world
+//! ([`world::Sandbox`]), with the bundled fonts ([`fonts`]) and plotters charts
+//! ([`charts`]). Templates receive their data as JSON (`/data.json`), never as markup.
+
+pub mod charts;
+pub mod fonts;
+pub mod numbering;
+pub mod templates;
+pub mod world;
+
+use serde::Serialize;
+use typst::diag::Warned;
+use typst::foundations::{Datetime, Smart};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, Timestamp};
+
+use crate::error::{Error, Result};
+use world::Sandbox;
+
+/// One document to render.
+pub struct Document<'a, T: Serialize> {
+    /// The template's file name under `report-templates/` (`bulletin.typ`).
+    pub template: &'static str,
+    pub data: &'a T,
+    /// `(name, svg)`: served as `/charts/<name>.svg`.
+    pub charts: Vec<(String, String)>,
+    /// The document's date: Typst's `today()` and the PDF's creation date.
+    pub date: (i32, u8, u8),
+    /// A stable identifier of the document (kind, period, union), for the PDF's ID.
+    pub ident: String,
+}
+
+/// A rendered PDF, with Typst's warnings and any characters no bundled font has.
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    pub pages: usize,
+    pub warnings: Vec<String>,
+    pub missing_glyphs: Vec<char>,
+    /// Every path Typst asked the sandbox for, with whether it was served.
+    pub asked: Vec<(String, bool)>,
+}
+
+/// Compiles the template with the data and writes the PDF (bytes depend only on the
+/// template, the data, the charts, the date and the identifier).
+pub fn render<T: Serialize>(doc: &Document<'_, T>) -> Result<Rendered> {
+    let fonts = fonts::shared()?;
+    let json =
+        serde_json::to_vec(doc.data).map_err(|e| Error::Internal(format!("document data: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(&json)
+        .map_err(|e| Error::Internal(format!("document data: {e}")))?;
+    let mut text = String::new();
+    collect_strings(&value, &mut text);
+    let missing_glyphs = fonts.missing(&text);
+    let world = Sandbox::new(fonts, doc.template, json, &doc.charts, doc.date)?;
+    let Warned { output, warnings } = typst::compile::<PagedDocument>(&world);
+    let warnings: Vec<String> = warnings.iter().map(|w| world.describe(w)).collect();
+    let document = output.map_err(|errors| {
+        Error::Render(
+            errors
+                .first()
+                .map(|e| world.describe(e))
+                .unwrap_or_else(|| format!("report-templates/{}: Typst failed", doc.template)),
+        )
+    })?;
+    let (y, m, d) = doc.date;
+    let stamp = Datetime::from_ymd_hms(y, m, d, 0, 0, 0)
+        .ok_or_else(|| Error::Internal(format!("{y}-{m}-{d} is not a date")))?;
+    let options = PdfOptions {
+        ident: Smart::Custom(doc.ident.clone()),
+        timestamp: Some(Timestamp::new_utc(stamp)),
+        ..PdfOptions::default()
+    };
+    let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
+        Error::Render(
+            errors
+                .first()
+                .map(|e| world.describe(e))
+                .unwrap_or_else(|| "the PDF could not be written".into()),
+        )
+    })?;
+    // Keep memory bounded when many documents are rendered in one process, while the
+    // fonts' parsed tables stay cached for the next ones.
+    comemo::evict(10);
+    Ok(Rendered {
+        pdf,
+        pages: document.pages().len(),
+        warnings,
+        missing_glyphs,
+        asked: world.asked(),
+    })
+}
+
+fn collect_strings(v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::String(s) => out.push_str(s),
+        serde_json::Value::Array(a) => a.iter().for_each(|v| collect_strings(v, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|v| collect_strings(v, out)),
+        _ => {}
+    }
+}
+
+/// `2026年11月28日`: a date as official documents print it.
+pub fn chinese_date(y: i32, m: u8, d: u8) -> String {
+    format!("{y}年{m}月{d}日")
+}
+
+/// A rate as a percentage with one decimal (`85.7%`), or "—" when undefined.
+pub fn percent(rate: Option<f64>) -> String {
+    match rate {
+        Some(r) if r.is_finite() => format!("{:.1}%", r * 100.0),
+        _ => "—".to_string(),
+    }
+}

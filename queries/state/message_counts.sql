@@ -1,0 +1,1 @@
+SELECT state, COUNT(*) FROM messages GROUP BY state ORDER BY state

@@ -1,0 +1,1 @@
+SELECT id FROM messages WHERE idem_key = ?1

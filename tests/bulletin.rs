@@ -1,0 +1,471 @@
+//! `tiexin bulletin`: real PDFs rendered from sample-data/, parsed back with poppler's
+//! `pdftotext` and `pdffonts` (installed by .ci/run), plus the charts' SVG and the
+//! sandbox (sample-data/README.md has the figures checked here).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use tempfile::TempDir;
+
+fn render(tmp: &TempDir, out: &str, extra: &[&str]) -> Vec<u8> {
+    let pdf = tmp.path().join(out);
+    let mut args = vec![
+        "bulletin",
+        "--out",
+        pdf.to_str().unwrap(),
+        "--date",
+        "2026-11-28",
+    ];
+    args.extend_from_slice(extra);
+    let o = Command::new(env!("CARGO_BIN_EXE_tiexin"))
+        .args(&args)
+        .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
+        .env("TIEXIN_STATE_DIR", tmp.path().join("state"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    std::fs::read(pdf).unwrap()
+}
+
+fn poppler(tool: &str, pdf: &Path, extra: &[&str]) -> String {
+    let o = Command::new(tool)
+        .args(extra)
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} is needed (apt-get install poppler-utils): {e}"));
+    assert!(o.status.success(), "{tool}: {}", stderr(&o));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// The PDF's text without any white space (pdftotext spaces CJK and digits apart).
+fn text_of(tmp: &TempDir, pdf: &[u8]) -> String {
+    let path = tmp.path().join("read.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    poppler("pdftotext", &path, &["-enc", "UTF-8"])
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+fn fonts_of(tmp: &TempDir, pdf: &[u8]) -> Vec<String> {
+    let path = tmp.path().join("fonts.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let o = Command::new("pdffonts")
+        .arg(&path)
+        .output()
+        .expect("pdffonts");
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .skip(2)
+        .map(str::to_string)
+        .collect()
+}
+
+const CHILDREN: &[&str] = &[
+    "济南市总工会",
+    "青岛市总工会",
+    "淄博市总工会",
+    "山东省能源化学地质工会",
+];
+
+#[test]
+fn quarter_bulletin_has_the_headline_figures_children_and_embedded_fonts() {
+    let tmp = TempDir::new().unwrap();
+    let pdf = render(&tmp, "q.pdf", &["--period", "2026Q3"]);
+    assert!(pdf.starts_with(b"%PDF-"));
+    let t = text_of(&tmp, &pdf);
+    for expected in [
+        "山东省总工会文件",
+        "鲁工帮〔2026〕1号",
+        "关于2026年第3季度困难职工联系人制度落实情况的通报",
+        // Headline figures of U37 for 2026Q3 (sample-data/README.md, full metrics rows).
+        "应走访困难职工家庭48户次",
+        "按期有效走访42户次",
+        "季度家访率87.5%",
+        "较上期（2026年第2季度）",
+        "在档困难职工家庭58户",
+        "解困脱困6户",
+        "解困脱困率10.3%",
+        "程序合规3户",
+        "脱困程序合规率50.0%",
+        "支付帮扶资金34790.00元（62笔）",
+        "精准发放率93.6%",
+        "年度预算执行率12.0%",
+        "发现重大问题28个、一般问题10个",
+        // Closing block and appendix.
+        "抄送：各级工会困难职工帮扶中心。",
+        "山东省总工会办公室2026年11月28日印发",
+        "queries/metrics/visit_compliance.sql",
+        "queries/bulletin/child_ranking.sql",
+        "—1—",
+    ] {
+        assert!(
+            t.contains(expected),
+            "{expected} missing from the PDF text:\n{t}"
+        );
+    }
+    for name in CHILDREN {
+        assert!(t.contains(name), "child union {name} missing");
+    }
+    // The ranking (child_ranking.sql): 淄博 100% and 能源化学地质 100% (both 0 major
+    // findings; 淄博's on-target share is higher), then 济南 95.0%, 青岛 72.2%.
+    let pos = |s: &str| t.find(s).unwrap();
+    assert!(
+        pos("淄博市总工会100.0%") < pos("山东省能源化学地质工会100.0%"),
+        "{t}"
+    );
+    assert!(pos("山东省能源化学地质工会100.0%") < pos("济南市总工会95.0%"));
+    assert!(
+        t.contains("2▲山东省能源化学地质工会"),
+        "the last three are marked"
+    );
+    assert!(pos("济南市总工会95.0%") < pos("青岛市总工会72.2%"));
+    // Every archive file's SHA-256 is in the appendix.
+    let units = std::fs::read(repo().join("sample-data/unions.csv")).unwrap();
+    let sha = sha256_hex(&units);
+    assert!(t.contains(&sha), "SHA-256 of unions.csv {sha} missing");
+    // No household-level personal data: no resident ID, no phone number.
+    assert!(!t.contains("370102"), "no ID numbers in a bulletin");
+    // No replacement character: every glyph was found.
+    assert!(!t.contains('\u{FFFD}'));
+    let fonts = fonts_of(&tmp, &pdf);
+    assert!(fonts.len() >= 4, "{fonts:?}");
+    for f in &fonts {
+        let cols: Vec<&str> = f.split_whitespace().collect();
+        // name type... encoding emb sub uni: "emb" is the third column from the right + 2.
+        let emb = cols[cols.len() - 5];
+        assert_eq!(emb, "yes", "font not embedded: {f}");
+    }
+    for family in [
+        "FandolSong-Bold",
+        "FandolFang-Regular",
+        "FandolHei-Regular",
+        "FandolKai-Regular",
+    ] {
+        assert!(
+            fonts.iter().any(|f| f.contains(family)),
+            "{family} not used: {fonts:?}"
+        );
+    }
+}
+
+#[test]
+fn year_bulletin_has_the_year_figures() {
+    let tmp = TempDir::new().unwrap();
+    let pdf = render(&tmp, "y.pdf", &["--period", "2026"]);
+    let t = text_of(&tmp, &pdf);
+    for expected in [
+        "关于2026年困难职工联系人制度落实情况的通报",
+        "应走访困难职工家庭206户次",
+        "按期有效走访195户次",
+        "季度家访率94.7%",
+        "较上期（2025年）",
+        "在档困难职工家庭59户",
+        "解困脱困7户",
+        "解困脱困率11.9%",
+        "脱困程序合规率57.1%",
+        "支付帮扶资金102980.00元（203笔）",
+        "精准发放率97.8%",
+        "年度预算执行率14.7%",
+        "发现重大问题36个、一般问题16个",
+    ] {
+        assert!(t.contains(expected), "{expected} missing:\n{t}");
+    }
+}
+
+#[test]
+fn a_county_bulletin_names_its_own_unions_and_a_zero_denominator_prints_a_dash() {
+    let tmp = TempDir::new().unwrap();
+    // 淄博市: its grassroots union U370302G2 has nothing due in 2026Q3 (README: ∅ rates).
+    let pdf = render(&tmp, "c.pdf", &["--period", "2026Q3", "--union", "U3703"]);
+    let t = text_of(&tmp, &pdf);
+    assert!(t.contains("淄博市总工会文件"), "{t}");
+    assert!(t.contains("各下级工会："));
+    assert!(t.contains('—'));
+}
+
+#[test]
+fn same_input_gives_identical_bytes() {
+    let a = TempDir::new().unwrap();
+    let b = TempDir::new().unwrap();
+    let one = render(&a, "a.pdf", &["--period", "2026Q3", "--number", "12"]);
+    let two = render(&b, "b.pdf", &["--period", "2026Q3", "--number", "12"]);
+    assert!(one == two, "two renders of the same bulletin differ");
+    // The state directory's counter gives a bulletin the same number again, and the
+    // next bulletin the next number.
+    let first = render(&a, "n1.pdf", &["--period", "2026Q2"]);
+    let again = render(&a, "n2.pdf", &["--period", "2026Q2"]);
+    assert!(first == again);
+    assert!(text_of(&a, &first).contains("鲁工帮〔2026〕1号"));
+    let next = render(&a, "n3.pdf", &["--period", "2026Q1"]);
+    assert!(text_of(&a, &next).contains("鲁工帮〔2026〕2号"));
+}
+
+#[test]
+fn bad_union_and_bad_period_are_one_sentence_with_exit_2() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("x.pdf");
+    for (args, needle) in [
+        (vec!["--period", "2026Q3", "--union", "U99"], "--union U99"),
+        (vec!["--period", "2026Q5"], "2026Q5"),
+        (vec!["--period", "2026Q3", "--date", "2026-02-30"], "--date"),
+    ] {
+        let mut all = vec!["bulletin", "--out", out.to_str().unwrap()];
+        all.extend(args);
+        let o = tiexin(tmp.path(), &all);
+        assert_eq!(o.status.code(), Some(2), "{all:?}");
+        let e = stderr(&o);
+        assert!(e.contains(needle), "{e}");
+        assert_eq!(e.trim().lines().count(), 1, "{e}");
+        assert!(!e.contains("panicked"));
+    }
+    assert!(!out.exists());
+}
+
+/// Names and texts with Typst syntax: each must print literally.
+fn injections() -> Vec<String> {
+    let base = [
+        "#read(\"/etc/passwd\")",
+        "]#panic()",
+        "$x$",
+        "*a*",
+        "<l>",
+        "@r",
+        "#import \"/etc/passwd\"",
+        "#image(\"/etc/hostname\")",
+        "_斜体_",
+        "`代码`",
+        "= 标题",
+        "- 列表",
+        "+ 编号",
+        "/ 术语: 解释",
+        "\\\\反斜杠",
+        "#let x = 1",
+        "#{ panic() }",
+        "#(1 + 1)",
+        "[内容]",
+        "{代码块}",
+        "//注释",
+        "/* 块注释 */",
+        "~不换行~",
+        "---",
+        "#set text(red)",
+        "#show: none",
+        "https://example.org",
+        "#json(\"/data.json\")",
+        "#eval(\"1\")",
+        "#sys.inputs",
+        "<标签>",
+        "@引用",
+        "$ a^2 $",
+        "#context here()",
+        "#datetime.today()",
+        "#read(\"../../Cargo.toml\")",
+        "]] #panic(\"x\") [[",
+        "\"引号\"",
+        "'单引号'",
+        "#raw(\"x\")",
+        "&amp;",
+        "<script>alert(1)</script>",
+        "%PDF-1.7",
+        "#pagebreak()",
+        "#v(100cm)",
+        "#box(width: 500cm)",
+        "#link(\"file:///etc/passwd\")",
+        "#plugin(\"/x.wasm\")",
+        "#csv(\"/etc/passwd\")",
+        "#yaml(\"/x\")",
+        "#toml(\"/Cargo.toml\")",
+        "#xml(\"/x\")",
+        "#cbor(\"/x\")",
+    ];
+    base.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn injection_corpus_prints_literally_and_reads_no_file() {
+    let tmp = TempDir::new().unwrap();
+    let corpus = injections();
+    assert!(corpus.len() >= 50);
+    // Union names (the four children of the root) and configuration texts.
+    let archive = tmp.path().join("archive");
+    copy_dir(&repo().join("sample-data"), &archive);
+    let unions = std::fs::read_to_string(archive.join("unions.csv")).unwrap();
+    let mut rows: Vec<String> = unions.lines().map(str::to_string).collect();
+    let renamed = [
+        ("U3701,", "济南市总工会", "#read(\"\"/etc/passwd\"\") 济南"),
+        ("U3702,", "青岛市总工会", "]#panic() $x$ 青岛"),
+        ("U3703,", "淄博市总工会", "*a* <l> @r 淄博"),
+    ];
+    for row in rows.iter_mut() {
+        for (id, old, new) in renamed {
+            if row.starts_with(id) {
+                *row = row.replace(old, &format!("\"{new}\""));
+            }
+        }
+    }
+    std::fs::write(archive.join("unions.csv"), rows.join("\n") + "\n").unwrap();
+    let mut config =
+        String::from("[bulletin]\nissuer = \"#read(\\\"/etc/passwd\\\")\"\nrequirements = [\n");
+    for s in &corpus {
+        let q = s.replace('\\', "\\\\").replace('"', "\\\"");
+        config.push_str(&format!(
+            "  {{ heading = \"要求：\", text = \"【{q}】\" }},\n"
+        ));
+    }
+    config.push_str("]\n");
+    let cfg = tmp.path().join("tiexin.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let pdf = render(
+        &tmp,
+        "inj.pdf",
+        &[
+            "--period",
+            "2026Q3",
+            "--archive",
+            archive.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+        ],
+    );
+    let t = text_of(&tmp, &pdf);
+    let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    for s in &corpus {
+        let want = format!("【{}】", squash(s));
+        assert!(t.contains(&want), "{s:?} did not print literally");
+    }
+    for (_, _, new) in renamed {
+        let name = squash(&new.replace("\"\"", "\""));
+        assert!(
+            t.contains(&name),
+            "union name {name:?} did not print literally"
+        );
+    }
+    assert!(t.contains("#read(\"/etc/passwd\")"), "issuer");
+    assert!(!t.contains("root:x:0:0"), "a file of the machine was read");
+}
+
+async fn sample_bulletin(period: &str) -> (tiexin::bulletin::Bulletin, tiexin::report::Rendered) {
+    use tiexin::bulletin::{build, render, Options};
+    let tmp = TempDir::new().unwrap();
+    let args = tiexin::cli::ArchiveArgs {
+        archive: Some(repo().join("sample-data")),
+        config: None,
+        no_cache: true,
+        queries: None,
+    };
+    let s = tiexin::session::Session::open(&args).await.unwrap();
+    let cfg = tiexin::config::DocumentConfig {
+        state_dir: Some(tmp.path().to_path_buf()),
+        ..Default::default()
+    };
+    let opts = Options {
+        period: period.parse().unwrap(),
+        union: None,
+        date: (2026, 11, 28),
+        number: None,
+    };
+    let b = build(&s, &cfg, &opts).await.unwrap();
+    let r = render(&b).unwrap();
+    (b, r)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_serves_only_data_charts_and_templates_and_no_glyph_is_missing() {
+    let (_, r) = sample_bulletin("2026Q3").await;
+    assert!(!r.asked.is_empty());
+    for (path, served) in &r.asked {
+        assert!(served, "Typst asked for {path}, which the sandbox refused");
+        assert!(
+            ["/bulletin.typ", "/official.typ", "/data.json"].contains(&path.as_str())
+                || (path.starts_with("/charts/") && path.ends_with(".svg")),
+            "Typst read {path}"
+        );
+    }
+    assert!(r.asked.iter().any(|(p, _)| p == "/data.json"));
+    assert_eq!(r.missing_glyphs, Vec::<char>::new());
+    assert_eq!(r.warnings, Vec::<String>::new());
+    let fonts = tiexin::report::fonts::shared().unwrap();
+    assert!(
+        fonts.missing("王𠮷喆堃䶮").is_empty(),
+        "rare name characters are covered by the fallback"
+    );
+    assert!(
+        r.pdf.len() < 2 * 1024 * 1024,
+        "PDF of {} bytes",
+        r.pdf.len()
+    );
+}
+
+fn bars(svg: &str) -> usize {
+    svg.matches("fill=\"#B01E23\"").count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_charts_hold_the_sample_figures() {
+    let (b, _) = sample_bulletin("2026Q3").await;
+    let c = &b.chart_data;
+    // Visit compliance by child union, in ranking order (README: 2026Q3 rows).
+    let children: Vec<(&str, Option<f64>)> = c
+        .children
+        .iter()
+        .map(|(l, v)| (l.as_str(), v.map(|x| (x * 10.0).round() / 10.0)))
+        .collect();
+    assert_eq!(
+        children,
+        [
+            ("淄博市", Some(100.0)),
+            ("山东省能源化学地质", Some(100.0)),
+            ("济南市", Some(95.0)),
+            ("青岛市", Some(72.2))
+        ]
+    );
+    // The last eight quarters of U37 end with 2026Q2 = 94.7… and 2026Q3 = 87.5 %.
+    assert_eq!(c.trend.len(), 8);
+    assert_eq!(c.trend[0].0, "2024Q4");
+    assert_eq!(c.trend[7], ("2026Q3".to_string(), Some(87.5)));
+    // Funds by category (10,000 yuan): the six categories in archive.md order; their
+    // sum is the period's 34790.00 yuan.
+    let labels: Vec<&str> = c.funds.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["生活救助", "医疗救助", "助学", "就业", "住房", "临时救助"]
+    );
+    let total: f64 = c.funds.iter().map(|(_, v)| v).sum();
+    assert!((total - 3.479).abs() < 1e-9, "{total}");
+    // The SVGs: one bar per child union and per category, a line through 8 points.
+    let svg = |name: &str| &b.charts.iter().find(|(n, _)| n == name).unwrap().1;
+    assert_eq!(bars(svg("children")), 4);
+    assert_eq!(bars(svg("funds")), 6);
+    assert!(svg("children").contains("淄博市") && svg("children").contains("FandolHei"));
+    let line = svg("trend");
+    let circles = line.matches("<circle").count();
+    assert_eq!(circles, c.trend.iter().filter(|(_, v)| v.is_some()).count());
+    // A longer bar for 100 % than for 72.2 %: widths in the SVG are proportional.
+    let widths: Vec<f64> = svg("children")
+        .split("<rect")
+        .filter(|r| r.contains("fill=\"#B01E23\""))
+        .map(|r| {
+            let w = r.split("width=\"").nth(1).unwrap();
+            w[..w.find('"').unwrap()].parse::<f64>().unwrap()
+        })
+        .collect();
+    let (max, min) = (
+        widths.iter().cloned().fold(0.0, f64::max),
+        widths.iter().cloned().fold(f64::MAX, f64::min),
+    );
+    assert!((min / max - 0.722).abs() < 0.02, "{widths:?}");
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -1,0 +1,353 @@
+//! `tiexin circulars` on sample-data/ for 2026Q3: one PDF per union with major findings
+//! (sample-data/README.md, findings of 2026Q3), kinds by the criticism threshold,
+//! recipients, masking, and the index circulars.csv.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use tempfile::TempDir;
+
+fn run(tmp: &TempDir, extra: &[&str]) -> std::process::Output {
+    let out = tmp.path().join("out");
+    let mut args = vec![
+        "circulars",
+        "--period",
+        "2026Q3",
+        "--out",
+        out.to_str().unwrap(),
+        "--date",
+        "2026-11-28",
+    ];
+    args.extend_from_slice(extra);
+    Command::new(env!("CARGO_BIN_EXE_tiexin"))
+        .args(&args)
+        .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
+        .env("TIEXIN_STATE_DIR", tmp.path().join("state"))
+        .output()
+        .unwrap()
+}
+
+fn pdf_text(path: &std::path::Path) -> String {
+    let o = Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+#[test]
+fn one_circular_per_union_with_major_findings() {
+    let tmp = TempDir::new().unwrap();
+    let o = run(&tmp, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = tmp.path().join("out");
+    let index = csv_rows(&std::fs::read_to_string(out.join("circulars.csv")).unwrap());
+    assert_eq!(
+        index[0].join(","),
+        "union_id,name,kind,major_findings,number,to,cc,file,sha256,delivery"
+    );
+    // 2026Q3 major findings per union (README): 28 in all, over 7 unions; 5 or more
+    // (the default threshold) make a criticism.
+    let rows: Vec<(String, String, String, String, String)> = index[1..]
+        .iter()
+        .map(|r| {
+            (
+                r[0].clone(),
+                r[2].clone(),
+                r[3].clone(),
+                r[5].clone(),
+                r[6].clone(),
+            )
+        })
+        .collect();
+    let s = |a: &str, b: &str, c: &str, d: &str, e: &str| {
+        (
+            a.to_string(),
+            b.to_string(),
+            c.to_string(),
+            d.to_string(),
+            e.to_string(),
+        )
+    };
+    assert_eq!(
+        rows,
+        [
+            s(
+                "U370102",
+                "circular",
+                "2",
+                "lxqzgh@example.cn",
+                "bgs@jnzgh.example.cn"
+            ),
+            s("U370102001", "circular", "1", "", "lxqzgh@example.cn"),
+            s("U370102001G1", "criticism", "6", "qcfz@example.cn", ""),
+            s(
+                "U370102G2",
+                "criticism",
+                "5",
+                "lxhw@example.cn",
+                "lxqzgh@example.cn"
+            ),
+            s(
+                "U370202",
+                "circular",
+                "2",
+                "snqzgh@example.cn",
+                "bgs@qdzgh.example.cn"
+            ),
+            s("U370202001G1", "criticism", "7", "hbsp@example.cn", ""),
+            s("U370202G2", "criticism", "5", "", "snqzgh@example.cn"),
+        ]
+    );
+    let total: u32 = index[1..]
+        .iter()
+        .map(|r| r[3].parse::<u32>().unwrap())
+        .sum();
+    assert_eq!(
+        total, 28,
+        "every major finding of 2026Q3 is in exactly one circular"
+    );
+    assert!(
+        stderr(&o)
+            .contains("undeliverable (no e-mail address in unions.csv): U370102001, U370202G2"),
+        "{}",
+        stderr(&o)
+    );
+    for r in &index[1..] {
+        let path = out.join(&r[7]);
+        let bytes = std::fs::read(&path).unwrap();
+        use sha2::{Digest, Sha256};
+        let sha: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(sha, r[8]);
+    }
+
+    // The criticism of 青岛海滨食品 (7 findings: C1, F1×2, R2, V2, V3×2).
+    let t = pdf_text(&out.join("U370202001G1-criticism.pdf"));
+    for expected in [
+        "山东省总工会文件",
+        "关于对青岛海滨食品有限公司工会2026年第3季度困难职工联系人制度落实问题的通报批评",
+        "青岛海滨食品有限公司工会：",
+        "存在以下7个重大问题",
+        "部门比对反馈逾期未核实（规则C1，1个）",
+        "资金发放对象不在档（规则F1，2个）",
+        "连续两个季度未家访（规则V2，1个）",
+        "家访日期不在建档期内（规则V3，2个）",
+        "每季度对困难职工家庭调查家访一次",
+        "家庭H46（户主魏*燕）",
+        "2026年12月28日前",
+        "抄送：八大关街道总工会。",
+    ] {
+        assert!(t.contains(expected), "{expected} missing:\n{t}");
+    }
+    assert!(
+        !t.contains("魏春燕"),
+        "household head's name must be masked"
+    );
+    assert!(!t.contains("370202198403035624") && !t.contains("13737046598"));
+    // A 督查提示 below the threshold.
+    let t = pdf_text(&out.join("U370102-circular.pdf"));
+    assert!(
+        t.contains("督查提示") && t.contains("历下区总工会："),
+        "{t}"
+    );
+}
+
+#[test]
+fn threshold_and_deadline_come_from_the_config() {
+    let tmp = TempDir::new().unwrap();
+    let cfg = tmp.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[circulars]\ncriticism-threshold = 7\ndeadline-days = 10\n",
+    )
+    .unwrap();
+    let o = run(&tmp, &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = tmp.path().join("out");
+    let index = csv_rows(&std::fs::read_to_string(out.join("circulars.csv")).unwrap());
+    let kinds: Vec<&str> = index[1..].iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "circular",
+            "circular",
+            "circular",
+            "circular",
+            "circular",
+            "criticism",
+            "circular"
+        ]
+    );
+    let t = pdf_text(&out.join("U370102-circular.pdf"));
+    assert!(t.contains("2026年12月8日前"), "{t}");
+}
+
+#[test]
+fn a_year_is_refused_with_one_sentence() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("o");
+    let o = tiexin(
+        tmp.path(),
+        &[
+            "circulars",
+            "--period",
+            "2026",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("per quarter"), "{}", stderr(&o));
+}
+
+/// `tiexin` with the test's cache, state folder and user.
+fn tx(tmp: &TempDir, user: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tiexin"))
+        .args(args)
+        .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
+        .env("TIEXIN_STATE_DIR", tmp.path().join("state"))
+        .env("USER", user)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
+    use common::smtp::{copies, free_port, SmtpServer};
+    let tmp = TempDir::new().unwrap();
+    let port = free_port();
+    let server = SmtpServer::start(port, &tmp.path().join("mail"), &[]);
+    let cfg = tmp.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"山东省总工会督查室 <ducha@example.cn>\"\ntimeout-seconds = 5\nbackoff-seconds = 0.2\n"
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let args = [
+        "circulars",
+        "--period",
+        "2026Q3",
+        "--out",
+        out.to_str().unwrap(),
+        "--date",
+        "2026-11-28",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--send",
+    ];
+    let o = tx(&tmp, "alice", &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("sent 2"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("3 criticisms held"), "{}", stderr(&o));
+    // The two 督查提示 with an address arrive at once; the criticisms wait.
+    let index = csv_rows(&std::fs::read_to_string(out.join("circulars.csv")).unwrap());
+    let sha_of = |union: &str| index.iter().find(|r| r[0] == union).unwrap()[8].clone();
+    let got = server.messages();
+    assert_eq!(got.len(), 2, "{got:?}");
+    let by_to = |to: &str| {
+        got.iter()
+            .find(|m| m["to"][0] == to)
+            .unwrap_or_else(|| panic!("nothing to {to}: {got:?}"))
+            .clone()
+    };
+    let m = by_to("lxqzgh@example.cn");
+    assert_eq!(m["cc"], serde_json::json!(["bgs@jnzgh.example.cn"]));
+    assert_eq!(m["attachments"][0]["sha256"], sha_of("U370102"));
+    assert_eq!(m["attachments"][0]["content_type"], "application/pdf");
+    assert_eq!(
+        m["attachments"][0]["filename"],
+        "历下区总工会督查提示（2026Q3）.pdf"
+    );
+    assert!(m["subject"].as_str().unwrap().contains("督查提示"));
+    let m = by_to("snqzgh@example.cn");
+    assert_eq!(m["cc"], serde_json::json!(["bgs@qdzgh.example.cn"]));
+    assert_eq!(m["attachments"][0]["sha256"], sha_of("U370202"));
+
+    // The held criticisms: the person who queued them cannot approve them.
+    let cfg_s = cfg.to_str().unwrap();
+    let list = tx(
+        &tmp,
+        "alice",
+        &[
+            "outbox", "list", "--state", "held", "--format", "csv", "--config", cfg_s,
+        ],
+    );
+    let held = csv_rows(&stdout(&list));
+    assert_eq!(held.len() - 1, 3, "{}", stdout(&list));
+    let ids: Vec<String> = held[1..].iter().map(|r| r[0].clone()).collect();
+    let refused = tx(
+        &tmp,
+        "alice",
+        &["outbox", "approve", &ids[0], "--config", cfg_s],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", stdout(&refused));
+    for id in &ids {
+        let ok = tx(
+            &tmp,
+            "alice",
+            &["outbox", "approve", id, "--by", "李明", "--config", cfg_s],
+        );
+        assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    }
+    let sent = tx(&tmp, "alice", &["outbox", "send", "--config", cfg_s]);
+    assert!(stdout(&sent).contains("sent 3"), "{}", stdout(&sent));
+    let got = server.messages();
+    assert_eq!(got.len(), 5);
+    let m = got
+        .iter()
+        .find(|m| m["to"][0] == "hbsp@example.cn")
+        .unwrap();
+    assert_eq!(
+        m["cc"],
+        serde_json::json!([]),
+        "the parent of U370202001G1 has no address"
+    );
+    assert_eq!(m["attachments"][0]["sha256"], sha_of("U370202001G1"));
+    assert!(m["subject"].as_str().unwrap().contains("通报批评"));
+
+    // Running again sends nothing new: the same keys are already in the outbox.
+    let again = tx(&tmp, "alice", &args);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("0 circulars queued, 5 already queued"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(server.messages().len(), 5);
+    assert!(copies(&server.messages()).values().all(|n| *n == 1));
+}
+
+#[test]
+fn send_without_smtp_config_is_refused_before_any_work() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    let o = tx(
+        &tmp,
+        "alice",
+        &[
+            "circulars",
+            "--period",
+            "2026Q3",
+            "--out",
+            out.to_str().unwrap(),
+            "--send",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("[smtp]"), "{}", stderr(&o));
+    assert!(!out.exists());
+}

@@ -1,0 +1,165 @@
+//! The award committee's PDF (issue 5) from sample-data/ for 2026: parsed back with
+//! pdftotext; figures from sample-data/README.md ("Shortlist 2026") and the oracle's
+//! --explain output (every contact's score and eligibility).
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use tempfile::TempDir;
+use tiexin::config::{DocumentConfig, ShortlistConfig};
+use tiexin::shortlist::{self, Params};
+
+async fn committee(
+    size: Option<usize>,
+) -> (
+    tiexin::committee::Committee,
+    tiexin::report::Rendered,
+    TempDir,
+) {
+    let tmp = TempDir::new().unwrap();
+    let args = tiexin::cli::ArchiveArgs {
+        archive: Some(repo().join("sample-data")),
+        config: None,
+        no_cache: true,
+        queries: None,
+    };
+    let s = tiexin::session::Session::open(&args).await.unwrap();
+    let mut params = Params::from_config(&ShortlistConfig::default(), None).unwrap();
+    if let Some(n) = size {
+        params.size = n;
+    }
+    let doc = shortlist::document(&s, 2026, &params).await.unwrap();
+    let cfg = DocumentConfig {
+        state_dir: Some(tmp.path().to_path_buf()),
+        ..Default::default()
+    };
+    let c = tiexin::committee::build(&s, &cfg, &doc, (2026, 11, 28), None).unwrap();
+    let r = tiexin::committee::render(&c).unwrap();
+    (c, r, tmp)
+}
+
+fn text(tmp: &TempDir, pdf: &[u8]) -> String {
+    let p = tmp.path().join("c.pdf");
+    std::fs::write(&p, pdf).unwrap();
+    let o = Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&p)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn committee_document_has_method_nominees_reserve_exclusions_and_sensitivity() {
+    let (c, r, tmp) = committee(None).await;
+    assert!(
+        r.missing_glyphs.is_empty() && r.warnings.is_empty(),
+        "{:?} {:?}",
+        r.missing_glyphs,
+        r.warnings
+    );
+    let t = text(&tmp, &r.pdf);
+    for expected in [
+        "山东省总工会文件",
+        "鲁工评〔2026〕1号",
+        "关于2026年度“困难职工贴心人”推荐人选的报告",
+        // The method, with the default weights.
+        "得分＝100×（0.5×家访得分＋0.2×脱困得分＋0.15×诉求得分＋0.15×满意度得分）",
+        "2026年6月30日前任命",
+        // 19 contacts, 9 eligible, all 9 nominated (3 by city quota).
+        "全省共有困难职工联系人19名，其中符合条件9名。推荐人选9名（城市名额3名、择优6名）",
+        // Rank 1 C01 孙丽华 85, components 100% / 25% / 100% / 100%, 4 households, quota.
+        // Rank and name, then score, the four components and households (a wrapped
+        // union name may split a row in the extracted text).
+        "1孙丽华济南泉城纺织有限公司工会济南市85100.0%25.0%100.0%100.0%4城市名额",
+        "2张德明",
+        "80100.0%0.0%100.0%100.0%3",
+        "3刘志强",
+        "72.5100.0%0.0%100.0%50.0%4城市名额",
+        "7陈桂兰历下区环境卫生服务中心工会济南市72.575.0%25.0%100.0%100.0%4择优",
+        "8杨秀梅淄博华光陶瓷厂工会淄博市61.25100.0%0.0%50.0%25.0%3城市名额",
+        "9高美玲",
+        "符合条件的联系人已全部列入推荐名单，无备选人选。",
+        // Exclusions: 10 contacts; the high scorers above rank 100 with their reasons.
+        "不符合条件的联系人共10名",
+        "1徐春梅历下区环境卫生服务中心工会86.6666672026年未参加培训",
+        "3周玉珍济南泉城纺织有限公司工会802026年内离任",
+        "4朱晓东解放路街道总工会80有重大问题（V4）",
+        "5马红军青岛港湾物流有限公司工会80有重大问题（I1）",
+        "7黄立新淄博华光陶瓷厂工会802026年6月30日以后任命",
+        "8吴国庆青岛海滨食品有限公司工会80联系家庭少于3户",
+        "19胡振华青岛海滨食品有限公司工会49.722222有重大问题（C1,R2,V2,V3）",
+        // No weight move changes the nine nominees (there are only nine eligible).
+        "家访+0.050.55/0.18/0.135/0.1350",
+        "图1各市推荐人选与符合条件人数",
+        "queries/shortlist/ranking.sql",
+    ] {
+        assert!(t.contains(expected), "{expected} missing:\n{t}");
+    }
+    // Masked phones only: the reserve and nominees never show a full number.
+    let phones = std::fs::read_to_string(repo().join("sample-data/contacts.csv")).unwrap();
+    for line in phones.lines().skip(1) {
+        let phone = line.split(',').nth(5).unwrap_or("");
+        if phone.len() == 11 {
+            assert!(!t.contains(phone), "full phone {phone} printed");
+        }
+    }
+    let list = t
+        .split("二、推荐人选")
+        .nth(1)
+        .unwrap()
+        .split("三、备选人选")
+        .next()
+        .unwrap();
+    assert_eq!(
+        list.matches("城市名额").count(),
+        3 + 1,
+        "3 quota rows (+1 in the summary)"
+    );
+    assert_eq!(
+        list.matches("择优").count(),
+        6 + 1,
+        "6 merit rows (+1 in the summary)"
+    );
+    assert_eq!(c.data.sensitivity.len(), 8);
+    // The chart: one pair of bars per city (济南, 青岛, 淄博) plus contacts without a city.
+    let svg = &c.charts[0].1;
+    assert!(
+        svg.contains("济南市") && svg.contains("无所属城市"),
+        "{svg}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_short_list_has_a_reserve_in_rank_order() {
+    let (_, r, tmp) = committee(Some(3)).await;
+    let t = text(&tmp, &r.pdf);
+    // --size 3: ranks 1, 3, 8 (all quota); the reserve is the next eligible by rank:
+    // 2 C07, 4 C02, 5 C03, 6 C04, 7 C06, 9 C19.
+    assert!(t.contains("推荐人选3名（城市名额3名、择优0名）"), "{t}");
+    assert!(t.contains("按名次顺延的前6名符合条件人选如下"), "{t}");
+    let reserve = t
+        .split("三、备选人选")
+        .nth(1)
+        .unwrap()
+        .split("四、")
+        .next()
+        .unwrap()
+        .to_string();
+    let order: Vec<usize> = ["张德明", "王建国", "李秀英", "赵海燕", "陈桂兰", "高美玲"]
+        .iter()
+        .map(|n| {
+            reserve
+                .find(n)
+                .unwrap_or_else(|| panic!("{n} not in the reserve: {reserve}"))
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+}
