@@ -219,6 +219,9 @@ pub struct Weights {
 /// The names of the four weights, in the order of metrics.md.
 pub const WEIGHT_NAMES: [&str; 4] = ["visit", "exit", "request", "satisfaction"];
 
+/// The four weights' names in the committee's Chinese (sensitivity notes).
+const WEIGHT_NAMES_CN: [&str; 4] = ["家访", "脱困", "诉求", "满意度"];
+
 impl Weights {
     fn as_array(&self) -> [Ratio; 4] {
         [self.visit, self.exit, self.request, self.satisfaction]
@@ -979,7 +982,7 @@ pub struct Sensitivity {
     pub weights: Option<WeightValues>,
     /// Nominees of this variant not among the base nominees; `None` when skipped.
     pub changed: Option<usize>,
-    /// Why the move was skipped.
+    /// Why the move was skipped, in Chinese for the document (`不适用：满意度权重为0，调低0.05将为负数`).
     pub note: Option<String>,
 }
 
@@ -1119,6 +1122,7 @@ pub async fn document(session: &Session, year: i32, params: &Params) -> Result<D
                 w[i].checked_sub(step)
             }
             .ok_or_else(overflow)?;
+            let cn = WEIGHT_NAMES_CN[i];
             let skip = |note: String| Sensitivity {
                 weight: name,
                 delta,
@@ -1128,7 +1132,7 @@ pub async fn document(session: &Session, year: i32, params: &Params) -> Result<D
             };
             if moved.is_negative() {
                 sensitivity.push(skip(format!(
-                    "skipped: the {name} weight {} would become negative",
+                    "不适用：{cn}权重为{}，调低0.05将为负数",
                     w[i].decimal(6)
                 )));
                 continue;
@@ -1137,14 +1141,14 @@ pub async fn document(session: &Session, year: i32, params: &Params) -> Result<D
             let rest_moved = Ratio::ONE.checked_sub(moved).ok_or_else(overflow)?;
             if rest_moved.is_negative() {
                 sensitivity.push(skip(format!(
-                    "skipped: the {name} weight {} would exceed 1",
+                    "不适用：{cn}权重为{}，调高0.05将超过1",
                     w[i].decimal(6)
                 )));
                 continue;
             }
             if rest.num == 0 {
                 sensitivity.push(skip(format!(
-                    "skipped: the other weights are all 0, so they cannot be rescaled to make up for the {name} weight"
+                    "不适用：其余三项权重均为0，无法按比例调整以配合{cn}权重的变动"
                 )));
                 continue;
             }
