@@ -360,9 +360,9 @@ async fn sensitivity_of_the_weights() {
         ("satisfaction", "-0.05", None)
     );
     assert!(last.weights.is_none());
-    assert!(
-        last.note.as_deref().unwrap().contains("negative"),
-        "{last:?}"
+    assert_eq!(
+        last.note.as_deref(),
+        Some("不适用：满意度权重为0，调低0.05将为负数")
     );
     assert!(d.sensitivity[..7].iter().all(|s| s.changed.is_some()));
 }
@@ -623,4 +623,142 @@ fn the_queries_of_the_shortlist_are_files() {
         assert!(Path::new(&common::repo()).join(n).is_file(), "{n}");
     }
     assert_eq!(names.len(), 7);
+}
+
+/// On a generated archive (every rule planted at a low rate, hundreds of contacts), the
+/// CLI agrees with the independent oracle too, with and without the quota.
+#[test]
+fn generated_archive_agrees_with_the_python_oracle() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("province");
+    let dir_s = dir.to_str().unwrap();
+    let o = tiexin(
+        tmp.path(),
+        &[
+            "generate",
+            "--out",
+            dir_s,
+            "--households",
+            "800",
+            "--seed",
+            "11",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    for args in [
+        &["--year", "2026"][..],
+        &["--year", "2026", "--size", "12", "--min-per-city", "0"],
+    ] {
+        let out = std::process::Command::new("python3")
+            .arg(common::repo().join("tests/oracle/oracle.py"))
+            .args(["--archive", dir_s, "shortlist"])
+            .args(args)
+            .output();
+        let want = match out {
+            Ok(o) if o.status.success() => String::from_utf8(o.stdout).unwrap(),
+            _ => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "the python3 oracle must run in CI"
+                );
+                eprintln!("python3 oracle not runnable: skipped");
+                return;
+            }
+        };
+        let mut all = vec!["shortlist", "--archive", dir_s, "--format", "csv"];
+        all.extend_from_slice(args);
+        let o = tiexin(tmp.path(), &all);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let got = stdout(&o);
+        assert!(got.lines().count() > 10, "{got}");
+        assert_eq!(got, want, "{args:?}");
+    }
+}
+
+/// The shortlist runs only the rules that can give a major finding naming a contact;
+/// their major rows with a contact are exactly those of the full findings of every
+/// quarter (2025 and 2026 of the sample, where V2, V3, V4, C1, F5, R2 and I1 fire).
+#[tokio::test]
+async fn eligibility_uses_the_major_findings_of_the_findings_command() {
+    use datafusion::arrow::array::RecordBatch;
+    use datafusion::arrow::array::{Array, AsArray};
+    fn majors(b: &RecordBatch) -> Vec<String> {
+        let col = |n: &str| b.column_by_name(n).unwrap().as_string::<i32>().clone();
+        let (rule, sev, subject, contact) = (
+            col("rule"),
+            col("severity"),
+            col("subject_id"),
+            col("contact_id"),
+        );
+        let mut out: Vec<String> = (0..b.num_rows())
+            .filter(|&r| sev.value(r) == "major" && contact.is_valid(r))
+            .map(|r| {
+                format!(
+                    "{} {} {}",
+                    rule.value(r),
+                    subject.value(r),
+                    contact.value(r)
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+    let s = session().await;
+    for year in [2025, 2026] {
+        let subset = shortlist::eligibility_findings(&s.ctx, &s.catalog, year)
+            .await
+            .unwrap();
+        let mut full = Vec::new();
+        for q in tiexin::period::Period::Year(year).quarters() {
+            full.push(
+                tiexin::findings::findings_with(&s.ctx, &s.catalog, &q)
+                    .await
+                    .unwrap(),
+            );
+        }
+        let full =
+            datafusion::arrow::compute::concat_batches(&tiexin::findings::schema(), &full).unwrap();
+        assert_eq!(majors(&subset), majors(&full), "{year}");
+        if year == 2026 {
+            let rules: std::collections::BTreeSet<String> = majors(&full)
+                .iter()
+                .map(|m| m.split(' ').next().unwrap().to_string())
+                .collect();
+            assert_eq!(
+                rules.into_iter().collect::<Vec<_>>(),
+                ["C1", "F5", "I1", "R2", "V2", "V3", "V4"]
+            );
+        }
+    }
+}
+
+/// `--queries DIR` replaces a step of the shortlist like any other query file.
+#[test]
+fn a_step_can_be_replaced_by_an_inspectors_file() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("q");
+    std::fs::create_dir_all(dir.join("shortlist")).unwrap();
+    let step = tiexin::catalog::SHORTLIST
+        .iter()
+        .find(|q| q.name == "satisfaction_score")
+        .unwrap();
+    let none = step
+        .sql
+        .replace("WHERE f.rated_on", "WHERE false AND f.rated_on");
+    assert_ne!(none, step.sql);
+    std::fs::write(dir.join("shortlist/satisfaction_score.sql"), none).unwrap();
+    let rows = cli(&[
+        "--year",
+        "2026",
+        "--size",
+        "1",
+        "--queries",
+        dir.to_str().unwrap(),
+    ]);
+    // C01 without its feedback: s = 0.5, 50 + 5 + 15 + 7.5.
+    assert_eq!(
+        rows[1].join(","),
+        "1,C01,孙丽华,U370102001G1,U3701,77.5,1,0.25,1,0.5,4,quota"
+    );
 }

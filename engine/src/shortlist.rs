@@ -27,7 +27,7 @@ use crate::config::ShortlistConfig;
 use crate::error::{Error, Result};
 use crate::findings;
 use crate::mask;
-use crate::metrics::{collect, run, run_with};
+use crate::metrics::{check_columns, collect, run, run_with};
 use crate::output::{Cell, Tabular};
 use crate::period::Period;
 use crate::session::Session;
@@ -218,6 +218,9 @@ pub struct Weights {
 
 /// The names of the four weights, in the order of metrics.md.
 pub const WEIGHT_NAMES: [&str; 4] = ["visit", "exit", "request", "satisfaction"];
+
+/// The four weights' names in the committee's Chinese (sensitivity notes).
+const WEIGHT_NAMES_CN: [&str; 4] = ["家访", "脱困", "诉求", "满意度"];
 
 impl Weights {
     fn as_array(&self) -> [Ratio; 4] {
@@ -468,12 +471,7 @@ struct Year {
 /// the findings of the year's four quarters registered as `shortlist_findings`.
 async fn prepare(ctx: &SessionContext, catalog: &Catalog, year: i32) -> Result<Year> {
     let period = Period::Year(year);
-    let mut found = Vec::new();
-    for q in period.quarters() {
-        found.push(findings::findings_with(ctx, catalog, &q).await?);
-    }
-    let schema = findings::schema();
-    let found = concat_batches(&schema, &found)?;
+    let found = eligibility_findings(ctx, catalog, year).await?;
     register(ctx, "shortlist_findings", found)?;
     let (last, steps) = step_queries()?;
     for q in steps {
@@ -498,6 +496,41 @@ async fn prepare(ctx: &SessionContext, catalog: &Catalog, year: i32) -> Result<Y
         contacts,
         components,
     })
+}
+
+/// The rules whose rows can be major and name a contact (metrics.md, the findings
+/// table): only these can make a contact ineligible. The others name no contact (A1–A3,
+/// C2, E1–E3, F1–F4) or are minor (V1, V5, R1), so the shortlist does not run them.
+pub const ELIGIBILITY_RULES: &[&str] = &["C1", "F5", "I1", "R2", "V2", "V3", "V4"];
+
+/// The findings of [`ELIGIBILITY_RULES`] in the four quarters of `year`, each rule's
+/// file run by the findings machinery exactly as `tiexin findings` runs it (same SQL,
+/// same quarter tables, same columns).
+pub async fn eligibility_findings(
+    ctx: &SessionContext,
+    catalog: &Catalog,
+    year: i32,
+) -> Result<RecordBatch> {
+    let schema = findings::schema();
+    let mut all = Vec::new();
+    for quarter in Period::Year(year).quarters() {
+        findings::prepare_quarter(ctx, catalog, &quarter).await?;
+        for q in catalog::FINDINGS
+            .iter()
+            .filter(|q| ELIGIBILITY_RULES.contains(&q.rule()))
+        {
+            let batch = collect(run_with(ctx, catalog, q, &quarter).await?, q).await?;
+            check_columns(&batch, q, findings::COLUMNS)?;
+            let columns = batch
+                .columns()
+                .iter()
+                .zip(schema.fields())
+                .map(|(c, f)| cast(c, f.data_type()))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            all.push(RecordBatch::try_new(schema.clone(), columns)?);
+        }
+    }
+    Ok(concat_batches(&schema, &all)?)
 }
 
 /// The steps before `eligibility`, and `eligibility` itself.
@@ -949,7 +982,7 @@ pub struct Sensitivity {
     pub weights: Option<WeightValues>,
     /// Nominees of this variant not among the base nominees; `None` when skipped.
     pub changed: Option<usize>,
-    /// Why the move was skipped.
+    /// Why the move was skipped, in Chinese for the document (`不适用：满意度权重为0，调低0.05将为负数`).
     pub note: Option<String>,
 }
 
@@ -1089,6 +1122,7 @@ pub async fn document(session: &Session, year: i32, params: &Params) -> Result<D
                 w[i].checked_sub(step)
             }
             .ok_or_else(overflow)?;
+            let cn = WEIGHT_NAMES_CN[i];
             let skip = |note: String| Sensitivity {
                 weight: name,
                 delta,
@@ -1098,7 +1132,7 @@ pub async fn document(session: &Session, year: i32, params: &Params) -> Result<D
             };
             if moved.is_negative() {
                 sensitivity.push(skip(format!(
-                    "skipped: the {name} weight {} would become negative",
+                    "不适用：{cn}权重为{}，调低0.05将为负数",
                     w[i].decimal(6)
                 )));
                 continue;
@@ -1107,14 +1141,14 @@ pub async fn document(session: &Session, year: i32, params: &Params) -> Result<D
             let rest_moved = Ratio::ONE.checked_sub(moved).ok_or_else(overflow)?;
             if rest_moved.is_negative() {
                 sensitivity.push(skip(format!(
-                    "skipped: the {name} weight {} would exceed 1",
+                    "不适用：{cn}权重为{}，调高0.05将超过1",
                     w[i].decimal(6)
                 )));
                 continue;
             }
             if rest.num == 0 {
                 sensitivity.push(skip(format!(
-                    "skipped: the other weights are all 0, so they cannot be rescaled to make up for the {name} weight"
+                    "不适用：其余三项权重均为0，无法按比例调整以配合{cn}权重的变动"
                 )));
                 continue;
             }

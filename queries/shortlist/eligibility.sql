@@ -2,8 +2,9 @@
 -- $ps .. $pe and the reasons it may not be shortlisted (eligible when none holds):
 -- appointed after 06-30 of the year; left on or before 12-31; fewer than 3 households
 -- in H(c); no training in the year; a major finding naming it in any quarter of the
--- year (`major_rules`, the rule ids, from `shortlist_findings`, the findings of the
--- year's four quarters exactly as `tiexin findings` gives them).
+-- year (`major_rules`, the rule ids, from `shortlist_findings`: the rows of the year's
+-- four quarters, exactly as `tiexin findings` gives them, of the rules that can name a
+-- contact in a major finding, C1 F5 I1 R2 V2 V3 V4).
 -- Registered as `shortlist_eligibility`.
 WITH trained AS (
     SELECT DISTINCT contact_id

@@ -26,10 +26,9 @@ held AS (
      AND (a.to_date IS NULL OR a.to_date >= d.qe)
 ),
 visited AS (
-    SELECT DISTINCT d.household_id, d.qs
-    FROM due d
-    JOIN valid_visit v
-      ON v.household_id = d.household_id AND v.visited_on BETWEEN d.qs AND d.qe
+    SELECT DISTINCT household_id, CAST(date_trunc('quarter', visited_on) AS DATE) AS qs
+    FROM valid_visit
+    WHERE visited_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
 )
 SELECT p.contact_id,
        p.household_id,
