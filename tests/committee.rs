@@ -163,3 +163,54 @@ async fn a_short_list_has_a_reserve_in_rank_order() {
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
 }
+
+#[test]
+fn cli_writes_the_committee_pdf_reproducibly() {
+    let run = |tmp: &TempDir, extra: &[&str]| {
+        let mut args = vec!["shortlist", "--year", "2026"];
+        args.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_tiexin"))
+            .args(&args)
+            .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
+            .env("TIEXIN_STATE_DIR", tmp.path().join("state"))
+            .output()
+            .unwrap()
+    };
+    let (a, b) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let pa = a.path().join("s.pdf");
+    let pb = b.path().join("s.pdf");
+    for (tmp, p) in [(&a, &pa), (&b, &pb)] {
+        let o = run(
+            tmp,
+            &[
+                "--format",
+                "pdf",
+                "--out",
+                p.to_str().unwrap(),
+                "--date",
+                "2026-11-28",
+                "--number",
+                "4",
+                "--size",
+                "3",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let (x, y) = (std::fs::read(&pa).unwrap(), std::fs::read(&pb).unwrap());
+    assert!(
+        x == y,
+        "the same archive and options give the same PDF bytes"
+    );
+    let t = text(&a, &x);
+    assert!(
+        t.contains("鲁工评〔2026〕4号") && t.contains("推荐人选3名"),
+        "{t}"
+    );
+    // A PDF needs a file; --date without --format pdf is a usage error.
+    let o = run(&a, &["--format", "pdf"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--out"));
+    let o = run(&a, &["--date", "2026-11-28"]);
+    assert_eq!(o.status.code(), Some(2));
+}

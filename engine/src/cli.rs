@@ -211,12 +211,25 @@ pub struct CircularsArgs {
     pub date: Option<String>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShortlistFormat {
+    Table,
+    Csv,
+    Json,
+    /// The award committee's document (method, nominees, reserve, exclusions, sensitivity).
+    Pdf,
+}
+
 #[derive(Debug, Args)]
 pub struct ShortlistArgs {
     #[command(flatten)]
     pub archive: ArchiveArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    /// Output format: the list as a table, CSV or JSON, or the award committee's document as PDF (needs --out) [default: table on a terminal, csv otherwise]
+    #[arg(long, value_enum)]
+    pub format: Option<ShortlistFormat>,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
     /// The year, e.g. 2026.
     #[arg(long)]
     pub year: String,
@@ -229,6 +242,12 @@ pub struct ShortlistArgs {
     /// Also write the public notice (公示名单) as CSV: rank,name,union.
     #[arg(long, value_name = "FILE")]
     pub notice: Option<PathBuf>,
+    /// With --format pdf: the document's date, YYYY-MM-DD [default: today in China (Asia/Shanghai)]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+    /// With --format pdf: the serial of the document number (鲁工评〔2026〕N号) [default: the state directory's counter]
+    #[arg(long, value_name = "N")]
+    pub number: Option<u32>,
 }
 
 #[derive(Debug, Args)]

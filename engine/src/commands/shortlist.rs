@@ -1,6 +1,7 @@
 //! `tiexin shortlist`: the year's award shortlist in rank order, and the public notice.
 
-use crate::cli::ShortlistArgs;
+use crate::cli::{OutputFormat, ShortlistArgs, ShortlistFormat};
+use crate::committee;
 use crate::error::{Error, Result};
 use crate::period::Period;
 use crate::session::Session;
@@ -21,6 +22,22 @@ pub async fn run(args: ShortlistArgs) -> Result<i32> {
             "--size 0: the shortlist needs at least 1 nominee".into(),
         ));
     }
+    let pdf = args.format == Some(ShortlistFormat::Pdf);
+    if pdf && args.out.is_none() {
+        return Err(Error::Usage(
+            "--format pdf needs --out FILE.pdf: a PDF is not written to the terminal".into(),
+        ));
+    }
+    if !pdf && (args.date.is_some() || args.number.is_some()) {
+        return Err(Error::Usage(
+            "--date and --number are for the committee's document: add --format pdf --out FILE.pdf"
+                .into(),
+        ));
+    }
+    let date = match &args.date {
+        Some(d) => super::bulletin::parse_date(d)?,
+        None => super::bulletin::today_in_china(),
+    };
     let s = Session::open(&args.archive).await?;
     let mut params = Params::from_config(&s.config.shortlist, args.archive.config.as_deref())?;
     if let Some(n) = args.size {
@@ -31,11 +48,45 @@ pub async fn run(args: ShortlistArgs) -> Result<i32> {
         params.min_per_city = m == 1;
     }
     super::status(&format!("computing the award shortlist of {year}…"));
+    if pdf {
+        let doc = shortlist::document(&s, year, &params).await?;
+        if let Some(path) = &args.notice {
+            let bytes = shortlist::notice_csv(&doc.nominees)?;
+            std::fs::write(path, bytes).map_err(|e| Error::io(path, e))?;
+        }
+        let cfg = crate::config::DocumentConfig {
+            state_dir: crate::audit::state_dir(s.config.state_dir.as_deref()),
+            ..Default::default()
+        };
+        super::status("typesetting the committee's document…");
+        let c = committee::build(&s, &cfg, &doc, date, args.number)?;
+        let r = committee::render(&c)?;
+        let out = args
+            .out
+            .as_deref()
+            .unwrap_or(std::path::Path::new("shortlist.pdf"));
+        std::fs::write(out, &r.pdf).map_err(|e| Error::io(out, e))?;
+        eprintln!(
+            "wrote {} ({} pages, {} KB), {}: {} nominees of {} eligible contacts",
+            out.display(),
+            r.pages,
+            r.pdf.len().div_ceil(1024),
+            c.data.meta.number,
+            doc.nominees.len(),
+            doc.eligible
+        );
+        return Ok(0);
+    }
     let rows = shortlist::shortlist(&s, year, &params).await?;
     if let Some(path) = &args.notice {
         let bytes = shortlist::notice_csv(&rows)?;
         std::fs::write(path, bytes).map_err(|e| Error::io(path, e))?;
     }
-    shortlist::tabular(&rows).emit(args.output.format, args.output.out.as_deref())?;
+    let format = args.format.map(|f| match f {
+        ShortlistFormat::Table => OutputFormat::Table,
+        ShortlistFormat::Json => OutputFormat::Json,
+        _ => OutputFormat::Csv,
+    });
+    shortlist::tabular(&rows).emit(format, args.out.as_deref())?;
     Ok(0)
 }
