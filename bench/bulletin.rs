@@ -5,31 +5,18 @@
 //! usage: TIEXIN_BENCH_ARCHIVE=/tmp/tiexin-bench/h1000000-parquet cargo bench --bench bulletin
 //! (TIEXIN_BENCH_PERIOD, default 2026Q3; TIEXIN_BENCH_COUNTIES, default 200.)
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::Instant;
 
 use tiexin::bulletin::{self, Options};
-use tiexin::cli::ArchiveArgs;
 use tiexin::config::DocumentConfig;
 use tiexin::period::Period;
 use tiexin::session::Session;
 
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kib| kib / 1024.0)
-        .unwrap_or(0.0)
-}
-
 #[tokio::main]
 async fn main() {
-    let Some(dir) = std::env::var_os("TIEXIN_BENCH_ARCHIVE") else {
-        eprintln!("set TIEXIN_BENCH_ARCHIVE to a generated archive (see bench/validate.sh)");
+    let Some(args) = common::archive() else {
         return;
     };
     let period: Period = std::env::var("TIEXIN_BENCH_PERIOD")
@@ -46,12 +33,6 @@ async fn main() {
         ..Default::default()
     };
     let t = Instant::now();
-    let args = ArchiveArgs {
-        archive: Some(PathBuf::from(dir)),
-        config: None,
-        no_cache: false,
-        queries: None,
-    };
     let s = Session::open(&args).await.expect("the archive loads");
     println!("load + prepare: {:.2} s", t.elapsed().as_secs_f64());
 
@@ -86,7 +67,7 @@ async fn main() {
     }
     println!(
         "peak RSS after the province bulletin: {:.0} MiB",
-        peak_rss_mib()
+        common::peak_rss_mib()
     );
 
     // County bulletins: the unions of level county.
@@ -126,5 +107,5 @@ async fn main() {
         n / (render + sql),
         bytes as f64 / n / 1024.0
     );
-    println!("peak RSS: {:.0} MiB", peak_rss_mib());
+    println!("peak RSS: {:.0} MiB", common::peak_rss_mib());
 }

@@ -8,6 +8,8 @@
 //! unions without an address go to `<union_id>@bench.example.cn`, and criticism is
 //! queued as not held, so that all N are sent.
 
+mod common;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -16,29 +18,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tiexin::circulars::{self, Settings};
-use tiexin::cli::ArchiveArgs;
 use tiexin::config::DocumentConfig;
 use tiexin::mail::{deliver, SmtpConfig, TlsMode};
 use tiexin::outbox::Outbox;
 use tiexin::period::Period;
 use tiexin::session::Session;
 
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kib| kib / 1024.0)
-        .unwrap_or(0.0)
-}
-
 #[tokio::main]
 async fn main() {
-    let Some(dir) = std::env::var_os("TIEXIN_BENCH_ARCHIVE") else {
-        eprintln!("set TIEXIN_BENCH_ARCHIVE to a generated archive (see bench/validate.sh)");
+    let Some(args) = common::archive() else {
         return;
     };
     let n: usize = std::env::var("TIEXIN_BENCH_N")
@@ -51,12 +39,6 @@ async fn main() {
         .expect("a quarter");
     let tmp = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let args = ArchiveArgs {
-        archive: Some(PathBuf::from(dir)),
-        config: None,
-        no_cache: false,
-        queries: None,
-    };
     let s = Session::open(&args).await.expect("the archive loads");
     println!("load + prepare: {:.2} s", started.elapsed().as_secs_f64());
 
@@ -144,6 +126,6 @@ async fn main() {
         list.len(),
         sql + render + queue + send,
         started.elapsed().as_secs_f64(),
-        peak_rss_mib()
+        common::peak_rss_mib()
     );
 }

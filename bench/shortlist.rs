@@ -6,30 +6,16 @@
 //! (the archive comes from `bench/validate.sh`; the validated cache is used if warm).
 //! `TIEXIN_BENCH_YEAR` chooses the year [default: 2026].
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::Instant;
 
-use tiexin::cli::ArchiveArgs;
 use tiexin::session::Session;
 use tiexin::shortlist::{self, Params};
 
-/// Peak resident memory of this process so far (Linux), in MiB.
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
-}
-
 #[tokio::main]
 async fn main() {
-    let Some(dir) = std::env::var_os("TIEXIN_BENCH_ARCHIVE") else {
-        eprintln!("set TIEXIN_BENCH_ARCHIVE to a generated archive (see bench/validate.sh)");
+    let Some(args) = common::archive() else {
         return;
     };
     let year: i32 = std::env::var("TIEXIN_BENCH_YEAR")
@@ -37,12 +23,6 @@ async fn main() {
         .parse()
         .expect("a year");
     let t = Instant::now();
-    let args = ArchiveArgs {
-        archive: Some(PathBuf::from(dir)),
-        config: None,
-        no_cache: false,
-        queries: None,
-    };
     let s = Session::open(&args).await.expect("the archive loads");
     let rows: u64 = s.archive.tables.iter().map(|t| t.accepted()).sum();
     let load = t.elapsed().as_secs_f64();
@@ -91,7 +71,5 @@ async fn main() {
         d.sensitivity.iter().map(|r| r.changed).collect::<Vec<_>>(),
         t.elapsed().as_secs_f64()
     );
-    if let Some(mib) = peak_rss_mib() {
-        println!("peak RSS: {mib:.0} MiB");
-    }
+    println!("peak RSS: {:.0} MiB", common::peak_rss_mib());
 }

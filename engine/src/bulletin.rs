@@ -237,12 +237,8 @@ async fn query(s: &Session, q: &'static Query, period: &Period, union: &str) -> 
     metrics::tabular(&metrics::collect(df, q).await?)
 }
 
-/// Rows of a table as maps from column name to cell.
 fn records(t: &Tabular) -> Vec<BTreeMap<&str, &Cell>> {
-    t.rows
-        .iter()
-        .map(|r| t.columns.iter().map(String::as_str).zip(r.iter()).collect())
-        .collect()
+    Tabular::records(t)
 }
 
 fn rate(c: Option<&&Cell>) -> Option<f64> {
@@ -633,19 +629,7 @@ pub async fn build_for(
             "tiexin bulletin --archive 档案目录 --period {period} --union {union} --date {y:04}-{m:02}-{d:02} --number {serial} --out 通报.pdf"
         ),
         queries: figure_queries(),
-        files: s
-            .archive
-            .tables
-            .iter()
-            .filter_map(|t| {
-                let src = t.source.as_ref()?;
-                Some(FileRef {
-                    file: src.file_name(),
-                    rows: t.read.to_string(),
-                    sha256: src.sha256.clone(),
-                })
-            })
-            .collect(),
+        files: archive_files(s),
     };
     let data = Data {
         meta,
@@ -663,6 +647,22 @@ pub async fn build_for(
         date: opts.date,
         ident: format!("tiexin-bulletin-{period}-{union}"),
     })
+}
+
+/// Every archive file read, with its rows and SHA-256, for a document's appendix.
+pub fn archive_files(s: &Session) -> Vec<FileRef> {
+    s.archive
+        .tables
+        .iter()
+        .filter_map(|t| {
+            let src = t.source.as_ref()?;
+            Some(FileRef {
+                file: src.file_name(),
+                rows: t.read.to_string(),
+                sha256: src.sha256.clone(),
+            })
+        })
+        .collect()
 }
 
 fn q(name: &str) -> &'static Query {

@@ -176,11 +176,23 @@ pub struct Settings<'a> {
     pub criticism_threshold: usize,
 }
 
-fn records(t: &Tabular) -> Vec<BTreeMap<&str, &Cell>> {
-    t.rows
-        .iter()
-        .map(|r| t.columns.iter().map(String::as_str).zip(r.iter()).collect())
-        .collect()
+impl<'a> Settings<'a> {
+    /// The settings of `[circulars]`, with the defaults; a threshold of 0 is refused.
+    pub fn from_doc(doc: &'a DocumentConfig) -> Result<Settings<'a>> {
+        let criticism_threshold = doc
+            .criticism_threshold
+            .unwrap_or(DEFAULT_CRITICISM_THRESHOLD);
+        if criticism_threshold == 0 {
+            return Err(Error::Config(
+                "[circulars] criticism-threshold must be at least 1".into(),
+            ));
+        }
+        Ok(Settings {
+            doc,
+            deadline_days: doc.deadline_days.unwrap_or(DEFAULT_DEADLINE_DAYS),
+            criticism_threshold,
+        })
+    }
 }
 
 fn text(c: Option<&&Cell>) -> Option<String> {
@@ -237,17 +249,18 @@ pub async fn build(
     )?;
     let majors = run(s, q("major_findings")?).await?;
     let recipients = run(s, q("recipients")?).await?;
-    let recipients: BTreeMap<String, BTreeMap<&str, Option<String>>> = records(&recipients)
-        .into_iter()
-        .filter_map(|r| {
-            let id = text(r.get("union_id"))?;
-            let m = ["name", "email", "parent_id", "parent_name", "parent_email"]
-                .into_iter()
-                .map(|k| (k, text(r.get(k))))
-                .collect();
-            Some((id, m))
-        })
-        .collect();
+    let recipients: BTreeMap<String, BTreeMap<&str, Option<String>>> =
+        Tabular::records(&recipients)
+            .into_iter()
+            .filter_map(|r| {
+                let id = text(r.get("union_id"))?;
+                let m = ["name", "email", "parent_id", "parent_name", "parent_email"]
+                    .into_iter()
+                    .map(|k| (k, text(r.get(k))))
+                    .collect();
+                Some((id, m))
+            })
+            .collect();
     let root_name = recipients
         .iter()
         .find(|(_, r)| r.get("parent_id").cloned().flatten().is_none())
@@ -256,7 +269,7 @@ pub async fn build(
 
     // union → rule → rows
     let mut by_union: BTreeMap<String, BTreeMap<String, Vec<Row>>> = BTreeMap::new();
-    for r in records(&majors) {
+    for r in Tabular::records(&majors) {
         let (Some(union), Some(rule)) = (text(r.get("union_id")), text(r.get("rule"))) else {
             continue;
         };

@@ -297,19 +297,7 @@ pub fn build(
                 .unwrap_or_else(|| "—".to_string()),
         })
         .collect();
-    let files = s
-        .archive
-        .tables
-        .iter()
-        .filter_map(|t| {
-            let src = t.source.as_ref()?;
-            Some(FileRef {
-                file: src.file_name(),
-                rows: t.read.to_string(),
-                sha256: src.sha256.clone(),
-            })
-        })
-        .collect();
+    let files = bulletin::archive_files(s);
     let queries = crate::catalog::SHORTLIST
         .iter()
         .map(|q| QueryRef {

@@ -121,16 +121,7 @@ impl JobRunner for Production {
             }
             JobKind::Circulars => {
                 let doc = self.doc_config(s.config.circulars.as_ref());
-                let set = Settings {
-                    deadline_days: doc
-                        .deadline_days
-                        .unwrap_or(circulars::DEFAULT_DEADLINE_DAYS),
-                    criticism_threshold: doc
-                        .criticism_threshold
-                        .unwrap_or(circulars::DEFAULT_CRITICISM_THRESHOLD)
-                        .max(1),
-                    doc: &doc,
-                };
+                let set = Settings::from_doc(&doc)?;
                 let keep = match &job.options.union {
                     Some(u) => Some(crate::commands::subtree::members(&s.archive, u, None)?),
                     None => None,

@@ -85,6 +85,20 @@ fn pad(s: &str, width: usize, right: bool) -> String {
 }
 
 impl Tabular {
+    /// The rows as maps from column name to cell.
+    pub fn records(&self) -> Vec<std::collections::BTreeMap<&str, &Cell>> {
+        self.rows
+            .iter()
+            .map(|r| {
+                self.columns
+                    .iter()
+                    .map(String::as_str)
+                    .zip(r.iter())
+                    .collect()
+            })
+            .collect()
+    }
+
     pub fn render(&self, format: OutputFormat) -> Result<Vec<u8>> {
         match format {
             OutputFormat::Table => Ok(self.table().into_bytes()),

@@ -99,20 +99,7 @@ pub async fn write_all(
 ) -> Result<Vec<Written>> {
     let mut doc = s.config.circulars.clone().unwrap_or_default();
     doc.state_dir = crate::audit::state_dir(s.config.state_dir.as_deref());
-    let set = Settings {
-        deadline_days: doc
-            .deadline_days
-            .unwrap_or(circulars::DEFAULT_DEADLINE_DAYS),
-        criticism_threshold: doc
-            .criticism_threshold
-            .unwrap_or(circulars::DEFAULT_CRITICISM_THRESHOLD),
-        doc: &doc,
-    };
-    if set.criticism_threshold == 0 {
-        return Err(Error::Config(
-            "[circulars] criticism-threshold must be at least 1".into(),
-        ));
-    }
+    let set = Settings::from_doc(&doc)?;
     super::status(&format!("computing the findings of {period}…"));
     let list = circulars::build(s, &set, period, date).await?;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
