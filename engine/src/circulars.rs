@@ -311,23 +311,26 @@ pub async fn build(
         .number_prefix
         .clone()
         .unwrap_or_else(|| "鲁工督".to_string());
+    let kind_of = |groups: &BTreeMap<String, Vec<Row>>| {
+        if groups.values().map(Vec::len).sum::<usize>() >= set.criticism_threshold {
+            Kind::Criticism
+        } else {
+            Kind::Prompt
+        }
+    };
+    // Numbers for all the circulars at once, in union_id order.
+    let keys: Vec<String> = by_union
+        .iter()
+        .map(|(union, groups)| format!("{}|{quarter}|{union}", kind_of(groups).code()))
+        .collect();
+    let serials = numbering::numbers_for(set.doc.state_dir.as_deref(), &prefix, y, &keys)?;
     let mut out = Vec::new();
-    for (union, groups) in by_union {
+    for ((union, groups), serial) in by_union.into_iter().zip(serials) {
         let rec = recipients.get(&union);
         let get = |k: &str| rec.and_then(|r| r.get(k).cloned().flatten());
         let union_name = get("name").unwrap_or_else(|| union.clone());
         let count: usize = groups.values().map(Vec::len).sum();
-        let kind = if count >= set.criticism_threshold {
-            Kind::Criticism
-        } else {
-            Kind::Prompt
-        };
-        let serial = numbering::number_for(
-            set.doc.state_dir.as_deref(),
-            &prefix,
-            y,
-            &format!("{}|{quarter}|{union}", kind.code()),
-        )?;
+        let kind = kind_of(&groups);
         let groups: Vec<Group> = groups
             .into_iter()
             .enumerate()

@@ -28,8 +28,19 @@ pub fn format(prefix: &str, year: i32, number: u32) -> String {
 /// `year`: the one it was given before, else the next free one. Without a state
 /// directory, every document is number 1 of its prefix and year.
 pub fn number_for(state_dir: Option<&Path>, prefix: &str, year: i32, key: &str) -> Result<u32> {
+    Ok(numbers_for(state_dir, prefix, year, &[key.to_string()])?[0])
+}
+
+/// [`number_for`] of many documents at once, in the order given (one read and one
+/// write of the registry). Without a state directory they are numbered 1, 2, … in order.
+pub fn numbers_for(
+    state_dir: Option<&Path>,
+    prefix: &str,
+    year: i32,
+    keys: &[String],
+) -> Result<Vec<u32>> {
     let Some(dir) = state_dir else {
-        return Ok(1);
+        return Ok((1..=keys.len() as u32).collect());
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let path = dir.join("doc-numbers.json");
@@ -47,17 +58,26 @@ pub fn number_for(state_dir: Option<&Path>, prefix: &str, year: i32, key: &str) 
         Err(e) => return Err(Error::io(&path, e)),
     };
     let series = format!("{prefix}|{year}");
-    let doc = format!("{series}|{key}");
-    if let Some(n) = registry.given.get(&doc) {
-        return Ok(*n);
+    let mut out = Vec::with_capacity(keys.len());
+    let mut changed = false;
+    for key in keys {
+        let doc = format!("{series}|{key}");
+        if let Some(n) = registry.given.get(&doc) {
+            out.push(*n);
+            continue;
+        }
+        let n = registry.last.get(&series).copied().unwrap_or(0) + 1;
+        registry.last.insert(series.clone(), n);
+        registry.given.insert(doc, n);
+        out.push(n);
+        changed = true;
     }
-    let n = registry.last.get(&series).copied().unwrap_or(0) + 1;
-    registry.last.insert(series, n);
-    registry.given.insert(doc, n);
-    let tmp = dir.join("doc-numbers.json.tmp");
-    let json = serde_json::to_vec_pretty(&registry)
-        .map_err(|e| Error::Internal(format!("document numbers: {e}")))?;
-    std::fs::write(&tmp, json).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
-    Ok(n)
+    if changed {
+        let tmp = dir.join("doc-numbers.json.tmp");
+        let json = serde_json::to_vec_pretty(&registry)
+            .map_err(|e| Error::Internal(format!("document numbers: {e}")))?;
+        std::fs::write(&tmp, json).map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(out)
 }
