@@ -19,8 +19,8 @@ use crate::session::Session;
 use crate::shortlist::{self, Params};
 
 /// The runner of the configured jobs, on the archive of `tiexin schedule --archive …`.
-/// Each message it returns is queued by the scheduler with `job` replaced by
-/// `NAME@SLOT`, so the same run is never queued twice.
+/// The scheduler queues each message it returns under a key of the slot (bulletin,
+/// shortlist) or of the quarter (circulars), so nothing is queued twice.
 pub fn runner(config: &Config, archive: &ArchiveArgs) -> impl JobRunner {
     Production {
         archive: archive.archive.clone(),

@@ -501,13 +501,19 @@ impl<R: JobRunner> Scheduler<R> {
         Ok(tick)
     }
 
-    /// Runs the job's slot and queues its messages; the key of each is made unique to
-    /// the slot (`job` becomes `NAME@SLOT`).
+    /// Runs the job's slot and queues its messages. A bulletin or shortlist is one
+    /// report per slot: its key is made unique to the slot (`job` becomes
+    /// `NAME@SLOT`). A circular is one per union and period, whichever slot or command
+    /// made it: its key is that of `tiexin circulars --send` (`circulars|PERIOD|…`), so
+    /// a union never gets the same quarter's circular twice.
     async fn run_slot(&self, job: &Job, slot: DateTime<Utc>) -> Result<usize> {
         let messages = self.runner.run(job, slot).await?;
         let n = messages.len();
         for mut m in messages {
-            m.job = format!("{}@{}", job.name, stamp(slot));
+            m.job = match job.kind {
+                JobKind::Circulars => "circulars".to_string(),
+                _ => format!("{}@{}", job.name, stamp(slot)),
+            };
             self.outbox.enqueue(m)?;
         }
         Ok(n)
