@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::metrics;
 use crate::output::{Cell, Tabular};
 use crate::period::Period;
+use crate::report::appendix::{Appendix, QueryRef};
 use crate::report::{self, charts, numbering};
 use crate::rules;
 use crate::session::Session;
@@ -117,27 +118,6 @@ pub struct Requirement {
     pub label: String,
     pub heading: String,
     pub text: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct QueryRef {
-    pub figure: String,
-    pub file: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct FileRef {
-    pub file: String,
-    pub rows: String,
-    pub sha256: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Appendix {
-    pub version: String,
-    pub command: String,
-    pub queries: Vec<QueryRef>,
-    pub files: Vec<FileRef>,
 }
 
 /// The data of `report-templates/bulletin.typ`.
@@ -623,14 +603,15 @@ pub async fn build_for(
     };
 
     let requirements = cfg.requirements();
-    let appendix = Appendix {
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        command: format!(
+    let appendix = Appendix::new(
+        s,
+        "本通报",
+        format!(
             "tiexin bulletin --archive 档案目录 --period {period} --union {union} --date {y:04}-{m:02}-{d:02} --number {serial} --out 通报.pdf"
         ),
-        queries: figure_queries(),
-        files: archive_files(s),
-    };
+        "数字",
+        figure_queries(),
+    );
     let data = Data {
         meta,
         summary,
@@ -647,22 +628,6 @@ pub async fn build_for(
         date: opts.date,
         ident: format!("tiexin-bulletin-{period}-{union}"),
     })
-}
-
-/// Every archive file read, with its rows and SHA-256, for a document's appendix.
-pub fn archive_files(s: &Session) -> Vec<FileRef> {
-    s.archive
-        .tables
-        .iter()
-        .filter_map(|t| {
-            let src = t.source.as_ref()?;
-            Some(FileRef {
-                file: src.file_name(),
-                rows: t.read.to_string(),
-                sha256: src.sha256.clone(),
-            })
-        })
-        .collect()
 }
 
 fn q(name: &str) -> &'static Query {

@@ -5,9 +5,10 @@
 
 use serde::Serialize;
 
-use crate::bulletin::{self, FileRef, Meta, QueryRef};
+use crate::bulletin::{self, Meta};
 use crate::config::DocumentConfig;
 use crate::error::Result;
+use crate::report::appendix::{Appendix, QueryRef};
 use crate::report::{self, charts, numbering};
 use crate::session::Session;
 use crate::shortlist::{Document, Entry, Via};
@@ -63,14 +64,6 @@ pub struct SensitivityRow {
     pub delta: String,
     pub weights: String,
     pub changed: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Appendix {
-    pub text: String,
-    pub command: String,
-    pub queries: Vec<QueryRef>,
-    pub files: Vec<FileRef>,
 }
 
 /// The data of `report-templates/committee.typ`.
@@ -297,7 +290,6 @@ pub fn build(
                 .unwrap_or_else(|| "—".to_string()),
         })
         .collect();
-    let files = bulletin::archive_files(s);
     let queries = crate::catalog::SHORTLIST
         .iter()
         .map(|q| QueryRef {
@@ -321,15 +313,16 @@ pub fn build(
         excluded,
         sensitivity_intro: "将某一项权重调高或调低0.05、其余三项按比例调整使权重之和仍为1时，推荐名单中变动的人数如下（变动人数少，说明名单对权重不敏感）。".to_string(),
         sensitivity,
-        appendix: Appendix {
-            text: "本名单全部数字由“贴心”（tiexin）根据下列档案文件计算，各计算步骤的查询文件列于下表。用同一档案执行以下命令可得到逐字节相同的本文件：".to_string(),
-            command: format!(
+        appendix: Appendix::new(
+            s,
+            "本名单",
+            format!(
                 "tiexin shortlist --archive 档案目录 --year {year} --size {} --min-per-city {} --date {y:04}-{m:02}-{d:02} --number {serial} --format pdf --out 推荐名单.pdf",
                 doc.size, doc.min_per_city
             ),
+            "步骤",
             queries,
-            files,
-        },
+        ),
     };
     let labels: Vec<String> = doc
         .cities

@@ -2,6 +2,7 @@
 //! ([`world::Sandbox`]), with the bundled fonts ([`fonts`]) and plotters charts
 //! ([`charts`]). Templates receive their data as JSON (`/data.json`), never as markup.
 
+pub mod appendix;
 pub mod charts;
 pub mod fonts;
 pub mod numbering;
