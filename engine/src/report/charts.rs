@@ -29,8 +29,65 @@ pub fn horizontal_bars(
     max: f64,
     unit: &str,
 ) -> Result<String> {
+    bar_rows(
+        labels,
+        &[Series {
+            name: None,
+            values,
+            colour: INK,
+            margins: (5, 5),
+        }],
+        max,
+        unit,
+    )
+}
+
+/// Two horizontal bars per label: `first` (dark red) over `second` (grey), with a legend.
+pub fn paired_bars(
+    labels: &[String],
+    first: (&str, &[f64]),
+    second: (&str, &[f64]),
+    max: f64,
+) -> Result<String> {
+    let (a, b): (Vec<Option<f64>>, Vec<Option<f64>>) = (
+        first.1.iter().map(|v| Some(*v)).collect(),
+        second.1.iter().map(|v| Some(*v)).collect(),
+    );
+    bar_rows(
+        labels,
+        &[
+            Series {
+                name: Some(first.0),
+                values: &a,
+                colour: INK,
+                margins: (4, 15),
+            },
+            Series {
+                name: Some(second.0),
+                values: &b,
+                colour: PALE,
+                margins: (15, 4),
+            },
+        ],
+        max,
+        "",
+    )
+}
+
+/// One series of bars of [`bar_rows`]: its legend name, values, colour and the bar's
+/// margins (top, bottom) within its row.
+struct Series<'a> {
+    name: Option<&'a str>,
+    values: &'a [Option<f64>],
+    colour: RGBColor,
+    margins: (u32, u32),
+}
+
+/// A row per label, top to bottom, with a bar of each series in it.
+fn bar_rows(labels: &[String], series: &[Series<'_>], max: f64, unit: &str) -> Result<String> {
     let n = labels.len().max(1);
-    let height = 60 + 28 * n as u32;
+    let legend = series.iter().any(|s| s.name.is_some());
+    let height = if legend { 90 } else { 60 } + if legend { 30 } else { 28 } * n as u32;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (620, height)).into_drawing_area();
@@ -58,65 +115,12 @@ pub fn horizontal_bars(
             .label_style((FAMILY, LABEL))
             .draw()
             .map_err(failed)?;
-        chart
-            .draw_series(values.iter().enumerate().filter_map(|(i, v)| {
-                let v = (*v)?;
-                let row = n - 1 - i;
-                let mut bar = Rectangle::new(
-                    [
-                        (0.0, SegmentValue::Exact(row)),
-                        (v.min(max), SegmentValue::Exact(row + 1)),
-                    ],
-                    INK.filled(),
-                );
-                bar.set_margin(5, 5, 0, 0);
-                Some(bar)
-            }))
-            .map_err(failed)?;
-        root.present().map_err(failed)?;
-    }
-    Ok(svg)
-}
-
-/// Two horizontal bars per label: `first` (dark red) over `second` (grey), with a legend.
-pub fn paired_bars(
-    labels: &[String],
-    first: (&str, &[f64]),
-    second: (&str, &[f64]),
-    max: f64,
-) -> Result<String> {
-    let n = labels.len().max(1);
-    let height = 90 + 30 * n as u32;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (620, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(failed)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(30)
-            .y_label_area_size(130)
-            .build_cartesian_2d(0f64..max, (0..n).into_segmented())
-            .map_err(failed)?;
-        let label_of = |v: &SegmentValue<usize>| match v {
-            SegmentValue::CenterOf(i) if *i < labels.len() => labels[n - 1 - i].clone(),
-            _ => String::new(),
-        };
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .y_labels(n)
-            .y_label_formatter(&label_of)
-            .x_label_formatter(&|x| tick(*x, max))
-            .label_style((FAMILY, LABEL))
-            .draw()
-            .map_err(failed)?;
-        for ((name, values), colour, (top, bottom)) in
-            [(first, INK, (4, 15)), (second, PALE, (15, 4))]
-        {
-            chart
-                .draw_series(values.iter().enumerate().map(|(i, v)| {
+        for s in series {
+            let (top, bottom) = s.margins;
+            let colour = s.colour;
+            let drawn = chart
+                .draw_series(s.values.iter().enumerate().filter_map(|(i, v)| {
+                    let v = (*v)?;
                     let row = n - 1 - i;
                     let mut bar = Rectangle::new(
                         [
@@ -126,22 +130,25 @@ pub fn paired_bars(
                         colour.filled(),
                     );
                     bar.set_margin(top, bottom, 0, 0);
-                    bar
+                    Some(bar)
                 }))
-                .map_err(failed)?
-                .label(name)
-                .legend(move |(x, y)| {
+                .map_err(failed)?;
+            if let Some(name) = s.name {
+                drawn.label(name).legend(move |(x, y)| {
                     Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled())
                 });
+            }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE)
-            .border_style(GRID)
-            .label_font((FAMILY, LABEL))
-            .draw()
-            .map_err(failed)?;
+        if legend {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerRight)
+                .background_style(WHITE)
+                .border_style(GRID)
+                .label_font((FAMILY, LABEL))
+                .draw()
+                .map_err(failed)?;
+        }
         root.present().map_err(failed)?;
     }
     Ok(svg)
