@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
 use tempfile::TempDir;
 
@@ -21,26 +19,7 @@ fn run(tmp: &TempDir, extra: &[&str]) -> std::process::Output {
         "2026-11-28",
     ];
     args.extend_from_slice(extra);
-    Command::new(env!("CARGO_BIN_EXE_tiexin"))
-        .args(&args)
-        .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
-        .env("TIEXIN_STATE_DIR", tmp.path().join("state"))
-        .output()
-        .unwrap()
-}
-
-fn pdf_text(path: &std::path::Path) -> String {
-    let o = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils)");
-    String::from_utf8(o.stdout)
-        .unwrap()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
+    tiexin_in(tmp.path(), "tester", &args)
 }
 
 #[test]
@@ -133,7 +112,7 @@ fn one_circular_per_union_with_major_findings() {
     }
 
     // The criticism of 青岛海滨食品 (7 findings: C1, F1×2, R2, V2, V3×2).
-    let t = pdf_text(&out.join("U370202001G1-criticism.pdf"));
+    let t = pdf_text(&std::fs::read(out.join("U370202001G1-criticism.pdf")).unwrap());
     for expected in [
         "山东省总工会文件",
         "关于对青岛海滨食品有限公司工会2026年第3季度困难职工联系人制度落实问题的通报批评",
@@ -156,7 +135,7 @@ fn one_circular_per_union_with_major_findings() {
     );
     assert!(!t.contains("370202198403035624") && !t.contains("13737046598"));
     // A 督查提示 below the threshold.
-    let t = pdf_text(&out.join("U370102-circular.pdf"));
+    let t = pdf_text(&std::fs::read(out.join("U370102-circular.pdf")).unwrap());
     assert!(
         t.contains("督查提示") && t.contains("历下区总工会："),
         "{t}"
@@ -189,7 +168,7 @@ fn threshold_and_deadline_come_from_the_config() {
             "circular"
         ]
     );
-    let t = pdf_text(&out.join("U370102-circular.pdf"));
+    let t = pdf_text(&std::fs::read(out.join("U370102-circular.pdf")).unwrap());
     assert!(t.contains("2026年12月8日前"), "{t}");
 }
 
@@ -213,13 +192,7 @@ fn a_year_is_refused_with_one_sentence() {
 
 /// `tiexin` with the test's cache, state folder and user.
 fn tx(tmp: &TempDir, user: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tiexin"))
-        .args(args)
-        .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
-        .env("TIEXIN_STATE_DIR", tmp.path().join("state"))
-        .env("USER", user)
-        .output()
-        .unwrap()
+    tiexin_in(tmp.path(), user, args)
 }
 
 #[test]

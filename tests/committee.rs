@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
 use tempfile::TempDir;
 use tiexin::config::{DocumentConfig, ShortlistConfig};
@@ -40,32 +38,16 @@ async fn committee(
     (c, r, tmp)
 }
 
-fn text(tmp: &TempDir, pdf: &[u8]) -> String {
-    let p = tmp.path().join("c.pdf");
-    std::fs::write(&p, pdf).unwrap();
-    let o = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(&p)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    String::from_utf8(o.stdout)
-        .unwrap()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn committee_document_has_method_nominees_reserve_exclusions_and_sensitivity() {
-    let (c, r, tmp) = committee(None).await;
+    let (c, r, _state) = committee(None).await;
     assert!(
         r.missing_glyphs.is_empty() && r.warnings.is_empty(),
         "{:?} {:?}",
         r.missing_glyphs,
         r.warnings
     );
-    let t = text(&tmp, &r.pdf);
+    let t = pdf_text(&r.pdf);
     for expected in [
         "山东省总工会文件",
         "鲁工评〔2026〕1号",
@@ -139,8 +121,8 @@ async fn committee_document_has_method_nominees_reserve_exclusions_and_sensitivi
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_short_list_has_a_reserve_in_rank_order() {
-    let (_, r, tmp) = committee(Some(3)).await;
-    let t = text(&tmp, &r.pdf);
+    let (_, r, _state) = committee(Some(3)).await;
+    let t = pdf_text(&r.pdf);
     // --size 3: ranks 1, 3, 8 (all quota); the reserve is the next eligible by rank:
     // 2 C07, 4 C02, 5 C03, 6 C04, 7 C06, 9 C19.
     assert!(t.contains("推荐人选3名（城市名额3名、择优0名）"), "{t}");
@@ -162,6 +144,15 @@ async fn a_short_list_has_a_reserve_in_rank_order() {
         })
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    // The reserve shows phones, masked: C07 13705380107, C02 13805310102, C19 13905320119.
+    for (masked, full) in [
+        ("137****0107", "13705380107"),
+        ("138****0102", "13805310102"),
+        ("139****0119", "13905320119"),
+    ] {
+        assert!(reserve.contains(masked), "{masked} missing: {reserve}");
+        assert!(!t.contains(full), "full phone {full} printed");
+    }
 }
 
 #[test]
@@ -169,12 +160,7 @@ fn cli_writes_the_committee_pdf_reproducibly() {
     let run = |tmp: &TempDir, extra: &[&str]| {
         let mut args = vec!["shortlist", "--year", "2026"];
         args.extend_from_slice(extra);
-        Command::new(env!("CARGO_BIN_EXE_tiexin"))
-            .args(&args)
-            .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
-            .env("TIEXIN_STATE_DIR", tmp.path().join("state"))
-            .output()
-            .unwrap()
+        tiexin_in(tmp.path(), "tester", &args)
     };
     let (a, b) = (TempDir::new().unwrap(), TempDir::new().unwrap());
     let pa = a.path().join("s.pdf");
@@ -202,7 +188,7 @@ fn cli_writes_the_committee_pdf_reproducibly() {
         x == y,
         "the same archive and options give the same PDF bytes"
     );
-    let t = text(&a, &x);
+    let t = pdf_text(&x);
     assert!(
         t.contains("鲁工评〔2026〕4号") && t.contains("推荐人选3名"),
         "{t}"

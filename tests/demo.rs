@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
 use tempfile::TempDir;
 
@@ -12,12 +10,11 @@ use tempfile::TempDir;
 fn demo_writes_and_lists_every_file() {
     let tmp = TempDir::new().unwrap();
     let out = tmp.path().join("demo");
-    let o = Command::new(env!("CARGO_BIN_EXE_tiexin"))
-        .args(["demo", "--out", out.to_str().unwrap()])
-        .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
-        .env("TIEXIN_STATE_DIR", tmp.path().join("user-state"))
-        .output()
-        .unwrap();
+    let o = tiexin_in(
+        tmp.path(),
+        "tester",
+        &["demo", "--out", out.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let err = stderr(&o);
     for step in 1..=7 {
@@ -78,5 +75,5 @@ fn demo_writes_and_lists_every_file() {
     assert!(eml.contains("@tiexin>"));
     assert!(eml.contains("Content-Type: application/pdf"));
     assert!(!out.join("circulars/U370102001.eml").exists());
-    assert!(!tmp.path().join("user-state").exists());
+    assert!(!tmp.path().join("state").exists());
 }

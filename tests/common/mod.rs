@@ -24,6 +24,39 @@ pub fn tiexin(cache: &Path, args: &[&str]) -> Output {
         .expect("the tiexin binary runs")
 }
 
+/// Runs `tiexin` in a test's folder `dir`: cache `dir/cache`, state folder `dir/state`
+/// (outbox, document numbers, audit log) and `user` as the OS user.
+pub fn tiexin_in(dir: &Path, user: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tiexin"))
+        .args(args)
+        .env("TIEXIN_CACHE_DIR", dir.join("cache"))
+        .env("TIEXIN_STATE_DIR", dir.join("state"))
+        .env_remove("XDG_CACHE_HOME")
+        .env("USER", user)
+        .output()
+        .expect("the tiexin binary runs")
+}
+
+/// The text of a PDF, without any white space (poppler's `pdftotext` spaces CJK and
+/// digits apart and wraps table cells).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("read.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let o = Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext is needed (apt-get install poppler-utils)");
+    assert!(o.status.success(), "pdftotext: {}", stderr(&o));
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
