@@ -217,10 +217,6 @@ async fn query(s: &Session, q: &'static Query, period: &Period, union: &str) -> 
     metrics::tabular(&metrics::collect(df, q).await?)
 }
 
-fn records(t: &Tabular) -> Vec<BTreeMap<&str, &Cell>> {
-    Tabular::records(t)
-}
-
 fn rate(c: Option<&&Cell>) -> Option<f64> {
     match c {
         Some(Cell::Rate(r)) => Some(*r),
@@ -345,7 +341,7 @@ pub async fn prepare(s: &Session, period: &Period) -> Result<Prepared> {
             .with_param_values(quarter.params())
             .map_err(|e| Error::Query(format!("{}: {e}", vc.path())))?;
         let t = metrics::tabular(&metrics::collect(df, vc).await?)?;
-        for r in records(&t) {
+        for r in t.records() {
             let (Some(Cell::Text(u)), Some(due), Some(visited)) =
                 (r.get("union_id"), int(r.get("due")), int(r.get("visited")))
             else {
@@ -412,7 +408,7 @@ pub async fn build_for(
     let prev = p.prev;
     let (now, before) = (&p.now, &p.before);
     let find = |t: &Tabular| {
-        records(t)
+        t.records()
             .into_iter()
             .find(|r| matches!(r.get("union_id"), Some(Cell::Text(u)) if *u == union))
             .map(|r| {
@@ -469,8 +465,8 @@ pub async fn build_for(
     };
 
     // The unions directly below, best first.
-    let ranking = query(s, q("child_ranking"), period, &union).await?;
-    let ranked = records(&ranking);
+    let ranking = query(s, q("child_ranking")?, period, &union).await?;
+    let ranked = ranking.records();
     let n = ranked.len();
     let marked = if n > 3 { 3 } else { 0 };
     let mut rows = Vec::new();
@@ -505,10 +501,10 @@ pub async fn build_for(
     };
 
     // Funds by category.
-    let funds_t = query(s, q("funds_by_category"), period, &union).await?;
+    let funds_t = query(s, q("funds_by_category")?, period, &union).await?;
     let mut funds = Vec::new();
     let mut chart_funds = Vec::new();
-    for rec in records(&funds_t) {
+    for rec in funds_t.records() {
         let amount = text(rec.get("amount"));
         chart_funds.push((
             text(rec.get("label")),
@@ -523,9 +519,9 @@ pub async fn build_for(
     }
 
     // Major findings by rule and child union.
-    let found = query(s, q("major_findings"), period, &union).await?;
+    let found = query(s, q("major_findings")?, period, &union).await?;
     let mut by_rule: BTreeMap<String, Vec<(String, i64)>> = BTreeMap::new();
-    for rec in records(&found) {
+    for rec in found.records() {
         let child = text(rec.get("child_id"));
         let name = unions.get(&child).map(|u| u.name.clone()).unwrap_or(child);
         by_rule
@@ -630,11 +626,9 @@ pub async fn build_for(
     })
 }
 
-fn q(name: &str) -> &'static Query {
-    catalog::BULLETIN
-        .iter()
-        .find(|q| q.name == name)
-        .unwrap_or(&catalog::BULLETIN[0])
+fn q(name: &str) -> Result<&'static Query> {
+    catalog::get("bulletin", name)
+        .ok_or_else(|| Error::Internal(format!("no query bulletin/{name}")))
 }
 
 fn figure_queries() -> Vec<QueryRef> {

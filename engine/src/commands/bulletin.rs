@@ -8,10 +8,7 @@ use crate::session::Session;
 
 pub async fn run(args: BulletinArgs) -> Result<i32> {
     let period: Period = args.period.parse()?;
-    let date = match &args.date {
-        Some(d) => parse_date(d)?,
-        None => today_in_china(),
-    };
+    let date = crate::report::document_date(args.date.as_deref())?;
     let s = Session::open(&args.archive).await?;
     let mut cfg = s.config.bulletin.clone().unwrap_or_default();
     cfg.state_dir = crate::audit::state_dir(s.config.state_dir.as_deref());
@@ -45,21 +42,4 @@ pub async fn run(args: BulletinArgs) -> Result<i32> {
         b.data.meta.number
     );
     Ok(0)
-}
-
-/// `YYYY-MM-DD` → (year, month, day); a usage error naming --date otherwise.
-pub fn parse_date(s: &str) -> Result<(i32, u8, u8)> {
-    let z =
-        crate::validate::values::date(s).map_err(|e| Error::Usage(format!("--date {s:?}: {e}")))?;
-    let (y, m, d) = crate::calendar::civil(z);
-    Ok((y, m as u8, d as u8))
-}
-
-/// Today's date in China.
-pub fn today_in_china() -> (i32, u8, u8) {
-    use chrono::Datelike;
-    let today = chrono::Utc::now()
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive();
-    (today.year(), today.month() as u8, today.day() as u8)
 }

@@ -15,22 +15,24 @@ use crate::output::{Cell, Tabular};
 use crate::period::Period;
 use crate::session::Session;
 
-use super::bulletin::{parse_date, today_in_china};
-
 /// One circular written to disk.
 pub struct Written {
     pub circular: Circular,
     pub path: PathBuf,
     pub sha256: String,
-    pub pdf: Vec<u8>,
+}
+
+impl Written {
+    /// The PDF as written (read back when needed, so that thousands of circulars are
+    /// not all held in memory).
+    pub fn pdf(&self) -> Result<Vec<u8>> {
+        std::fs::read(&self.path).map_err(|e| Error::io(&self.path, e))
+    }
 }
 
 pub async fn run(args: CircularsArgs) -> Result<i32> {
     let period: Period = args.period.parse()?;
-    let date = match &args.date {
-        Some(d) => parse_date(d)?,
-        None => today_in_china(),
-    };
+    let date = crate::report::document_date(args.date.as_deref())?;
     let s = Session::open(&args.archive).await?;
     // Refuse --send before any work when there is nowhere to send.
     let smtp = if args.send {
@@ -57,7 +59,10 @@ pub async fn run(args: CircularsArgs) -> Result<i32> {
     let user = crate::audit::user(None);
     let (mut queued, mut again, mut held) = (0, 0, Vec::new());
     for w in &written {
-        let Some(m) = w.circular.message("circulars", &w.pdf, &user) else {
+        if w.circular.to.is_none() {
+            continue;
+        }
+        let Some(m) = w.circular.message("circulars", &w.pdf()?, &user) else {
             continue;
         };
         let is_held = m.held;
@@ -114,7 +119,6 @@ pub async fn write_all(
             circular: c,
             path,
             sha256,
-            pdf: r.pdf,
         });
     }
     let index = index(&written);

@@ -64,7 +64,7 @@ pub async fn run(args: DemoArgs) -> Result<i32> {
         started: Instant::now(),
     };
     let quarter: Period = QUARTER.parse()?;
-    let date = super::bulletin::today_in_china();
+    let date = crate::report::today_in_china();
 
     d.step("validating the bundled sample archive");
     let archive_args = ArchiveArgs {
@@ -158,7 +158,7 @@ pub async fn run(args: DemoArgs) -> Result<i32> {
     d.step(&format!(
         "ranking the contacts for the {YEAR} award (困难职工贴心人)"
     ));
-    shortlist_step(&mut d, &s, args.config.as_deref(), YEAR).await?;
+    shortlist_step(&mut d, &s, args.config.as_deref(), YEAR, date).await?;
 
     d.step(&format!(
         "writing the supervisory circulars (督查通报) of {QUARTER}"
@@ -215,7 +215,13 @@ fn rel(base: &Path, p: &Path) -> String {
 }
 
 /// The shortlist as CSV, the public notice, and the committee's PDF.
-async fn shortlist_step(d: &mut Demo, s: &Session, config: Option<&Path>, year: i32) -> Result<()> {
+async fn shortlist_step(
+    d: &mut Demo,
+    s: &Session,
+    config: Option<&Path>,
+    year: i32,
+    date: (i32, u8, u8),
+) -> Result<()> {
     let params = crate::shortlist::Params::from_config(&s.config.shortlist, config)?;
     let doc = crate::shortlist::document(s, year, &params).await?;
     d.write(
@@ -237,7 +243,6 @@ async fn shortlist_step(d: &mut Demo, s: &Session, config: Option<&Path>, year: 
         state_dir: s.config.state_dir.clone(),
         ..Default::default()
     };
-    let date = super::bulletin::today_in_china();
     let c = crate::committee::build(s, &cfg, &doc, date, None)?;
     let r = crate::committee::render(&c)?;
     d.write(
@@ -267,7 +272,10 @@ fn eml_step(d: &mut Demo, s: &Session, written: &[super::circulars::Written]) ->
     let user = crate::audit::user(None);
     for w in written {
         let c = &w.circular;
-        let Some(m) = c.message("circulars", &w.pdf, &user) else {
+        if c.to.is_none() {
+            continue;
+        }
+        let Some(m) = c.message("circulars", &w.pdf()?, &user) else {
             continue;
         };
         let id = crate::outbox::message_id(&m.key());

@@ -34,10 +34,7 @@ pub async fn run(args: ShortlistArgs) -> Result<i32> {
                 .into(),
         ));
     }
-    let date = match &args.date {
-        Some(d) => super::bulletin::parse_date(d)?,
-        None => super::bulletin::today_in_china(),
-    };
+    let date = crate::report::document_date(args.date.as_deref())?;
     let s = Session::open(&args.archive).await?;
     let mut params = Params::from_config(&s.config.shortlist, args.archive.config.as_deref())?;
     if let Some(n) = args.size {

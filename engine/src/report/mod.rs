@@ -100,6 +100,29 @@ fn collect_strings(v: &serde_json::Value, out: &mut String) {
     }
 }
 
+/// A document's date: `given` (`--date YYYY-MM-DD`, a usage error naming --date if it is
+/// not a date), else today in China (Asia/Shanghai).
+pub fn document_date(given: Option<&str>) -> Result<(i32, u8, u8)> {
+    match given {
+        Some(s) => {
+            let z = crate::validate::values::date(s)
+                .map_err(|e| Error::Usage(format!("--date {s:?}: {e}")))?;
+            let (y, m, d) = crate::calendar::civil(z);
+            Ok((y, m as u8, d as u8))
+        }
+        None => Ok(today_in_china()),
+    }
+}
+
+/// Today's date in China.
+pub fn today_in_china() -> (i32, u8, u8) {
+    use chrono::Datelike;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    (today.year(), today.month() as u8, today.day() as u8)
+}
+
 /// `2026年11月28日`: a date as official documents print it.
 pub fn chinese_date(y: i32, m: u8, d: u8) -> String {
     format!("{y}年{m}月{d}日")
