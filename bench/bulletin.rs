@@ -9,10 +9,10 @@ mod common;
 
 use std::time::Instant;
 
-use tiexin::bulletin::{self, Options};
-use tiexin::config::DocumentConfig;
-use tiexin::period::Period;
-use tiexin::session::Session;
+use tiexin::documents::bulletin::{self, Options};
+use tiexin::documents::settings::DocumentConfig;
+use tiexin::sql::period::Period;
+use tiexin::sql::Session;
 
 #[tokio::main]
 async fn main() {
@@ -33,7 +33,9 @@ async fn main() {
         ..Default::default()
     };
     let t = Instant::now();
-    let s = Session::open(&args).await.expect("the archive loads");
+    let s = Session::open(&args, &tiexin::ingest::Quiet)
+        .await
+        .expect("the archive loads");
     println!("load + prepare: {:.2} s", t.elapsed().as_secs_f64());
 
     let t = Instant::now();

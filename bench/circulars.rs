@@ -17,12 +17,12 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tiexin::circulars::{self, Settings};
-use tiexin::config::DocumentConfig;
-use tiexin::mail::{deliver, SmtpConfig, TlsMode};
-use tiexin::outbox::Outbox;
-use tiexin::period::Period;
-use tiexin::session::Session;
+use tiexin::delivery::outbox::Outbox;
+use tiexin::delivery::smtp::{deliver, SmtpConfig, TlsMode};
+use tiexin::documents::circulars::{self, Settings};
+use tiexin::documents::settings::DocumentConfig;
+use tiexin::sql::period::Period;
+use tiexin::sql::Session;
 
 #[tokio::main]
 async fn main() {
@@ -39,7 +39,9 @@ async fn main() {
         .expect("a quarter");
     let tmp = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let s = Session::open(&args).await.expect("the archive loads");
+    let s = Session::open(&args, &tiexin::ingest::Quiet)
+        .await
+        .expect("the archive loads");
     println!("load + prepare: {:.2} s", started.elapsed().as_secs_f64());
 
     let doc = DocumentConfig {
@@ -102,7 +104,7 @@ async fn main() {
         let to =
             c.to.clone()
                 .unwrap_or_else(|| format!("{}@bench.example.cn", c.union_id.to_lowercase()));
-        let mut m = c.message_to(&to, "bench", pdf, "bench");
+        let mut m = tiexin::delivery::messages::circular_to(c, &to, "bench", pdf, "bench");
         m.held = false;
         outbox.enqueue(m).unwrap();
     }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use tiexin::cli::ArchiveArgs;
+use tiexin::sql::session::Settings;
 
 /// Peak resident memory of this process so far (Linux), in MiB; 0 where unknown.
 pub fn peak_rss_mib() -> f64 {
@@ -18,15 +18,14 @@ pub fn peak_rss_mib() -> f64 {
 }
 
 /// The archive to measure on (validated cache used when warm), or `None` with a hint.
-pub fn archive() -> Option<ArchiveArgs> {
+pub fn archive() -> Option<Settings> {
     let Some(dir) = std::env::var_os("TIEXIN_BENCH_ARCHIVE") else {
         eprintln!("set TIEXIN_BENCH_ARCHIVE to a generated archive (see bench/validate.sh)");
         return None;
     };
-    Some(ArchiveArgs {
-        archive: Some(PathBuf::from(dir)),
-        config: None,
-        no_cache: false,
+    Some(Settings {
+        archive: PathBuf::from(dir),
+        cache_dir: tiexin::dirs::cache_dir(),
         queries: None,
     })
 }

@@ -7,10 +7,11 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use tiexin::archive::{cache, Archive, LoadOptions, Quiet};
-use tiexin::catalog::{self, Catalog};
-use tiexin::period::Period;
-use tiexin::{findings, metrics, session};
+use tiexin::analysis::{findings, metrics};
+use tiexin::ingest::{Archive, LoadOptions, Quiet};
+use tiexin::sql::catalog::{self, Catalog};
+use tiexin::sql::period::Period;
+use tiexin::sql::Session;
 
 #[tokio::main]
 async fn main() {
@@ -24,20 +25,15 @@ async fn main() {
         .expect("a quarter");
     let t = Instant::now();
     let opts = LoadOptions {
-        cache_dir: cache::default_dir(),
+        cache_dir: tiexin::dirs::cache_dir(),
     };
     let archive = Archive::load(&PathBuf::from(dir), &opts, &Quiet).expect("the archive loads");
     let rows: u64 = archive.tables.iter().map(|t| t.accepted()).sum();
     println!("load: {rows} rows in {:.2} s", t.elapsed().as_secs_f64());
 
     let t = Instant::now();
-    let n = session::partitions();
-    let ctx = datafusion::prelude::SessionContext::new_with_config(
-        datafusion::prelude::SessionConfig::new().with_target_partitions(n),
-    );
-    archive.register(&ctx, n).expect("register");
     let cat = Catalog::builtin();
-    metrics::prepare(&ctx, &archive, &cat)
+    let s = Session::from_archive(archive, cat.clone())
         .await
         .expect("prepare");
     println!(
@@ -45,9 +41,11 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
 
-    findings::prepare_quarter(&ctx, &cat, &quarter)
+    let scope = s.scope().expect("a scope");
+    findings::prepare_quarter(&scope, &quarter)
         .await
         .expect("quarter tables");
+    let ctx = scope.ctx();
     let mut slowest = (0.0, None);
     for q in catalog::FINDINGS {
         let t = Instant::now();
@@ -65,14 +63,14 @@ async fn main() {
         }
     }
     let t = Instant::now();
-    let f = findings::findings(&ctx, &quarter).await.unwrap();
+    let f = findings::findings(&s, &quarter).await.unwrap();
     println!(
         "findings {quarter:?}: {} rows in {:.2} s",
         f.num_rows(),
         t.elapsed().as_secs_f64()
     );
     let t = Instant::now();
-    let m = metrics::metrics(&ctx, &quarter).await.unwrap();
+    let m = metrics::metrics(&s, &quarter).await.unwrap();
     println!(
         "metrics {quarter:?}: {} rows in {:.2} s",
         m.num_rows(),

@@ -10,8 +10,8 @@ mod common;
 
 use std::time::Instant;
 
-use tiexin::session::Session;
-use tiexin::shortlist::{self, Params};
+use tiexin::analysis::shortlist::{self, Params};
+use tiexin::sql::Session;
 
 #[tokio::main]
 async fn main() {
@@ -23,7 +23,9 @@ async fn main() {
         .parse()
         .expect("a year");
     let t = Instant::now();
-    let s = Session::open(&args).await.expect("the archive loads");
+    let s = Session::open(&args, &tiexin::ingest::Quiet)
+        .await
+        .expect("the archive loads");
     let rows: u64 = s.archive.tables.iter().map(|t| t.accepted()).sum();
     let load = t.elapsed().as_secs_f64();
     println!("load and prepare: {rows} rows in {load:.2} s");
@@ -31,7 +33,7 @@ async fn main() {
     // The findings the eligibility needs (the rules that can name a contact in a major
     // finding), for the year's four quarters; part of every shortlist.
     let t = Instant::now();
-    let n = shortlist::eligibility_findings(&s.ctx, &s.catalog, year)
+    let n = shortlist::eligibility_findings(&s, year)
         .await
         .expect("findings")
         .num_rows();

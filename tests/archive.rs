@@ -12,9 +12,8 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::prelude::SessionContext;
 use tempfile::TempDir;
-use tiexin::archive::{Archive, LoadOptions, Quiet};
+use tiexin::ingest::{Archive, LoadOptions, Quiet};
 
 fn load(dir: &Path, cache: Option<&Path>) -> Archive {
     let opts = LoadOptions {
@@ -180,9 +179,11 @@ fn second_load_comes_from_the_validated_cache_and_a_change_misses_it() {
 #[tokio::test]
 async fn tables_are_registered_for_sql_with_their_types() {
     let a = load(&common::fixture("rejects"), None);
-    let ctx = SessionContext::new();
-    a.register(&ctx, 2).unwrap();
-    let batches = ctx
+    let s = tiexin::sql::Session::from_archive(a, tiexin::sql::Catalog::builtin())
+        .await
+        .unwrap();
+    let batches = s
+        .ctx
         .sql("SELECT household_id, members, income_per_capita, filed_on FROM households ORDER BY household_id")
         .await
         .unwrap()

@@ -324,17 +324,16 @@ fn injection_corpus_prints_literally_and_reads_no_file() {
     assert!(!t.contains("root:x:0:0"), "a file of the machine was read");
 }
 
-async fn sample_bulletin(period: &str) -> (tiexin::bulletin::Bulletin, tiexin::report::Rendered) {
-    use tiexin::bulletin::{build, render, Options};
+async fn sample_bulletin(
+    period: &str,
+) -> (
+    tiexin::documents::bulletin::Bulletin,
+    tiexin::documents::Rendered,
+) {
+    use tiexin::documents::bulletin::{build, render, Options};
     let tmp = TempDir::new().unwrap();
-    let args = tiexin::cli::ArchiveArgs {
-        archive: Some(repo().join("sample-data")),
-        config: None,
-        no_cache: true,
-        queries: None,
-    };
-    let s = tiexin::session::Session::open(&args).await.unwrap();
-    let cfg = tiexin::config::DocumentConfig {
+    let s = open_session(&repo().join("sample-data")).await;
+    let cfg = tiexin::documents::settings::DocumentConfig {
         state_dir: Some(tmp.path().to_path_buf()),
         ..Default::default()
     };
@@ -364,7 +363,7 @@ async fn the_sandbox_serves_only_data_charts_and_templates_and_no_glyph_is_missi
     assert!(r.asked.iter().any(|(p, _)| p == "/data.json"));
     assert_eq!(r.missing_glyphs, Vec::<char>::new());
     assert_eq!(r.warnings, Vec::<String>::new());
-    let fonts = tiexin::report::fonts::shared().unwrap();
+    let fonts = tiexin::documents::fonts::shared().unwrap();
     assert!(
         fonts.missing("王𠮷喆堃䶮").is_empty(),
         "rare name characters are covered by the fallback"

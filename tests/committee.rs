@@ -6,24 +6,19 @@ mod common;
 
 use common::*;
 use tempfile::TempDir;
-use tiexin::config::{DocumentConfig, ShortlistConfig};
-use tiexin::shortlist::{self, Params};
+use tiexin::analysis::shortlist::ShortlistConfig;
+use tiexin::analysis::shortlist::{self, Params};
+use tiexin::documents::settings::DocumentConfig;
 
 async fn committee(
     size: Option<usize>,
 ) -> (
-    tiexin::committee::Committee,
-    tiexin::report::Rendered,
+    tiexin::documents::committee::Committee,
+    tiexin::documents::Rendered,
     TempDir,
 ) {
     let tmp = TempDir::new().unwrap();
-    let args = tiexin::cli::ArchiveArgs {
-        archive: Some(repo().join("sample-data")),
-        config: None,
-        no_cache: true,
-        queries: None,
-    };
-    let s = tiexin::session::Session::open(&args).await.unwrap();
+    let s = open_session(&repo().join("sample-data")).await;
     let mut params = Params::from_config(&ShortlistConfig::default(), None).unwrap();
     if let Some(n) = size {
         params.size = n;
@@ -33,8 +28,8 @@ async fn committee(
         state_dir: Some(tmp.path().to_path_buf()),
         ..Default::default()
     };
-    let c = tiexin::committee::build(&s, &cfg, &doc, (2026, 11, 28), None).unwrap();
-    let r = tiexin::committee::render(&c).unwrap();
+    let c = tiexin::documents::committee::build(&s, &cfg, &doc, (2026, 11, 28), None).unwrap();
+    let r = tiexin::documents::committee::render(&c).unwrap();
     (c, r, tmp)
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use common::*;
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
-use tiexin::archive::{Archive, LoadOptions, Quiet};
+use tiexin::ingest::{Archive, LoadOptions, Quiet};
 
 const HOUSEHOLDS: &str = "3000";
 
@@ -97,7 +97,7 @@ fn generated_archive_validates_with_no_rejects_in_both_formats() {
     let load = |d: &Path| Archive::load(d, &LoadOptions::default(), &Quiet).unwrap();
     let (a, b) = (load(&csv_dir), load(&pq_dir));
     for (x, y) in a.tables.iter().zip(&b.tables) {
-        let cat = |t: &tiexin::archive::LoadedTable| {
+        let cat = |t: &tiexin::ingest::LoadedTable| {
             datafusion::arrow::compute::concat_batches(&t.table.arrow_schema(), &t.batches).unwrap()
         };
         assert_eq!(cat(x), cat(y), "{}", x.table.name);

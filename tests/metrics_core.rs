@@ -4,13 +4,13 @@
 
 use std::path::Path;
 
-use datafusion::prelude::SessionContext;
 use tempfile::TempDir;
-use tiexin::archive::{Archive, LoadOptions, Quiet};
-use tiexin::catalog::{self, Catalog};
-use tiexin::output::Cell;
-use tiexin::period::Period;
-use tiexin::{findings, metrics};
+use tiexin::analysis::{findings, metrics};
+use tiexin::ingest::{Archive, LoadOptions, Quiet};
+use tiexin::sql::catalog::{self, Catalog};
+use tiexin::sql::period::Period;
+use tiexin::sql::table::{Cell, Tabular};
+use tiexin::sql::Session;
 
 /// The union tree of every fixture: 山东 → 济南 → 历下 → 某街道 → two enterprises,
 /// and a second county.
@@ -45,7 +45,7 @@ fn archive(tables: &[(&str, &str)]) -> TempDir {
     all.retain(|(t, _)| !tables.iter().any(|(u, _)| u == t));
     all.extend_from_slice(tables);
     for (name, rows) in all {
-        let t = tiexin::schema::table(name).unwrap();
+        let t = tiexin::ingest::schema::table(name).unwrap();
         let header: Vec<&str> = t.columns.iter().map(|c| c.name).collect();
         let body = format!("{}\n{}", header.join(","), rows);
         std::fs::write(tmp.path().join(format!("{name}.csv")), body).unwrap();
@@ -58,15 +58,14 @@ fn hh(id: &str, union: &str, filed_on: &str, approver: &str) -> String {
     format!("{id},户主{id},370102199001011234,,{union},illness,3,500.00,{filed_on},{approver}\n")
 }
 
-async fn session(dir: &Path) -> SessionContext {
+async fn session(dir: &Path) -> Session {
+    session_with(dir, Catalog::builtin()).await
+}
+
+async fn session_with(dir: &Path, catalog: Catalog) -> Session {
     let a = Archive::load(dir, &LoadOptions::default(), &Quiet).unwrap();
     assert_eq!(a.rejected(), 0, "fixture rows are all valid");
-    let ctx = SessionContext::new();
-    a.register(&ctx, 2).unwrap();
-    metrics::prepare(&ctx, &a, &Catalog::builtin())
-        .await
-        .unwrap();
-    ctx
+    Session::from_archive(a, catalog).await.unwrap()
 }
 
 fn text(c: &Cell) -> String {
@@ -95,7 +94,7 @@ async fn findings_of(dir: &Path, quarter: &str) -> Vec<Row> {
     let ctx = session(dir).await;
     let q: Period = quarter.parse().unwrap();
     let batch = findings::findings(&ctx, &q).await.unwrap();
-    let t = findings::tabular(&batch).unwrap();
+    let t = Tabular::from_batch(&batch).unwrap();
     assert_eq!(t.columns, findings::COLUMNS);
     t.rows
         .iter()
@@ -604,7 +603,7 @@ async fn metrics_rows(dir: &Path, period: &str) -> Vec<Vec<String>> {
     let ctx = session(dir).await;
     let p: Period = period.parse().unwrap();
     let batch = metrics::metrics(&ctx, &p).await.unwrap();
-    let t = metrics::tabular(&batch).unwrap();
+    let t = Tabular::from_batch(&batch).unwrap();
     assert_eq!(t.columns, metrics::COLUMNS);
     t.rows
         .iter()
@@ -933,8 +932,8 @@ async fn union_closure_links_only_unions_that_reach_the_root() {
         .collect();
     let a = archive(&[("unions", ODD_UNIONS), ("households", &households)]);
     let loaded = Archive::load(a.path(), &LoadOptions::default(), &Quiet).unwrap();
-    let closure = metrics::union_closure(&loaded).unwrap();
-    let t = metrics::tabular(&closure).unwrap();
+    let closure = tiexin::sql::tree::union_closure(&loaded).unwrap();
+    let t = Tabular::from_batch(&closure).unwrap();
     let mut pairs: Vec<String> = t
         .rows
         .iter()
@@ -972,6 +971,7 @@ async fn union_closure_links_only_unions_that_reach_the_root() {
     // The city of a union: itself, its nearest city ancestor, or none.
     let ctx = session(a.path()).await;
     let batches = ctx
+        .ctx
         .table("union_city")
         .await
         .unwrap()
@@ -980,7 +980,7 @@ async fn union_closure_links_only_unions_that_reach_the_root() {
         .unwrap();
     let mut cities = Vec::new();
     for b in &batches {
-        let t = metrics::tabular(b).unwrap();
+        let t = Tabular::from_batch(b).unwrap();
         cities.extend(
             t.rows
                 .iter()
@@ -1017,7 +1017,9 @@ async fn findings_are_per_quarter_and_overrides_replace_rule_files() {
     let custom = Catalog::with_overrides(dir.path()).unwrap();
     let q: Period = "2026Q3".parse().unwrap();
     let builtin = findings::findings(&ctx, &q).await.unwrap();
-    let replaced = findings::findings_with(&ctx, &custom, &q).await.unwrap();
+    let replaced = findings::findings(&session_with(a.path(), custom).await, &q)
+        .await
+        .unwrap();
     assert_eq!(builtin.num_rows(), replaced.num_rows() + 1);
 
     // A file that replaces nothing is refused, naming it.

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use common::smtp::{copies, free_port, received, SmtpServer};
 use common::{stderr, stdout};
 use sha2::{Digest, Sha256};
-use tiexin::mail::{deliver, SmtpConfig, Summary, TlsMode};
-use tiexin::outbox::{Attachment, Kind, NewMessage, Outbox, State};
+use tiexin::delivery::outbox::{Attachment, Kind, NewMessage, Outbox, State};
+use tiexin::delivery::smtp::{deliver, SmtpConfig, Summary, TlsMode};
 
 /// Deterministic PDF-like bytes, different for each seed.
 fn pdf(seed: u32, len: usize) -> Vec<u8> {

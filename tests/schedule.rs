@@ -13,11 +13,11 @@ use chrono::{DateTime, Utc};
 use common::smtp::{free_port, SmtpServer};
 use common::stderr;
 use sha2::{Digest, Sha256};
-use tiexin::mail::{SmtpConfig, TlsMode};
-use tiexin::outbox::{Attachment, Kind, NewMessage, Outbox};
-use tiexin::schedule::{
+use tiexin::delivery::outbox::{Attachment, Kind, NewMessage, Outbox};
+use tiexin::delivery::schedule::{
     Job, JobKind, JobOptions, JobRunner, Ledger, RunState, ScheduleLock, Scheduler,
 };
+use tiexin::delivery::smtp::{SmtpConfig, TlsMode};
 
 type Calls = Arc<Mutex<Vec<(String, DateTime<Utc>)>>>;
 
@@ -505,7 +505,7 @@ fn production_jobs_deliver_bulletin_circulars_and_shortlist() {
     let outbox = Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
     assert_eq!(
         outbox
-            .list(Some(tiexin::outbox::State::Held))
+            .list(Some(tiexin::delivery::outbox::State::Held))
             .unwrap()
             .len(),
         3

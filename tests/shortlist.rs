@@ -9,23 +9,15 @@ use std::path::{Path, PathBuf};
 
 use common::{csv_rows, stderr, stdout, tiexin};
 use tempfile::TempDir;
-use tiexin::cli::ArchiveArgs;
-use tiexin::session::Session;
-use tiexin::shortlist::{self, Document, Entry, Params, Ratio, Via, Weights};
+use tiexin::analysis::shortlist::{self, Document, Entry, Params, Ratio, Via, Weights};
+use tiexin::sql::Session;
 
 fn sample() -> PathBuf {
     common::repo().join("sample-data")
 }
 
 async fn session() -> Session {
-    Session::open(&ArchiveArgs {
-        archive: Some(sample()),
-        config: None,
-        no_cache: true,
-        queries: None,
-    })
-    .await
-    .unwrap()
+    common::open_session(&sample()).await
 }
 
 async fn document(s: &Session, year: i32, params: Params) -> Document {
@@ -615,7 +607,7 @@ fn cli_agrees_with_the_python_oracle() {
 
 #[test]
 fn the_queries_of_the_shortlist_are_files() {
-    let names: Vec<String> = tiexin::catalog::SHORTLIST
+    let names: Vec<String> = tiexin::sql::catalog::SHORTLIST
         .iter()
         .map(|q| q.path())
         .collect();
@@ -706,19 +698,16 @@ async fn eligibility_uses_the_major_findings_of_the_findings_command() {
     }
     let s = session().await;
     for year in [2025, 2026] {
-        let subset = shortlist::eligibility_findings(&s.ctx, &s.catalog, year)
-            .await
-            .unwrap();
+        let subset = shortlist::eligibility_findings(&s, year).await.unwrap();
         let mut full = Vec::new();
-        for q in tiexin::period::Period::Year(year).quarters() {
-            full.push(
-                tiexin::findings::findings_with(&s.ctx, &s.catalog, &q)
-                    .await
-                    .unwrap(),
-            );
+        for q in tiexin::sql::period::Period::Year(year).quarters() {
+            full.push(tiexin::analysis::findings::findings(&s, &q).await.unwrap());
         }
-        let full =
-            datafusion::arrow::compute::concat_batches(&tiexin::findings::schema(), &full).unwrap();
+        let full = datafusion::arrow::compute::concat_batches(
+            &tiexin::analysis::findings::schema(),
+            &full,
+        )
+        .unwrap();
         assert_eq!(majors(&subset), majors(&full), "{year}");
         if year == 2026 {
             let rules: std::collections::BTreeSet<String> = majors(&full)
@@ -739,7 +728,7 @@ fn a_step_can_be_replaced_by_an_inspectors_file() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path().join("q");
     std::fs::create_dir_all(dir.join("shortlist")).unwrap();
-    let step = tiexin::catalog::SHORTLIST
+    let step = tiexin::sql::catalog::SHORTLIST
         .iter()
         .find(|q| q.name == "satisfaction_score")
         .unwrap();

@@ -53,6 +53,7 @@ pub fn format(z: i32, buf: &mut [u8; 10]) -> &[u8] {
     &buf[..]
 }
 
+/// The calendar year of a day number.
 pub fn year(z: i32) -> i32 {
     civil(z).0
 }
@@ -78,6 +79,7 @@ pub fn month_start(m: i32) -> i32 {
     day(m.div_euclid(12), (m.rem_euclid(12) + 1) as u32, 1)
 }
 
+/// The month index (`year * 12 + month - 1`) of a day number.
 pub fn month_of(z: i32) -> i32 {
     let (y, m, _) = civil(z);
     y * 12 + m as i32 - 1

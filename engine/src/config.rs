@@ -1,11 +1,19 @@
 //! The configuration file (TOML). Every field is optional; the defaults are built in.
+//! Each section's type belongs to the module it configures; this module only assembles
+//! them from the file and resolves the settings that are passed down.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::analysis::shortlist::ShortlistConfig;
+use crate::delivery::schedule::Job;
+use crate::delivery::smtp::SmtpConfig;
+use crate::documents::settings::DocumentConfig;
 use crate::error::{Error, Result};
+use crate::sql::sandbox::Limits;
 
+/// The whole configuration file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
@@ -25,118 +33,22 @@ pub struct Config {
     pub bulletin: Option<DocumentConfig>,
     /// The supervisory circulars (督查通报): header, number, deadline, criticism threshold.
     pub circulars: Option<DocumentConfig>,
-    /// The award shortlist (`[shortlist]`), checked by [`crate::shortlist::Params::from_config`].
+    /// The award shortlist (`[shortlist]`), checked by [`crate::analysis::shortlist::Params::from_config`].
     #[serde(default)]
     pub shortlist: ShortlistConfig,
     /// The mail server of the outbox (`tiexin outbox send`, `tiexin schedule`).
-    pub smtp: Option<crate::mail::SmtpConfig>,
+    pub smtp: Option<SmtpConfig>,
     /// The scheduled jobs of `tiexin schedule`.
     #[serde(default)]
-    pub jobs: Vec<crate::schedule::Job>,
+    pub jobs: Vec<Job>,
     /// After downtime, a job's most recent missed slot still runs if it is at most this
     /// many hours old [default: 24].
     pub grace_hours: Option<f64>,
 }
 
-/// `[shortlist]`: size, city quota and the four weights of the score (metrics.md).
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ShortlistConfig {
-    /// Number of nominees [default: 100, at least 1].
-    pub size: Option<i64>,
-    /// 1: each city with an eligible contact gets a place first; 0: merit only [default: 1].
-    pub min_per_city: Option<i64>,
-    /// Weight of visit_score [default: 0.50].
-    pub visit: Option<f64>,
-    /// Weight of exit_score [default: 0.20].
-    pub exit: Option<f64>,
-    /// Weight of request_score [default: 0.15].
-    pub request: Option<f64>,
-    /// Weight of satisfaction_score [default: 0.15].
-    pub satisfaction: Option<f64>,
-}
-
-/// The parts of an official document that come from the configuration.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct DocumentConfig {
-    /// The red issuing-body mark [default: the union's name + 文件].
-    pub issuer: Option<String>,
-    /// The prefix of the document number, as in 鲁工帮〔2026〕12号 [default: 鲁工帮].
-    pub number_prefix: Option<String>,
-    /// The addressees (主送机关) [default: 各市总工会，省产业工会，省直机关工会，大企业工会 for the root union, 各下级工会 otherwise].
-    pub addressee: Option<String>,
-    /// 抄送 [default: 各级工会困难职工帮扶中心].
-    pub cc: Option<Vec<String>>,
-    /// 印发机关 [default: the union's name + 办公室].
-    pub printer: Option<String>,
-    /// The section 工作要求, one entry per （一）（二）… [default: three built-in requirements].
-    pub requirements: Option<Vec<RequirementConfig>>,
-    /// The issuing office named in the 落款 of circulars [default: the root union's name].
-    pub office: Option<String>,
-    /// Circulars: days given for correction [default: 30].
-    pub deadline_days: Option<u32>,
-    /// Circulars: from this many major findings a union gets a 通报批评 [default: 5].
-    pub criticism_threshold: Option<usize>,
-    /// Where document numbers are counted (the state directory); not read from the file.
-    #[serde(skip)]
-    pub state_dir: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RequirementConfig {
-    pub heading: String,
-    pub text: String,
-}
-
-impl DocumentConfig {
-    pub fn bulletin_prefix(&self) -> String {
-        self.number_prefix
-            .clone()
-            .unwrap_or_else(|| "鲁工帮".to_string())
-    }
-
-    pub fn requirements(&self) -> Vec<crate::bulletin::Requirement> {
-        let given: Vec<(String, String)> = match &self.requirements {
-            Some(list) => list
-                .iter()
-                .map(|r| (r.heading.clone(), r.text.clone()))
-                .collect(),
-            None => DEFAULT_REQUIREMENTS
-                .iter()
-                .map(|(h, t)| (h.to_string(), t.to_string()))
-                .collect(),
-        };
-        given
-            .into_iter()
-            .enumerate()
-            .map(|(i, (heading, text))| crate::bulletin::Requirement {
-                label: format!("（{}）", crate::bulletin::chinese_numeral(i + 1)),
-                heading,
-                text,
-            })
-            .collect()
-    }
-}
-
-/// The default text of 工作要求.
-pub const DEFAULT_REQUIREMENTS: &[(&str, &str)] = &[
-    (
-        "压实联系人责任。",
-        "各级工会要对照本通报，逐户核查未按期家访的困难职工家庭，督促联系人每季度家访一次，并及时将图片、视频上传至精准帮扶信息化平台。",
-    ),
-    (
-        "规范建档和脱困程序。",
-        "建档须经县级以上工会审核确认；脱困申请须由困难职工本人签字确认，经县级以上工会批准后方可移入解困脱困档案库。",
-    ),
-    (
-        "严格帮扶资金管理。",
-        "对本通报列出的资金问题逐笔核查，严格帮扶资金使用方向、范围、对象和程序，整改情况于30日内报上级工会。",
-    ),
-];
-
 impl Config {
+    /// Reads and checks the file (the built-in defaults when `path` is `None`); an error
+    /// names the file, the line and the key.
     pub fn load(path: Option<&Path>) -> Result<Config> {
         let Some(path) = path else {
             return Ok(Config::default());
@@ -164,6 +76,39 @@ impl Config {
         if let Some(smtp) = &self.smtp {
             smtp.check()?;
         }
-        crate::schedule::check_jobs(&self.jobs, self.grace_hours)
+        crate::delivery::schedule::check_jobs(&self.jobs, self.grace_hours)
+    }
+}
+
+impl Config {
+    /// The state folder (outbox, ledger, audit log, document numbers).
+    pub fn state_folder(&self) -> Option<PathBuf> {
+        crate::dirs::state_dir(self.state_dir.as_deref())
+    }
+
+    /// The validated cache's folder, `None` when the cache is off (`--no-cache` or
+    /// `cache = false`).
+    pub fn cache_folder(&self, no_cache: bool) -> Option<PathBuf> {
+        if no_cache || !self.cache.unwrap_or(true) {
+            return None;
+        }
+        self.cache_dir.clone().or_else(crate::dirs::cache_dir)
+    }
+
+    /// The limits of an inspector's query.
+    pub fn query_limits(&self) -> Limits {
+        let d = Limits::default();
+        Limits {
+            memory: self.query_memory_limit.unwrap_or(d.memory),
+            seconds: self.query_time_limit.unwrap_or(d.seconds),
+        }
+    }
+
+    /// A document section (`[bulletin]`, `[circulars]` or none) with the state folder
+    /// in which its numbers are counted.
+    pub fn document(&self, section: Option<&DocumentConfig>) -> DocumentConfig {
+        let mut cfg = section.cloned().unwrap_or_default();
+        cfg.state_dir = self.state_folder();
+        cfg
     }
 }

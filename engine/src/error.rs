@@ -5,8 +5,10 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+/// A result whose error is tiexin's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Every error of tiexin, by who is at fault; the message is one sentence.
 #[derive(Debug, Error)]
 pub enum Error {
     /// The archive (or one of its required files) cannot be read at all.
@@ -21,7 +23,9 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file or directory involved.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
@@ -40,6 +44,7 @@ pub enum Error {
 }
 
 impl Error {
+    /// An [`Error::Io`] naming `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),

@@ -2,7 +2,7 @@ use clap::Parser;
 
 fn main() {
     let cli = tiexin::cli::Cli::parse();
-    match tiexin::commands::run(cli) {
+    match tiexin::cli::run(cli) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
             eprintln!("error: {e}");

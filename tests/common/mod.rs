@@ -85,3 +85,15 @@ pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
         .map(|r| r.unwrap().iter().map(String::from).collect())
         .collect()
 }
+
+/// A session over the archive in `dir`, read afresh (no cache), showing no progress.
+pub async fn open_session(dir: &Path) -> tiexin::sql::Session {
+    let settings = tiexin::sql::session::Settings {
+        archive: dir.to_path_buf(),
+        cache_dir: None,
+        queries: None,
+    };
+    tiexin::sql::Session::open(&settings, &tiexin::ingest::Quiet)
+        .await
+        .expect("the archive loads")
+}

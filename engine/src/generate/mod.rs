@@ -31,14 +31,20 @@ use crate::error::{Error, Result};
 /// The file format of the generated tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// One `.csv` file per table.
     Csv,
+    /// One `.parquet` file per table.
     Parquet,
 }
 
+/// What to generate: how many households, from which seed, in which format.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The number of households to generate.
     pub households: u64,
+    /// The seed of every random stream; the same seed gives the same files.
     pub seed: u64,
+    /// The file format of the tables.
     pub format: Format,
 }
 

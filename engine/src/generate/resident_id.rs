@@ -6,7 +6,7 @@ use super::rng::Rng;
 
 /// The check character for the first 17 digits.
 pub fn check_char(first17: &[u8]) -> u8 {
-    crate::validate::values::resident_id_check(first17)
+    crate::ingest::values::resident_id_check(first17)
 }
 
 /// Whether an 18-character ID carries the right check character.

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::calendar::{day, quarter_end, quarter_of, quarter_start};
 use super::resident_id;
 use super::*;
-use crate::schema::{ColType, Range, TABLES};
+use crate::ingest::schema::{ColType, Range, TABLES};
 
 const END: i32 = super::tree::END;
 
@@ -498,7 +498,7 @@ fn every_planted_rule_has_a_trigger() {
 fn parquet_rows(dir: &Path, name: &str) -> Vec<Vec<String>> {
     let file = File::open(dir.join(format!("{name}.parquet"))).unwrap();
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
-    let table = crate::schema::table(name).unwrap();
+    let table = crate::ingest::schema::table(name).unwrap();
     assert_eq!(
         builder.schema().fields(),
         table.arrow_schema().fields(),

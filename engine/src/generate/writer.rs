@@ -20,7 +20,7 @@ use datafusion::parquet::file::properties::WriterProperties;
 use super::calendar;
 use super::Format;
 use crate::error::{Error, Result};
-use crate::schema::{ColType, Table, MONEY_PRECISION, MONEY_SCALE};
+use crate::ingest::schema::{ColType, Table, MONEY_PRECISION, MONEY_SCALE};
 
 /// Rows per Arrow RecordBatch handed to the Parquet writer.
 const BATCH_ROWS: usize = 65_536;
@@ -335,7 +335,7 @@ pub struct Archive {
 
 impl Archive {
     pub fn create(dir: &Path, format: Format) -> Result<Self> {
-        let tables = crate::schema::TABLES;
+        let tables = crate::ingest::schema::TABLES;
         if tables.len() != ORDER.len()
             || tables
                 .iter()

@@ -1,0 +1,159 @@
+//! Metrics of metrics.md per union subtree and period, computed by the SQL of
+//! `queries/metrics/` over the archive tables, the views of `queries/views/` and the
+//! closure of the union tree.
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::compute::concat_batches;
+
+use super::findings;
+use crate::error::{Error, Result};
+use crate::sql::catalog;
+use crate::sql::decode::Decoder;
+use crate::sql::run::check_columns;
+use crate::sql::{Period, Session};
+
+/// The columns of the `metrics` output, in the order of metrics.md.
+pub const COLUMNS: &[&str] = &[
+    "union_id",
+    "name",
+    "level",
+    "period",
+    "due",
+    "visited",
+    "visit_compliance",
+    "base",
+    "exits",
+    "exits_compliant",
+    "exit_rate",
+    "exit_procedure_rate",
+    "median_days_to_exit",
+    "payments",
+    "funds_paid",
+    "funds_on_target",
+    "on_target_share",
+    "funds_flagged",
+    "budget",
+    "budget_execution",
+    "subsidies_paid",
+    "findings_major",
+    "findings_minor",
+];
+
+/// The name under which `queries/metrics/` read the findings of the period's quarters.
+pub const PERIOD_FINDINGS: &str = "period_findings";
+
+/// The figures of one period: the metrics and the findings they count.
+pub struct Figures {
+    /// One row per union ordered by union_id, with the columns of [`COLUMNS`].
+    pub metrics: RecordBatch,
+    /// The findings of the period's quarters (the columns of [`findings::COLUMNS`]).
+    pub findings: RecordBatch,
+}
+
+/// The metrics of metrics.md for `period`, one row per union ordered by union_id.
+pub async fn metrics(s: &Session, period: &Period) -> Result<RecordBatch> {
+    Ok(compute(s, period).await?.metrics)
+}
+
+/// The metrics of `period` with the findings of its quarters. In the computation's own
+/// scope, the findings are registered as `period_findings` and each per-subtree figure
+/// as the view `metric_<file>`.
+pub async fn compute(s: &Session, period: &Period) -> Result<Figures> {
+    let mut found = Vec::new();
+    for q in period.quarters() {
+        found.push(findings::findings(s, &q).await?);
+    }
+    let found = concat_batches(&findings::schema(), &found)?;
+    let scope = s.scope()?;
+    scope.register(PERIOD_FINDINGS, found.clone())?;
+    let (last, parts) = catalog::METRICS
+        .split_last()
+        .ok_or_else(|| Error::Internal("no metric queries".into()))?;
+    for q in parts {
+        scope
+            .view(&format!("metric_{}", q.name), q, Some(period.params()))
+            .await?;
+    }
+    let batch = scope.collect(last, Some(period.params())).await?;
+    check_columns(&batch, last, COLUMNS)?;
+    Ok(Figures {
+        metrics: batch,
+        findings: found,
+    })
+}
+
+/// One row of the `metrics` output, decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The union.
+    pub union_id: String,
+    /// Its name.
+    pub name: String,
+    /// Households due a visit (household-quarters for a year).
+    pub due: i64,
+    /// Of those, visited with a valid visit.
+    pub visited: i64,
+    /// visited / due; `None` when nothing was due.
+    pub visit_compliance: Option<f64>,
+    /// Households active at some point of the period.
+    pub base: i64,
+    /// Households that exited in the period.
+    pub exits: i64,
+    /// Of those, by the compliant procedure.
+    pub exits_compliant: i64,
+    /// exits / base.
+    pub exit_rate: Option<f64>,
+    /// exits_compliant / exits.
+    pub exit_procedure_rate: Option<f64>,
+    /// Payments made.
+    pub payments: i64,
+    /// Their sum, exact (`34790.00`).
+    pub funds_paid: String,
+    /// Share of funds on target.
+    pub on_target_share: Option<f64>,
+    /// Funds paid to date over the year's budget.
+    pub budget_execution: Option<f64>,
+    /// Major findings of the subtree.
+    pub findings_major: i64,
+    /// Minor findings of the subtree.
+    pub findings_minor: i64,
+}
+
+/// The rows of a `metrics` result (`queries/metrics/metrics.sql`), decoded.
+pub fn rows(batch: &RecordBatch) -> Result<Vec<Row>> {
+    let q = catalog::named("metrics", "metrics")?;
+    let d = Decoder::new(batch, q);
+    let (union_id, name) = (d.text("union_id")?, d.text("name")?);
+    let (due, visited, base) = (d.int("due")?, d.int("visited")?, d.int("base")?);
+    let (exits, exits_compliant) = (d.int("exits")?, d.int("exits_compliant")?);
+    let (vc, er, epr) = (
+        d.float("visit_compliance")?,
+        d.float("exit_rate")?,
+        d.float("exit_procedure_rate")?,
+    );
+    let (payments, funds_paid) = (d.int("payments")?, d.decimal("funds_paid")?);
+    let (ots, be) = (d.float("on_target_share")?, d.float("budget_execution")?);
+    let (major, minor) = (d.int("findings_major")?, d.int("findings_minor")?);
+    (0..d.rows())
+        .map(|r| {
+            Ok(Row {
+                union_id: union_id.req(r)?,
+                name: name.req(r)?,
+                due: due.req(r)?,
+                visited: visited.req(r)?,
+                visit_compliance: vc.get(r),
+                base: base.req(r)?,
+                exits: exits.req(r)?,
+                exits_compliant: exits_compliant.req(r)?,
+                exit_rate: er.get(r),
+                exit_procedure_rate: epr.get(r),
+                payments: payments.req(r)?,
+                funds_paid: funds_paid.req(r)?,
+                on_target_share: ots.get(r),
+                budget_execution: be.get(r),
+                findings_major: major.req(r)?,
+                findings_minor: minor.req(r)?,
+            })
+        })
+        .collect()
+}

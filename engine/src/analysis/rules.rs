@@ -1,0 +1,67 @@
+//! The finding rules as documents name them: a short Chinese name and the duty of the
+//! policy (关于建立健全困难职工联系人制度的意见, ../shared/seed/) each one enforces.
+//! The rules themselves are the SQL files of `queries/findings/`.
+
+/// One finding rule: its code, its Chinese name and the policy duty it enforces.
+pub struct Rule {
+    /// The rule's code (`V1`), the name of its query in `queries/findings/`.
+    pub code: &'static str,
+    /// The short Chinese name documents print (未按期家访 and the like).
+    pub name: &'static str,
+    /// The clause of the policy, quoted.
+    pub duty: &'static str,
+}
+
+const ONE_TO_ONE: &str =
+    "二、联系人的选定：推行每个困难职工家庭与所在单位、联系人之间的一一对应安排";
+const VISIT: &str = "三（一）调查真情实况：每季度对困难职工家庭调查家访一次，通过视频、图片等形式上传至“精准帮扶信息化平台”";
+const CROSSCHECK: &str =
+    "三（一）调查真情实况：对工商、住建、公安等部门数据比对的反馈结果，进一步核准核实";
+const EXIT: &str =
+    "三（五）反馈工作成效：填写申请，困难职工个人签字确认后，提交上级工会，经县级以上工会批准";
+const FILING: &str =
+    "三（一）调查真情实况：经县级以上工会审核确认符合建档条件后，有针对性地制定帮扶措施";
+const FUNDS: &str = "四（四）加强督查问效：严格帮扶资金使用方向、范围、对象和程序";
+const REQUEST: &str =
+    "三（四）解决即时困难：对临时发生的问题、合理请求诉求，应尽力帮助解决或上报组织处理";
+
+/// Every finding rule, one per query of `queries/findings/`, in code order.
+pub const RULES: &[Rule] = &[
+    Rule { code: "A1", name: "困难职工家庭无联系人", duty: ONE_TO_ONE },
+    Rule { code: "A2", name: "一户有多名联系人", duty: ONE_TO_ONE },
+    Rule { code: "A3", name: "联系人离任未调整", duty: ONE_TO_ONE },
+    Rule { code: "C1", name: "部门比对反馈逾期未核实", duty: CROSSCHECK },
+    Rule { code: "C2", name: "核实不符合条件仍未移出档案", duty: CROSSCHECK },
+    Rule { code: "E1", name: "脱困申请无本人签字", duty: EXIT },
+    Rule { code: "E2", name: "脱困未经县级以上工会批准", duty: EXIT },
+    Rule { code: "E3", name: "建档未经县级以上工会审核", duty: FILING },
+    Rule { code: "F1", name: "资金发放对象不在档", duty: FUNDS },
+    Rule { code: "F2", name: "帮扶资金重复发放", duty: FUNDS },
+    Rule { code: "F3", name: "帮扶资金未经审批发放", duty: FUNDS },
+    Rule { code: "F4", name: "向核实不符合条件的家庭发放资金", duty: FUNDS },
+    Rule { code: "F5", name: "向在编人员发放联系人补贴", duty: "四（二）加强经费保障：给予困难职工联系人适当的交通、通讯补贴（正式在编的行政事业单位人员除外）" },
+    Rule { code: "I1", name: "督查检查发现问题未整改", duty: "四（四）加强督查问效：通过各级工会帮扶资金使用管理自查、抽查和普查等方式严格考核评估" },
+    Rule { code: "R1", name: "临时诉求超过7日未解决", duty: REQUEST },
+    Rule { code: "R2", name: "临时诉求超过30日未解决", duty: REQUEST },
+    Rule { code: "V1", name: "本季度未按期家访", duty: VISIT },
+    Rule { code: "V2", name: "连续两个季度未家访", duty: VISIT },
+    Rule { code: "V3", name: "家访日期不在建档期内", duty: VISIT },
+    Rule { code: "V4", name: "单日家访次数异常", duty: "四（四）加强督查问效：对弄虚作假的，给予通报批评" },
+    Rule { code: "V5", name: "非指定联系人家访", duty: ONE_TO_ONE },
+];
+
+/// The rule with this code (`V1`).
+pub fn get(code: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.code == code)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_finding_query_has_a_rule_entry() {
+        for q in crate::sql::catalog::FINDINGS {
+            assert!(super::get(q.rule()).is_some(), "{}", q.rule());
+        }
+        assert_eq!(super::RULES.len(), crate::sql::catalog::FINDINGS.len());
+    }
+}

@@ -1,0 +1,50 @@
+//! `tiexin bulletin`: the periodic bulletin (工作通报) of a union as PDF.
+
+use super::args::BulletinArgs;
+use crate::documents::bulletin::{self, Options};
+use crate::documents::{document_date, Rendered};
+use crate::error::{Error, Result};
+use crate::sql::Period;
+
+/// Runs `tiexin bulletin`.
+pub async fn run(args: BulletinArgs) -> Result<i32> {
+    let period: Period = args.period.parse()?;
+    let date = document_date(args.date.as_deref())?;
+    let (s, config) = super::open_session(&args.archive).await?;
+    let cfg = config.document(config.bulletin.as_ref());
+    super::status(&format!("computing the figures of {period}…"));
+    let b = bulletin::build(
+        &s,
+        &cfg,
+        &Options {
+            period,
+            union: args.union.clone(),
+            date,
+            number: args.number,
+        },
+    )
+    .await?;
+    super::status("typesetting the bulletin…");
+    let rendered = bulletin::render(&b)?;
+    warn_rendering(&rendered);
+    std::fs::write(&args.out, &rendered.pdf).map_err(|e| Error::io(&args.out, e))?;
+    eprintln!(
+        "wrote {} ({} pages, {} KB), {}",
+        args.out.display(),
+        rendered.pages,
+        rendered.pdf.len().div_ceil(1024),
+        b.data.meta.number
+    );
+    Ok(0)
+}
+
+/// Typst's warnings and the characters no bundled font has, on standard error.
+pub(super) fn warn_rendering(rendered: &Rendered) {
+    for w in &rendered.warnings {
+        eprintln!("warning: {w}");
+    }
+    if !rendered.missing_glyphs.is_empty() {
+        let chars: String = rendered.missing_glyphs.iter().collect();
+        eprintln!("warning: no bundled font has the characters {chars:?}; they print as blanks");
+    }
+}

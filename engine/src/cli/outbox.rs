@@ -1,0 +1,136 @@
+//! `tiexin outbox list|show|retry|approve|send`.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use super::args::{OutboxAction, OutboxArgs};
+use super::output;
+use crate::config::Config;
+use crate::delivery::outbox::{Message, Outbox, State};
+use crate::delivery::{schedule, smtp};
+use crate::error::{Error, Result};
+use crate::sql::table::{Cell, Tabular};
+
+/// Runs `tiexin outbox`.
+pub async fn run(args: OutboxArgs) -> Result<i32> {
+    let config = Config::load(args.config.as_deref())?;
+    let outbox = Outbox::open_in(config.state_folder().as_deref())?;
+    match args.action {
+        OutboxAction::List { output, state } => {
+            let state = state.as_deref().map(str::parse::<State>).transpose()?;
+            output::emit(
+                &table(&outbox.list(state)?),
+                output.format,
+                output.out.as_deref(),
+            )?;
+        }
+        OutboxAction::Show { id } => print!("{}", show(&outbox.get(id)?)),
+        OutboxAction::Retry { id } => {
+            let m = outbox.retry(id)?;
+            println!("message {} is pending again: {}", m.id, m.subject);
+        }
+        OutboxAction::Approve { id, by } => {
+            let by = crate::dirs::user(by.as_deref());
+            let m = outbox.approve(id, &by)?;
+            println!(
+                "message {} approved by {by}, now pending: {}",
+                m.id, m.subject
+            );
+        }
+        OutboxAction::Send => {
+            let smtp = config.smtp.as_ref().ok_or_else(|| {
+                Error::Config(
+                    "there is no [smtp] section in the configuration, so nothing can be sent"
+                        .into(),
+                )
+            })?;
+            let stop = Arc::new(AtomicBool::new(false));
+            schedule::stop_on_signals(stop.clone())?;
+            let summary = smtp::deliver(&outbox, smtp, stop).await?;
+            println!("{}", summary.line());
+        }
+    }
+    Ok(0)
+}
+
+fn table(messages: &[Message]) -> Tabular {
+    let text = |s: &str| Cell::Text(s.to_string());
+    let opt = |s: &Option<String>| s.as_deref().map_or(Cell::Null, text);
+    Tabular {
+        columns: [
+            "id",
+            "state",
+            "kind",
+            "to",
+            "cc",
+            "subject",
+            "attachment",
+            "attempts",
+            "next_attempt_at",
+            "last_reply",
+            "created_by",
+            "approved_by",
+            "sent_at",
+            "message_id",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: messages
+            .iter()
+            .map(|m| {
+                vec![
+                    Cell::Int(m.id),
+                    text(m.state.as_str()),
+                    text(m.kind.as_str()),
+                    text(&m.to.join(", ")),
+                    text(&m.cc.join(", ")),
+                    text(&m.subject),
+                    opt(&m.attachment_name),
+                    Cell::Int(m.attempts as i64),
+                    if m.state == State::Pending {
+                        text(&m.next_attempt_at)
+                    } else {
+                        Cell::Null
+                    },
+                    opt(&m.last_reply),
+                    text(&m.created_by),
+                    opt(&m.approved_by),
+                    opt(&m.sent_at),
+                    text(&m.message_id),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn show(m: &Message) -> String {
+    let or_dash = |s: &Option<String>| s.clone().unwrap_or_else(|| "—".into());
+    let attachment = match (&m.attachment_name, &m.attachment) {
+        (Some(name), Some(bytes)) => format!(
+            "{name} ({} bytes, SHA-256 {})",
+            bytes.len(),
+            m.attachment_sha256.as_deref().unwrap_or("")
+        ),
+        _ => "—".into(),
+    };
+    format!(
+        "id:              {}\nstate:           {}\nkind:            {}\nkey:             {}\nmessage-id:      {}\nto:              {}\ncc:              {}\nsubject:         {}\nattachment:      {attachment}\nattempts:        {}\nnext attempt at: {}\nlast reply:      {}\ncreated:         {} by {}\napproved by:     {}\nupdated:         {}\nsent:            {}\n\n{}\n",
+        m.id,
+        m.state,
+        m.kind.as_str(),
+        m.key,
+        m.message_id,
+        m.to.join(", "),
+        m.cc.join(", "),
+        m.subject,
+        m.attempts,
+        m.next_attempt_at,
+        or_dash(&m.last_reply),
+        m.created_at,
+        m.created_by,
+        or_dash(&m.approved_by),
+        m.updated_at,
+        or_dash(&m.sent_at),
+        m.body,
+    )
+}

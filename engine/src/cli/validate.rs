@@ -1,0 +1,99 @@
+//! `tiexin validate`: counts per table, rejects and warnings files, exit 0/1.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+use super::args::ValidateArgs;
+use super::output;
+use crate::error::{Error, Result};
+use crate::ingest::{write_issues, Archive, Issue};
+use crate::sql::table::{Cell, Tabular};
+
+/// Runs `tiexin validate`.
+pub fn run(args: ValidateArgs) -> Result<i32> {
+    let (archive, _config) = super::load_archive(&args.archive)?;
+    output::emit(
+        &counts(&archive),
+        args.output.format,
+        args.output.out.as_deref(),
+    )?;
+
+    let rejects: Vec<&Issue> = archive.tables.iter().flat_map(|t| &t.rejects).collect();
+    let warnings: Vec<&Issue> = archive
+        .tables
+        .iter()
+        .flat_map(|t| archive.warnings_of(t.table.name))
+        .collect();
+    if let Some(p) = &args.rejects {
+        write_file(p, &rejects)?;
+    }
+    if let Some(p) = &args.warnings {
+        write_file(p, &warnings)?;
+    }
+    summarize(
+        "rejected row",
+        &rejects,
+        args.rejects.is_none().then_some("--rejects FILE"),
+    );
+    summarize(
+        "warning",
+        &warnings,
+        args.warnings.is_none().then_some("--warnings FILE"),
+    );
+    Ok(if rejects.is_empty() { 0 } else { 1 })
+}
+
+pub(super) fn counts(archive: &Archive) -> Tabular {
+    let columns = ["table", "file", "read", "accepted", "rejected", "warnings"];
+    let rows = archive
+        .tables
+        .iter()
+        .map(|t| {
+            vec![
+                Cell::Text(t.table.name.to_string()),
+                t.source
+                    .as_ref()
+                    .map(|s| Cell::Text(s.file_name()))
+                    .unwrap_or(Cell::Null),
+                Cell::Int(t.read as i64),
+                Cell::Int(t.accepted() as i64),
+                Cell::Int(t.rejects.len() as i64),
+                Cell::Int(archive.warnings_of(t.table.name).count() as i64),
+            ]
+        })
+        .collect();
+    Tabular {
+        columns: columns.map(String::from).to_vec(),
+        rows,
+    }
+}
+
+pub(super) fn write_file(path: &Path, issues: &[&Issue]) -> Result<()> {
+    let f = File::create(path).map_err(|e| Error::io(path, e))?;
+    write_issues(BufWriter::new(f), issues).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })
+}
+
+/// The first few issues on standard error, so nothing goes unnoticed.
+fn summarize(what: &str, issues: &[&Issue], hint: Option<&str>) {
+    const SHOWN: usize = 5;
+    for i in issues.iter().take(SHOWN) {
+        let line = i.line.map(|l| format!(" line {l}")).unwrap_or_default();
+        let column = if i.column.is_empty() {
+            String::new()
+        } else {
+            format!(", column {}", i.column)
+        };
+        eprintln!("{what}: {}{line}{column}: {}", i.table, i.reason);
+    }
+    if issues.len() > SHOWN {
+        let more = issues.len() - SHOWN;
+        match hint {
+            Some(h) => eprintln!("… and {more} more {what}s (write them all with {h})"),
+            None => eprintln!("… and {more} more {what}s"),
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The figures of a bulletin: the period-wide ones computed once for every union
+//! ([`prepare`]), and the bulletin's own queries of `queries/bulletin/` for one union
+//! ([`of_union`]), each decoded into a typed row.
+
+use std::collections::BTreeMap;
+
+use datafusion::arrow::array::RecordBatch;
+
+use crate::analysis::metrics;
+use crate::error::Result;
+use crate::sql::catalog::named as query;
+use crate::sql::decode::Decoder;
+use crate::sql::run::with_union;
+use crate::sql::tree::Unions;
+use crate::sql::{Period, Session};
+
+/// The period's figures for every union, computed once and shared by the bulletins of
+/// many unions (the province's and each county's, say).
+pub struct Prepared {
+    /// The period.
+    pub period: Period,
+    /// The period before it.
+    pub prev: Period,
+    /// The metrics of the period, by union_id.
+    pub now: BTreeMap<String, metrics::Row>,
+    /// The metrics of the previous period, by union_id.
+    pub before: BTreeMap<String, metrics::Row>,
+    /// union_id → (quarter, visit compliance in percent) for the last eight quarters.
+    pub trend: BTreeMap<String, Vec<(String, Option<f64>)>>,
+    /// The unions of the archive.
+    pub unions: Unions,
+    /// The period's metrics and findings, as `bulletin_metrics` and `period_findings`
+    /// of the bulletin's own queries.
+    figures: metrics::Figures,
+}
+
+/// The period before `p`: the previous quarter, or the previous year.
+pub fn previous(p: &Period) -> Period {
+    match p {
+        Period::Year(y) => Period::Year(y - 1),
+        q => q.previous_quarter(),
+    }
+}
+
+/// The eight quarters ending with the last quarter of `p`.
+pub fn last_eight_quarters(p: &Period) -> Vec<Period> {
+    let mut q = match p {
+        Period::Year(y) => Period::quarter(*y, 4),
+        q => *q,
+    };
+    let mut out = vec![q];
+    for _ in 0..7 {
+        q = q.previous_quarter();
+        out.push(q);
+    }
+    out.reverse();
+    out
+}
+
+fn by_union(rows: Vec<metrics::Row>) -> BTreeMap<String, metrics::Row> {
+    rows.into_iter().map(|r| (r.union_id.clone(), r)).collect()
+}
+
+/// Runs the period-wide queries: the metrics of the period and of the one before, and
+/// visit compliance for each of the last eight quarters.
+pub async fn prepare(s: &Session, period: &Period) -> Result<Prepared> {
+    let unions = Unions::of(&s.archive)?;
+    let prev = previous(period);
+    let vc = query("metrics", "visit_compliance")?;
+    let mut trend: BTreeMap<String, Vec<(String, Option<f64>)>> = BTreeMap::new();
+    let quarters = last_eight_quarters(period);
+    for (k, quarter) in quarters.iter().enumerate() {
+        let batch = s.scope()?.collect(vc, Some(quarter.params())).await?;
+        let d = Decoder::new(&batch, vc);
+        let (ids, due, visited) = (d.text("union_id")?, d.int("due")?, d.int("visited")?);
+        for r in 0..d.rows() {
+            let (u, due, visited) = (ids.req(r)?, due.req(r)?, visited.req(r)?);
+            let points = trend
+                .entry(u)
+                .or_insert_with(|| quarters.iter().map(|q| (q.to_string(), None)).collect());
+            points[k].1 = (due > 0).then(|| visited as f64 * 100.0 / due as f64);
+        }
+    }
+    let before = metrics::compute(s, &prev).await?;
+    let figures = metrics::compute(s, period).await?;
+    Ok(Prepared {
+        period: *period,
+        prev,
+        now: by_union(metrics::rows(&figures.metrics)?),
+        before: by_union(metrics::rows(&before.metrics)?),
+        trend,
+        unions,
+        figures,
+    })
+}
+
+/// A union directly below, with its figures (`queries/bulletin/child_ranking.sql`).
+pub struct ChildRank {
+    /// 1 = best.
+    pub position: i64,
+    /// The union.
+    pub union_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its visit compliance.
+    pub visit_compliance: Option<f64>,
+    /// Its exit rate.
+    pub exit_rate: Option<f64>,
+    /// Its exit procedure rate.
+    pub exit_procedure_rate: Option<f64>,
+    /// Its share of funds on target.
+    pub on_target_share: Option<f64>,
+    /// Its budget execution.
+    pub budget_execution: Option<f64>,
+    /// Its major findings.
+    pub findings_major: i64,
+    /// Its minor findings.
+    pub findings_minor: i64,
+}
+
+/// One category of payments (`queries/bulletin/funds_by_category.sql`).
+pub struct FundCategory {
+    /// The Chinese label.
+    pub label: String,
+    /// Payments made.
+    pub payments: i64,
+    /// Their sum, exact.
+    pub amount: String,
+    /// Its part of the period's total.
+    pub share: Option<f64>,
+}
+
+/// Major findings of one rule belonging to one union directly below (or the union
+/// itself) (`queries/bulletin/major_findings.sql`).
+pub struct MajorCount {
+    /// The rule (`V2`).
+    pub rule: String,
+    /// The union directly below.
+    pub child_id: String,
+    /// How many.
+    pub findings: i64,
+}
+
+/// What the bulletin's own queries give for one union.
+pub struct OfUnion {
+    /// The unions directly below, best first.
+    pub ranking: Vec<ChildRank>,
+    /// Funds by category.
+    pub funds: Vec<FundCategory>,
+    /// Major findings by rule and child union.
+    pub majors: Vec<MajorCount>,
+}
+
+/// Runs `queries/bulletin/` for `union`, in a scope holding the period's metrics as
+/// `bulletin_metrics` and its findings as `period_findings`.
+pub async fn of_union(s: &Session, p: &Prepared, union: &str) -> Result<OfUnion> {
+    let scope = s.scope()?;
+    scope.register("bulletin_metrics", p.figures.metrics.clone())?;
+    scope.register(metrics::PERIOD_FINDINGS, p.figures.findings.clone())?;
+    let params = || Some(with_union(&p.period, union));
+
+    let q = query("bulletin", "child_ranking")?;
+    let batch: RecordBatch = scope.collect(q, params()).await?;
+    let d = Decoder::new(&batch, q);
+    let (pos, id, name) = (d.int("position")?, d.text("union_id")?, d.text("name")?);
+    let (vc, er, epr) = (
+        d.float("visit_compliance")?,
+        d.float("exit_rate")?,
+        d.float("exit_procedure_rate")?,
+    );
+    let (ots, be) = (d.float("on_target_share")?, d.float("budget_execution")?);
+    let (major, minor) = (d.int("findings_major")?, d.int("findings_minor")?);
+    let ranking = (0..d.rows())
+        .map(|r| {
+            Ok(ChildRank {
+                position: pos.req(r)?,
+                union_id: id.req(r)?,
+                name: name.req(r)?,
+                visit_compliance: vc.get(r),
+                exit_rate: er.get(r),
+                exit_procedure_rate: epr.get(r),
+                on_target_share: ots.get(r),
+                budget_execution: be.get(r),
+                findings_major: major.req(r)?,
+                findings_minor: minor.req(r)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let q = query("bulletin", "funds_by_category")?;
+    let batch = scope.collect(q, params()).await?;
+    let d = Decoder::new(&batch, q);
+    let (label, payments) = (d.text("label")?, d.int("payments")?);
+    let (amount, share) = (d.decimal("amount")?, d.float("share")?);
+    let funds = (0..d.rows())
+        .map(|r| {
+            Ok(FundCategory {
+                label: label.req(r)?,
+                payments: payments.req(r)?,
+                amount: amount.req(r)?,
+                share: share.get(r),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let q = query("bulletin", "major_findings")?;
+    let batch = scope.collect(q, params()).await?;
+    let d = Decoder::new(&batch, q);
+    let (rule, child, n) = (d.text("rule")?, d.text("child_id")?, d.int("findings")?);
+    let majors = (0..d.rows())
+        .map(|r| {
+            Ok(MajorCount {
+                rule: rule.req(r)?,
+                child_id: child.req(r)?,
+                findings: n.req(r)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(OfUnion {
+        ranking,
+        funds,
+        majors,
+    })
+}

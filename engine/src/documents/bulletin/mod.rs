@@ -1,0 +1,488 @@
+//! The periodic bulletin (工作通报) of a union: its figures for a quarter or a year, the
+//! ranking of the unions directly below it, charts, the major findings by rule, the
+//! requirements of the configuration, and an appendix naming the query behind every
+//! figure and the SHA-256 of every archive file read.
+//!
+//! [`build`] runs the SQL ([`figures`]) and gathers the document's data; [`render`]
+//! typesets it. No household-level data is in a bulletin: only counts, rates and sums.
+
+pub mod figures;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::appendix::{Appendix, QueryRef};
+use super::settings::{DocumentConfig, Requirement};
+use super::text::{count_change, percent, rate_change, short_name};
+use super::{charts, numbering, text, Meta, Rendered};
+use crate::analysis::rules;
+use crate::error::{Error, Result};
+use crate::sql::catalog;
+use crate::sql::{Period, Session};
+pub use figures::{prepare, previous, Prepared};
+
+/// What to render.
+pub struct Options {
+    /// The quarter or year the bulletin covers.
+    pub period: Period,
+    /// Default: the root of the union tree.
+    pub union: Option<String>,
+    /// The document's date (year, month, day).
+    pub date: (i32, u8, u8),
+    /// The serial of the document number; default: the state directory's counter.
+    pub number: Option<u32>,
+}
+
+/// The figures of section 一、总体情况, each formatted for the text.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    /// The opening sentence (现将…困难职工联系人制度落实情况通报如下。).
+    pub intro: String,
+    /// The period in Chinese (2026年第3季度).
+    pub period: String,
+    /// The union's name.
+    pub union: String,
+    /// Household visits due (应走访户次).
+    pub due: String,
+    /// Valid visits made on time (按期有效走访户次).
+    pub visited: String,
+    /// The quarterly visit rate (季度家访率), as a percentage.
+    pub visit_rate: String,
+    /// The visit rate against the previous period (较上期…上升1.2个百分点).
+    pub visit_change: String,
+    /// Households on file (在档困难职工家庭户数).
+    pub base: String,
+    /// Households that left hardship (解困脱困户数).
+    pub exits: String,
+    /// Exits whose procedure was compliant (程序合规户数).
+    pub exits_compliant: String,
+    /// The exit rate (解困脱困率), as a percentage.
+    pub exit_rate: String,
+    /// The exit rate against the previous period.
+    pub exit_change: String,
+    /// The share of exits with a compliant procedure (脱困程序合规率).
+    pub exit_procedure_rate: String,
+    /// Assistance payments made (笔数).
+    pub payments: String,
+    /// Assistance funds paid, in yuan (帮扶资金…元).
+    pub funds_paid: String,
+    /// The share of funds paid to households on file that day (精准发放率).
+    pub on_target_share: String,
+    /// The on-target share against the previous period.
+    pub on_target_change: String,
+    /// The annual budget execution rate (年度预算执行率).
+    pub budget_execution: String,
+    /// Major findings (重大问题个数).
+    pub findings_major: String,
+    /// Minor findings (一般问题个数).
+    pub findings_minor: String,
+    /// Major findings against the previous period (较上期…增加2个).
+    pub major_change: String,
+}
+
+/// One union directly below, a row of the ranking table (各单位情况排名).
+#[derive(Debug, Serialize)]
+pub struct ChildRow {
+    /// Its place in the ranking (名次).
+    pub rank: String,
+    /// The union's id.
+    pub union_id: String,
+    /// The union's name (单位).
+    pub name: String,
+    /// Its quarterly visit rate (家访率).
+    pub visit: String,
+    /// Its exit rate (脱困率).
+    pub exit: String,
+    /// Its exit procedure compliance rate (脱困程序合规率).
+    pub procedure: String,
+    /// Its on-target share of funds (精准发放率).
+    pub on_target: String,
+    /// Its budget execution rate (预算执行率).
+    pub budget: String,
+    /// Its major and minor findings, `major/minor` (重大/一般问题).
+    pub findings: String,
+    /// One of the last three (marked ▲).
+    pub last: bool,
+}
+
+/// Section 二、各单位情况排名: the unions directly below, best first.
+#[derive(Debug, Serialize)]
+pub struct Children {
+    /// The sentence on the ▲ marking of the last three (or why there is none).
+    pub note: String,
+    /// The ranking table's rows, best first.
+    pub rows: Vec<ChildRow>,
+}
+
+/// One category of assistance funds, a row of section 三's table.
+#[derive(Debug, Serialize)]
+pub struct FundRow {
+    /// The category's Chinese label (类别).
+    pub category: String,
+    /// Payments made in the category (笔数).
+    pub payments: String,
+    /// The amount paid, in yuan (金额（元）).
+    pub amount: String,
+    /// The category's share of all funds paid (占比).
+    pub share: String,
+}
+
+/// One rule's major findings, a row of section 四、重大问题.
+#[derive(Debug, Serialize)]
+pub struct FindingRow {
+    /// The rule's code (`V2`) (规则).
+    pub rule: String,
+    /// The rule's Chinese name (问题).
+    pub name: String,
+    /// Its major findings in all (个数).
+    pub count: String,
+    /// The findings per union directly below (济南市总工会3、…) (分布).
+    pub by_union: String,
+}
+
+/// The data of `report-templates/bulletin.typ`.
+#[derive(Debug, Serialize)]
+pub struct Data {
+    /// The header and closing block.
+    pub meta: Meta,
+    /// Section 一、总体情况.
+    pub summary: Summary,
+    /// Section 二、各单位情况排名.
+    pub children: Children,
+    /// Section 三、帮扶资金使用情况, by category.
+    pub funds: Vec<FundRow>,
+    /// Section 四、重大问题, by rule.
+    pub findings: Vec<FindingRow>,
+    /// Section 五、工作要求.
+    pub requirements: Vec<Requirement>,
+    /// The appendix 数据来源与复核说明.
+    pub appendix: Appendix,
+}
+
+/// The figures behind the charts, kept for checks and tests.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartData {
+    /// Child unions (short names) and their visit compliance in percent.
+    pub children: Vec<(String, Option<f64>)>,
+    /// The last eight quarters (`2026Q3`) and the union's visit compliance in percent.
+    pub trend: Vec<(String, Option<f64>)>,
+    /// Categories and the amount paid, in 10,000 yuan.
+    pub funds: Vec<(String, f64)>,
+}
+
+/// A bulletin ready to typeset: its data, charts, date and identifier.
+pub struct Bulletin {
+    /// The data of the template.
+    pub data: Data,
+    /// The figures behind the charts.
+    pub chart_data: ChartData,
+    /// The charts as `(name, svg)`: `trend`, `children`, `funds`.
+    pub charts: Vec<(String, String)>,
+    /// The document's date (year, month, day).
+    pub date: (i32, u8, u8),
+    /// The PDF's identifier (`tiexin-bulletin-<period>-<union>`).
+    pub ident: String,
+}
+
+/// Runs the bulletin's queries and gathers its data.
+pub async fn build(s: &Session, cfg: &DocumentConfig, opts: &Options) -> Result<Bulletin> {
+    let p = prepare(s, &opts.period).await?;
+    build_for(s, &p, cfg, opts).await
+}
+
+/// The bulletin of `opts.union` from figures [`prepare`]d for `opts.period`.
+pub async fn build_for(
+    s: &Session,
+    p: &Prepared,
+    cfg: &DocumentConfig,
+    opts: &Options,
+) -> Result<Bulletin> {
+    if p.period != opts.period {
+        return Err(Error::Internal(
+            "bulletin figures prepared for another period".into(),
+        ));
+    }
+    let union = match &opts.union {
+        Some(u) => u.clone(),
+        None => p.unions.root.clone().ok_or_else(|| {
+            Error::Unreadable("unions.csv has no root union (a union without parent_id)".into())
+        })?,
+    };
+    let Some(union_name) = p.unions.names.get(&union).cloned() else {
+        return Err(Error::Usage(format!(
+            "--union {union}: no union with this union_id in unions.csv"
+        )));
+    };
+    let period = &opts.period;
+    let cur = p.now.get(&union).ok_or_else(|| {
+        Error::Internal(format!(
+            "queries/metrics/metrics.sql gave no row for {union}"
+        ))
+    })?;
+    let old = p.before.get(&union);
+    let prev_cn = p.prev.chinese();
+    let was = |f: fn(&crate::analysis::metrics::Row) -> Option<f64>| old.and_then(f);
+
+    let summary = Summary {
+        intro: format!(
+            "现将{}{}困难职工联系人制度落实情况通报如下。",
+            period.chinese(),
+            union_name
+        ),
+        period: period.chinese(),
+        union: union_name.clone(),
+        due: cur.due.to_string(),
+        visited: cur.visited.to_string(),
+        visit_rate: percent(cur.visit_compliance),
+        visit_change: rate_change(cur.visit_compliance, was(|r| r.visit_compliance), &prev_cn),
+        base: cur.base.to_string(),
+        exits: cur.exits.to_string(),
+        exits_compliant: cur.exits_compliant.to_string(),
+        exit_rate: percent(cur.exit_rate),
+        exit_change: rate_change(cur.exit_rate, was(|r| r.exit_rate), &prev_cn),
+        exit_procedure_rate: percent(cur.exit_procedure_rate),
+        payments: cur.payments.to_string(),
+        funds_paid: cur.funds_paid.clone(),
+        on_target_share: percent(cur.on_target_share),
+        on_target_change: rate_change(cur.on_target_share, was(|r| r.on_target_share), &prev_cn),
+        budget_execution: percent(cur.budget_execution),
+        findings_major: cur.findings_major.to_string(),
+        findings_minor: cur.findings_minor.to_string(),
+        major_change: count_change(
+            Some(cur.findings_major),
+            old.map(|r| r.findings_major),
+            &prev_cn,
+        ),
+    };
+
+    let own = figures::of_union(s, p, &union).await?;
+
+    // The unions directly below, best first.
+    let n = own.ranking.len();
+    let marked = if n > 3 { 3 } else { 0 };
+    let mut rows = Vec::new();
+    let mut chart_children = Vec::new();
+    for (k, c) in own.ranking.iter().enumerate() {
+        chart_children.push((short_name(&c.name), c.visit_compliance.map(|x| x * 100.0)));
+        rows.push(ChildRow {
+            rank: c.position.to_string(),
+            union_id: c.union_id.clone(),
+            name: c.name.clone(),
+            visit: percent(c.visit_compliance),
+            exit: percent(c.exit_rate),
+            procedure: percent(c.exit_procedure_rate),
+            on_target: percent(c.on_target_share),
+            budget: percent(c.budget_execution),
+            findings: format!("{}/{}", c.findings_major, c.findings_minor),
+            last: k + marked >= n,
+        });
+    }
+    let note = if marked > 0 {
+        "排名后三位的单位以“▲”标示。".to_string()
+    } else {
+        "下级单位不足四个，不标示后三位。".to_string()
+    };
+
+    // Funds by category.
+    let funds_q = catalog::named("bulletin", "funds_by_category")?;
+    let mut funds = Vec::new();
+    let mut chart_funds = Vec::new();
+    for f in &own.funds {
+        let yuan: f64 = f.amount.parse().map_err(|_| {
+            Error::Query(format!(
+                "{} gives the amount {:?}",
+                funds_q.path(),
+                f.amount
+            ))
+        })?;
+        chart_funds.push((f.label.clone(), yuan / 10_000.0));
+        funds.push(FundRow {
+            category: f.label.clone(),
+            payments: f.payments.to_string(),
+            amount: f.amount.clone(),
+            share: percent(f.share),
+        });
+    }
+
+    // Major findings by rule and child union.
+    let majors_q = catalog::named("bulletin", "major_findings")?;
+    let mut by_rule: BTreeMap<String, Vec<(String, i64)>> = BTreeMap::new();
+    for m in &own.majors {
+        let name = p.unions.names.get(&m.child_id).cloned().ok_or_else(|| {
+            Error::Query(format!(
+                "{} names the union {}, which is not in unions.csv",
+                majors_q.path(),
+                m.child_id
+            ))
+        })?;
+        by_rule
+            .entry(m.rule.clone())
+            .or_default()
+            .push((name, m.findings));
+    }
+    let findings = by_rule
+        .into_iter()
+        .map(|(rule, list)| {
+            let r = rules::get(&rule).ok_or_else(|| {
+                Error::Query(format!("{} gives the unknown rule {rule}", majors_q.path()))
+            })?;
+            Ok(FindingRow {
+                name: r.name.to_string(),
+                count: list.iter().map(|(_, c)| c).sum::<i64>().to_string(),
+                by_union: list
+                    .iter()
+                    .map(|(n, c)| format!("{n}{c}"))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                rule,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    // The union's visit compliance over the last eight quarters.
+    let trend = p.trend.get(&union).cloned().unwrap_or_else(|| {
+        figures::last_eight_quarters(period)
+            .iter()
+            .map(|q| (q.to_string(), None))
+            .collect()
+    });
+
+    let chart_data = ChartData {
+        children: chart_children,
+        trend,
+        funds: chart_funds,
+    };
+    let charts = draw(&chart_data)?;
+
+    // The document number and the header.
+    let (y, m, d) = opts.date;
+    let prefix = cfg.bulletin_prefix();
+    let serial = match opts.number {
+        Some(n) => n,
+        None => numbering::number_for(
+            cfg.state_dir.as_deref(),
+            &prefix,
+            y,
+            &format!("bulletin|{period}|{union}"),
+        )?,
+    };
+    let date = text::chinese_date(y, m, d);
+    let meta = Meta {
+        issuer: cfg
+            .issuer
+            .clone()
+            .unwrap_or_else(|| format!("{union_name}文件")),
+        number: numbering::format(&prefix, y, serial),
+        title: format!("关于{}困难职工联系人制度落实情况的通报", period.chinese()),
+        addressee: cfg.addressee.clone().unwrap_or_else(|| {
+            if p.unions.root.as_deref() == Some(union.as_str()) {
+                "各市总工会，省产业工会，省直机关工会，大企业工会".to_string()
+            } else {
+                "各下级工会".to_string()
+            }
+        }),
+        office: union_name.clone(),
+        date: date.clone(),
+        cc: cfg
+            .cc
+            .clone()
+            .unwrap_or_else(|| vec!["各级工会困难职工帮扶中心".to_string()]),
+        printer: cfg
+            .printer
+            .clone()
+            .unwrap_or_else(|| format!("{union_name}办公室")),
+        print_date: date,
+    };
+
+    let requirements = cfg.requirements();
+    let appendix = Appendix::new(
+        &s.archive,
+        "本通报",
+        format!(
+            "tiexin bulletin --archive 档案目录 --period {period} --union {union} --date {y:04}-{m:02}-{d:02} --number {serial} --out 通报.pdf"
+        ),
+        "数字",
+        figure_queries(),
+    );
+    let data = Data {
+        meta,
+        summary,
+        children: Children { note, rows },
+        funds,
+        findings,
+        requirements,
+        appendix,
+    };
+    Ok(Bulletin {
+        data,
+        chart_data,
+        charts,
+        date: opts.date,
+        ident: format!("tiexin-bulletin-{period}-{union}"),
+    })
+}
+
+fn figure_queries() -> Vec<QueryRef> {
+    let f = |figure: &str, file: &str| QueryRef {
+        figure: figure.to_string(),
+        file: file.to_string(),
+    };
+    vec![
+        f(
+            "应访户次、有效走访户次、季度家访率（正文、表1、图1、图2）",
+            "queries/metrics/visit_compliance.sql",
+        ),
+        f(
+            "在档户数、解困脱困户数、解困脱困率、脱困程序合规率",
+            "queries/metrics/exit_rate.sql",
+        ),
+        f(
+            "帮扶资金、笔数、精准发放率",
+            "queries/metrics/fund_usage.sql",
+        ),
+        f("年度预算执行率", "queries/metrics/budget.sql"),
+        f(
+            "重大问题、一般问题个数",
+            "queries/metrics/review_findings.sql，queries/findings/*.sql（每条规则一个文件）",
+        ),
+        f("各项数字的汇总", "queries/metrics/metrics.sql"),
+        f("各单位情况排名", "queries/bulletin/child_ranking.sql"),
+        f(
+            "帮扶资金按类别（表、图3）",
+            "queries/bulletin/funds_by_category.sql",
+        ),
+        f("重大问题按规则分列", "queries/bulletin/major_findings.sql"),
+    ]
+}
+
+/// The three charts as SVG: `trend`, `children`, `funds`.
+pub fn draw(c: &ChartData) -> Result<Vec<(String, String)>> {
+    let labels = |v: &[(String, Option<f64>)]| v.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>();
+    let values = |v: &[(String, Option<f64>)]| v.iter().map(|(_, x)| *x).collect::<Vec<_>>();
+    let trend = charts::line(&labels(&c.trend), &values(&c.trend), 100.0, "%")?;
+    let children = charts::horizontal_bars(&labels(&c.children), &values(&c.children), 100.0, "%")?;
+    let max = c.funds.iter().map(|(_, v)| *v).fold(0.0, f64::max);
+    let funds = charts::horizontal_bars(
+        &c.funds.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>(),
+        &c.funds.iter().map(|(_, v)| Some(*v)).collect::<Vec<_>>(),
+        charts::axis_max(max),
+        "",
+    )?;
+    Ok(vec![
+        ("trend".to_string(), trend),
+        ("children".to_string(), children),
+        ("funds".to_string(), funds),
+    ])
+}
+
+/// Typesets the bulletin.
+pub fn render(b: &Bulletin) -> Result<Rendered> {
+    super::render(&super::Document {
+        template: "bulletin.typ",
+        data: &b.data,
+        charts: b.charts.clone(),
+        date: b.date,
+        ident: b.ident.clone(),
+    })
+}

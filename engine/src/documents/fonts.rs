@@ -1,0 +1,137 @@
+//! The bundled fonts (`report-templates/fonts/`), read once per process and shared by
+//! every document rendered in it.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use typst::foundations::Bytes;
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+
+use crate::error::{Error, Result};
+
+/// The faces the templates name; each must be present in the folder.
+pub const REQUIRED_FAMILIES: &[&str] = &[
+    "FandolSong",
+    "FandolFang R",
+    "FandolHei",
+    "FandolKai",
+    "Noto Serif CJK SC",
+];
+
+/// The fonts of the font folder, as Typst needs them.
+pub struct Fonts {
+    /// The folder they were read from.
+    pub dir: PathBuf,
+    /// Typst's index of the faces, by family and style.
+    pub book: LazyHash<FontBook>,
+    /// Every face, in file-name order (the book's indices point here).
+    pub fonts: Vec<Font>,
+}
+
+static FONTS: OnceLock<std::result::Result<Arc<Fonts>, String>> = OnceLock::new();
+
+/// The bundled fonts, loaded on first use.
+pub fn shared() -> Result<Arc<Fonts>> {
+    FONTS
+        .get_or_init(|| load(&locate()?).map(Arc::new).map_err(|e| e.to_string()))
+        .clone()
+        .map_err(Error::Render)
+}
+
+/// Where the font folder is: `$TIEXIN_FONT_DIR`, `fonts/` or `report-templates/fonts/`
+/// next to the executable or up to two levels above it, else the source tree's.
+pub fn locate() -> std::result::Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("TIEXIN_FONT_DIR").filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir);
+        return if has_fonts(&dir) {
+            Ok(dir)
+        } else {
+            Err(format!(
+                "TIEXIN_FONT_DIR names {}, which holds no bundled fonts (FandolFang-Regular.otf is missing)",
+                dir.display()
+            ))
+        };
+    }
+    let mut candidates = Vec::new();
+    if let Some(exe_dir) = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+    {
+        for up in [exe_dir.clone(), exe_dir.join(".."), exe_dir.join("../..")] {
+            candidates.push(up.join("fonts"));
+            candidates.push(up.join("report-templates/fonts"));
+        }
+    }
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("report-templates/fonts"));
+    candidates
+        .into_iter()
+        .find(|d| has_fonts(d))
+        .ok_or_else(|| {
+            "the bundled fonts were not found: put report-templates/fonts/ next to the tiexin executable or set TIEXIN_FONT_DIR".to_string()
+        })
+}
+
+fn has_fonts(dir: &Path) -> bool {
+    dir.join("FandolFang-Regular.otf").is_file()
+}
+
+/// Reads every `.otf`, `.ttf` and `.ttc` of `dir`, in file-name order.
+pub fn load(dir: &Path) -> Result<Fonts> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|x| x.to_str()),
+                Some("otf" | "ttf" | "ttc")
+            )
+        })
+        .collect();
+    files.sort();
+    let mut fonts = Vec::new();
+    for path in &files {
+        let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let before = fonts.len();
+        fonts.extend(Font::iter(Bytes::new(data)));
+        if fonts.len() == before {
+            return Err(Error::Render(format!(
+                "{} is not a font file tiexin can read",
+                path.display()
+            )));
+        }
+    }
+    let book = FontBook::from_fonts(&fonts);
+    for family in REQUIRED_FAMILIES {
+        if !book.contains_family(&family.to_lowercase()) {
+            return Err(Error::Render(format!(
+                "the font folder {} has no face of the family \"{family}\"",
+                dir.display()
+            )));
+        }
+    }
+    Ok(Fonts {
+        dir: dir.to_path_buf(),
+        book: LazyHash::new(book),
+        fonts,
+    })
+}
+
+impl Fonts {
+    /// The characters of `text` that no bundled font can print.
+    pub fn missing(&self, text: &str) -> Vec<char> {
+        let mut out: Vec<char> = text
+            .chars()
+            .filter(|c| !c.is_control())
+            .filter(|c| {
+                !self
+                    .fonts
+                    .iter()
+                    .any(|f| f.info().coverage.contains(*c as u32))
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}

@@ -1,0 +1,161 @@
+//! PDF documents: Typst compiled inside the process, in a sandboxed world
+//! ([`world::Sandbox`]), with the bundled fonts ([`fonts`]) and plotters charts
+//! ([`charts`]). Templates receive their data as JSON (`/data.json`), never as markup.
+//!
+//! Each document gathers its data from queries decoded into typed structs, then
+//! renders a template: [`bulletin`] (工作通报), [`circulars`] (督查通报) and
+//! [`committee`] (the award committee's document).
+
+pub mod appendix;
+pub mod bulletin;
+pub mod charts;
+pub mod circulars;
+pub mod committee;
+pub mod fonts;
+pub mod numbering;
+pub mod settings;
+pub mod templates;
+pub mod text;
+pub mod world;
+
+use serde::Serialize;
+use typst::diag::Warned;
+use typst::foundations::{Datetime, Smart};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, Timestamp};
+
+use crate::error::{Error, Result};
+use world::Sandbox;
+
+/// The header and closing block of an official document (GB/T 9704).
+#[derive(Debug, Serialize)]
+pub struct Meta {
+    /// The red issuing-body mark (发文机关标志).
+    pub issuer: String,
+    /// The document number (鲁工帮〔2026〕3号).
+    pub number: String,
+    /// The title.
+    pub title: String,
+    /// The addressees (主送机关).
+    pub addressee: String,
+    /// The issuing office of the 落款.
+    pub office: String,
+    /// The date of the 落款 (2026年11月28日).
+    pub date: String,
+    /// 抄送.
+    pub cc: Vec<String>,
+    /// 印发机关.
+    pub printer: String,
+    /// 印发日期.
+    pub print_date: String,
+}
+
+/// One document to render.
+pub struct Document<'a, T: Serialize> {
+    /// The template's file name under `report-templates/` (`bulletin.typ`).
+    pub template: &'static str,
+    /// The data, serialized to JSON and served to the template as `/data.json`.
+    pub data: &'a T,
+    /// `(name, svg)`: served as `/charts/<name>.svg`.
+    pub charts: Vec<(String, String)>,
+    /// The document's date: Typst's `today()` and the PDF's creation date.
+    pub date: (i32, u8, u8),
+    /// A stable identifier of the document (kind, period, union), for the PDF's ID.
+    pub ident: String,
+}
+
+/// A rendered PDF, with Typst's warnings and any characters no bundled font has.
+pub struct Rendered {
+    /// The PDF file's bytes.
+    pub pdf: Vec<u8>,
+    /// The number of pages.
+    pub pages: usize,
+    /// Typst's warnings, each described with its place in the template.
+    pub warnings: Vec<String>,
+    /// Characters of the data that no bundled font can print, sorted and unique.
+    pub missing_glyphs: Vec<char>,
+    /// Every path Typst asked the sandbox for, with whether it was served.
+    pub asked: Vec<(String, bool)>,
+}
+
+/// Compiles the template with the data and writes the PDF (bytes depend only on the
+/// template, the data, the charts, the date and the identifier).
+pub fn render<T: Serialize>(doc: &Document<'_, T>) -> Result<Rendered> {
+    let fonts = fonts::shared()?;
+    let json =
+        serde_json::to_vec(doc.data).map_err(|e| Error::Internal(format!("document data: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(&json)
+        .map_err(|e| Error::Internal(format!("document data: {e}")))?;
+    let mut text = String::new();
+    collect_strings(&value, &mut text);
+    let missing_glyphs = fonts.missing(&text);
+    let world = Sandbox::new(fonts, doc.template, json, &doc.charts, doc.date)?;
+    let Warned { output, warnings } = typst::compile::<PagedDocument>(&world);
+    let warnings: Vec<String> = warnings.iter().map(|w| world.describe(w)).collect();
+    let document = output.map_err(|errors| {
+        Error::Render(
+            errors
+                .first()
+                .map(|e| world.describe(e))
+                .unwrap_or_else(|| format!("report-templates/{}: Typst failed", doc.template)),
+        )
+    })?;
+    let (y, m, d) = doc.date;
+    let stamp = Datetime::from_ymd_hms(y, m, d, 0, 0, 0)
+        .ok_or_else(|| Error::Internal(format!("{y}-{m}-{d} is not a date")))?;
+    let options = PdfOptions {
+        ident: Smart::Custom(doc.ident.clone()),
+        timestamp: Some(Timestamp::new_utc(stamp)),
+        ..PdfOptions::default()
+    };
+    let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
+        Error::Render(
+            errors
+                .first()
+                .map(|e| world.describe(e))
+                .unwrap_or_else(|| "the PDF could not be written".into()),
+        )
+    })?;
+    // Keep memory bounded when many documents are rendered in one process, while the
+    // fonts' parsed tables stay cached for the next ones.
+    comemo::evict(10);
+    Ok(Rendered {
+        pdf,
+        pages: document.pages().len(),
+        warnings,
+        missing_glyphs,
+        asked: world.asked(),
+    })
+}
+
+fn collect_strings(v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::String(s) => out.push_str(s),
+        serde_json::Value::Array(a) => a.iter().for_each(|v| collect_strings(v, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|v| collect_strings(v, out)),
+        _ => {}
+    }
+}
+
+/// A document's date: `given` (`--date YYYY-MM-DD`, a usage error naming --date if it is
+/// not a date), else today in China (Asia/Shanghai).
+pub fn document_date(given: Option<&str>) -> Result<(i32, u8, u8)> {
+    match given {
+        Some(s) => {
+            let z = crate::ingest::values::date(s)
+                .map_err(|e| Error::Usage(format!("--date {s:?}: {e}")))?;
+            let (y, m, d) = crate::calendar::civil(z);
+            Ok((y, m as u8, d as u8))
+        }
+        None => Ok(today_in_china()),
+    }
+}
+
+/// Today's date in China.
+pub fn today_in_china() -> (i32, u8, u8) {
+    use chrono::Datelike;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    (today.year(), today.month() as u8, today.day() as u8)
+}

@@ -1,0 +1,104 @@
+//! The parts of official documents that come from the configuration (`[bulletin]`,
+//! `[circulars]`), with their defaults.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::text::chinese_numeral;
+
+/// One requirement of the section 工作要求: （一）, heading, text.
+#[derive(Debug, Serialize)]
+pub struct Requirement {
+    /// （一）, （二）, …
+    pub label: String,
+    /// The heading, ending in 。
+    pub heading: String,
+    /// The text after it.
+    pub text: String,
+}
+
+/// The parts of an official document that come from the configuration.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DocumentConfig {
+    /// The red issuing-body mark [default: the union's name + 文件].
+    pub issuer: Option<String>,
+    /// The prefix of the document number, as in 鲁工帮〔2026〕12号 [default: 鲁工帮].
+    pub number_prefix: Option<String>,
+    /// The addressees (主送机关) [default: 各市总工会，省产业工会，省直机关工会，大企业工会 for the root union, 各下级工会 otherwise].
+    pub addressee: Option<String>,
+    /// 抄送 [default: 各级工会困难职工帮扶中心].
+    pub cc: Option<Vec<String>>,
+    /// 印发机关 [default: the union's name + 办公室].
+    pub printer: Option<String>,
+    /// The section 工作要求, one entry per （一）（二）… [default: three built-in requirements].
+    pub requirements: Option<Vec<RequirementConfig>>,
+    /// The issuing office named in the 落款 of circulars [default: the root union's name].
+    pub office: Option<String>,
+    /// Circulars: days given for correction [default: 30].
+    pub deadline_days: Option<u32>,
+    /// Circulars: from this many major findings a union gets a 通报批评 [default: 5].
+    pub criticism_threshold: Option<usize>,
+    /// Where document numbers are counted (the state directory); not read from the file.
+    #[serde(skip)]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// One `requirements` entry of the configuration: a requirement of 工作要求.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RequirementConfig {
+    /// The heading, ending in 。 (压实联系人责任。).
+    pub heading: String,
+    /// The text after the heading.
+    pub text: String,
+}
+
+impl DocumentConfig {
+    /// The prefix of the document number [default: 鲁工帮].
+    pub fn bulletin_prefix(&self) -> String {
+        self.number_prefix
+            .clone()
+            .unwrap_or_else(|| "鲁工帮".to_string())
+    }
+
+    /// The requirements of 工作要求, the configured or the default ones, labelled （一）, （二）, ….
+    pub fn requirements(&self) -> Vec<Requirement> {
+        let given: Vec<(String, String)> = match &self.requirements {
+            Some(list) => list
+                .iter()
+                .map(|r| (r.heading.clone(), r.text.clone()))
+                .collect(),
+            None => DEFAULT_REQUIREMENTS
+                .iter()
+                .map(|(h, t)| (h.to_string(), t.to_string()))
+                .collect(),
+        };
+        given
+            .into_iter()
+            .enumerate()
+            .map(|(i, (heading, text))| Requirement {
+                label: format!("（{}）", chinese_numeral(i + 1)),
+                heading,
+                text,
+            })
+            .collect()
+    }
+}
+
+/// The default text of 工作要求.
+pub const DEFAULT_REQUIREMENTS: &[(&str, &str)] = &[
+    (
+        "压实联系人责任。",
+        "各级工会要对照本通报，逐户核查未按期家访的困难职工家庭，督促联系人每季度家访一次，并及时将图片、视频上传至精准帮扶信息化平台。",
+    ),
+    (
+        "规范建档和脱困程序。",
+        "建档须经县级以上工会审核确认；脱困申请须由困难职工本人签字确认，经县级以上工会批准后方可移入解困脱困档案库。",
+    ),
+    (
+        "严格帮扶资金管理。",
+        "对本通报列出的资金问题逐笔核查，严格帮扶资金使用方向、范围、对象和程序，整改情况于30日内报上级工会。",
+    ),
+];

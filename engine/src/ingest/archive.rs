@@ -1,0 +1,335 @@
+//! The archive: one folder, one file per table (`<table>.csv` or `<table>.parquet`),
+//! loaded into validated Arrow tables.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use sha2::{Digest, Sha256};
+
+use super::rows::TableBuilder;
+use super::{cache, checks, csv, parquet, Issue};
+use crate::error::{Error, Result};
+use crate::ingest::schema::{Table, TABLES};
+
+/// The format of a table's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `<table>.csv`.
+    Csv,
+    /// `<table>.parquet`.
+    Parquet,
+}
+
+/// The file a table was read from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The file's path.
+    pub path: PathBuf,
+    /// CSV or Parquet, by the file's extension.
+    pub format: Format,
+    /// The file's size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the file's bytes, lower-case hex.
+    pub sha256: String,
+}
+
+impl Source {
+    /// The file's name without its folder (`households.csv`).
+    pub fn file_name(&self) -> String {
+        csv::file_name(&self.path)
+    }
+}
+
+/// One table after loading and row validation.
+pub struct LoadedTable {
+    /// The table's definition in the archive format.
+    pub table: &'static Table,
+    /// `None` when the (optional) table's file is missing: the table is empty.
+    pub source: Option<Source>,
+    /// The accepted rows, as Arrow batches with the table's schema.
+    pub batches: Vec<RecordBatch>,
+    /// The line of every accepted row, in order.
+    pub lines: Vec<u32>,
+    /// Rows read; always `accepted() + rejects.len()`.
+    pub read: u64,
+    /// One issue per rejected row, saying why it was left out.
+    pub rejects: Vec<Issue>,
+    /// Warnings about this table found while reading it (header, missing file).
+    pub warnings: Vec<Issue>,
+    /// Whether the rows came from the validated cache.
+    pub cached: bool,
+}
+
+impl LoadedTable {
+    /// Rows accepted.
+    pub fn accepted(&self) -> u64 {
+        self.lines.len() as u64
+    }
+
+    /// `(line, value)` of a text column over every accepted row.
+    pub fn strings<'a>(
+        &'a self,
+        column: &str,
+    ) -> impl Iterator<Item = (u32, Option<&'a str>)> + 'a {
+        let idx = self.table.column(column).map(|(i, _)| i);
+        let mut lines = self.lines.iter().copied();
+        self.batches
+            .iter()
+            .flat_map(move |b| {
+                let a = idx.and_then(|i| b.column(i).as_string_opt::<i32>());
+                (0..b.num_rows()).map(move |r| a.and_then(|a| a.is_valid(r).then(|| a.value(r))))
+            })
+            .map(move |v| (lines.next().unwrap_or(0), v))
+    }
+}
+
+/// A loaded, validated archive.
+pub struct Archive {
+    /// The archive folder.
+    pub dir: PathBuf,
+    /// In the order of the archive format.
+    pub tables: Vec<LoadedTable>,
+    /// Warnings that involve more than one row: references and the union tree.
+    pub warnings: Vec<Issue>,
+}
+
+/// Options for [`Archive::load`].
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Where validated tables are cached; `None` disables the cache.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// Progress events of long work, for a display on a terminal, and warnings the user
+/// must see.
+pub trait Progress: Sync {
+    /// Reading a table's file begins.
+    fn table_started(&self, _file: &str) {}
+    /// `rows` rows of `file` have been read so far.
+    fn rows(&self, _file: &str, _rows: u64) {}
+    /// A table is loaded.
+    fn table_done(&self, _table: &LoadedTable) {}
+    /// A step of longer work begins (`preparing the union tree…`).
+    fn status(&self, _message: &str) {}
+    /// Something the user must see even when nobody watches the progress (rows left
+    /// out of every figure, an undeliverable circular).
+    fn warn(&self, _message: &str) {}
+}
+
+/// A progress sink that shows nothing.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+impl Archive {
+    /// Loads and validates every table of `dir` (in parallel), then runs the cross-table checks.
+    pub fn load(dir: &Path, opts: &LoadOptions, progress: &dyn Progress) -> Result<Archive> {
+        let files = locate(dir)?;
+        let mut order: Vec<usize> = (0..files.len()).collect();
+        // Largest files first, so the workers finish together.
+        order.sort_by_key(|&i| std::cmp::Reverse(files[i].1.as_ref().map(|s| s.1).unwrap_or(0)));
+        let queue = Mutex::new(order.into_iter());
+        let results: Mutex<Vec<Option<Result<LoadedTable>>>> =
+            Mutex::new((0..files.len()).map(|_| None).collect());
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .min(files.len());
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| loop {
+                    let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
+                    let Some(i) = next else { break };
+                    let (table, file) = &files[i];
+                    let loaded =
+                        load_table(table, file.as_ref().map(|f| f.0.as_path()), opts, progress);
+                    if let Ok(t) = &loaded {
+                        progress.table_done(t);
+                    }
+                    if let Ok(mut r) = results.lock() {
+                        r[i] = Some(loaded);
+                    }
+                });
+            }
+        });
+        let results = results
+            .into_inner()
+            .map_err(|_| Error::Internal("a loader thread panicked".into()))?;
+        let mut tables = Vec::with_capacity(results.len());
+        for r in results {
+            tables.push(r.ok_or_else(|| Error::Internal("a table was not loaded".into()))??);
+        }
+        let mut warnings = checks::references(&tables);
+        if let Some(unions) = tables.iter().find(|t| t.table.name == "unions") {
+            warnings.extend(checks::union_tree(unions));
+        }
+        if let Some(h) = tables.iter().find(|t| t.table.name == "households") {
+            warnings.extend(checks::resident_ids(h));
+        }
+        Ok(Archive {
+            dir: dir.to_path_buf(),
+            tables,
+            warnings,
+        })
+    }
+
+    /// The table named `name` (`households`).
+    pub fn table(&self, name: &str) -> Option<&LoadedTable> {
+        self.tables.iter().find(|t| t.table.name == name)
+    }
+
+    /// Every warning of one table: from reading it and from the cross-row checks.
+    pub fn warnings_of<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a Issue> + 'a {
+        let own = self
+            .table(table)
+            .map(|t| t.warnings.as_slice())
+            .unwrap_or_default();
+        own.iter()
+            .chain(self.warnings.iter().filter(move |w| w.table == table))
+    }
+
+    /// Rows rejected, over every table.
+    pub fn rejected(&self) -> u64 {
+        self.tables.iter().map(|t| t.rejects.len() as u64).sum()
+    }
+}
+
+/// A table's file and its size in bytes.
+pub type Found = (PathBuf, u64);
+
+/// Finds each table's file. Fails when the folder is missing, a required table has no
+/// file, or a table has both a CSV and a Parquet file.
+pub fn locate(dir: &Path) -> Result<Vec<(&'static Table, Option<Found>)>> {
+    if !dir.is_dir() {
+        return Err(Error::Unreadable(format!(
+            "archive folder {} does not exist",
+            dir.display()
+        )));
+    }
+    let mut found = Vec::new();
+    for t in TABLES {
+        let csv = dir.join(format!("{}.csv", t.name));
+        let pq = dir.join(format!("{}.parquet", t.name));
+        let file = match (csv.is_file(), pq.is_file()) {
+            (true, true) => {
+                return Err(Error::Unreadable(format!(
+                    "{} holds both {}.csv and {}.parquet; keep one of them",
+                    dir.display(),
+                    t.name,
+                    t.name
+                )))
+            }
+            (true, false) => Some(csv),
+            (false, true) => Some(pq),
+            (false, false) if t.required => {
+                return Err(Error::Unreadable(format!(
+                    "required table {} is missing: no {}.csv or {}.parquet in {}",
+                    t.name,
+                    t.name,
+                    t.name,
+                    dir.display()
+                )))
+            }
+            (false, false) => None,
+        };
+        let file = match file {
+            Some(p) => {
+                let len = std::fs::metadata(&p).map_err(|e| Error::io(&p, e))?.len();
+                Some((p, len))
+            }
+            None => None,
+        };
+        found.push((t, file));
+    }
+    Ok(found)
+}
+
+/// SHA-256 of a file, lower-case hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn load_table(
+    table: &'static Table,
+    path: Option<&Path>,
+    opts: &LoadOptions,
+    progress: &dyn Progress,
+) -> Result<LoadedTable> {
+    let Some(path) = path else {
+        let reason = format!(
+            "no {}.csv or {}.parquet: the table is empty",
+            table.name, table.name
+        );
+        return Ok(LoadedTable {
+            table,
+            source: None,
+            batches: Vec::new(),
+            lines: Vec::new(),
+            read: 0,
+            rejects: Vec::new(),
+            warnings: vec![Issue::new(table.name, None, "", "", reason)],
+            cached: false,
+        });
+    };
+    let format = if path.extension().is_some_and(|e| e == "parquet") {
+        Format::Parquet
+    } else {
+        Format::Csv
+    };
+    let file = csv::file_name(path);
+    progress.table_started(&file);
+    let bytes = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    let source = Source {
+        path: path.to_path_buf(),
+        format,
+        bytes,
+        sha256: sha256_file(path)?,
+    };
+    if let Some(dir) = &opts.cache_dir {
+        if let Some(t) = cache::get(dir, table, &source) {
+            return Ok(t);
+        }
+    }
+    let mut builder = TableBuilder::new(table, file.clone());
+    let report = |n| progress.rows(&file, n);
+    let warnings = match format {
+        Format::Csv => csv::read(path, &mut builder, &report)?,
+        Format::Parquet => parquet::read(path, &mut builder, &report)?,
+    };
+    let built = builder.finish()?;
+    let loaded = LoadedTable {
+        table,
+        source: Some(source),
+        batches: built.batches,
+        lines: built.lines,
+        read: built.read,
+        rejects: built.rejects,
+        warnings,
+        cached: false,
+    };
+    if let Some(dir) = &opts.cache_dir {
+        cache::put(dir, &loaded);
+    }
+    Ok(loaded)
+}
+
+/// SHA-256 of bytes, lower-case hex.
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -1,0 +1,170 @@
+//! The validated cache: a table's accepted rows (as Parquet, with their line numbers)
+//! and its rejects, keyed by the SHA-256 of the source file and the validator version.
+//! A second load of an unchanged file skips CSV parsing and validation; any change to
+//! the file's bytes, or a new tiexin, misses the cache. A damaged entry is a miss.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch, UInt32Array};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, UInt32Type};
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::WriterProperties;
+use serde::{Deserialize, Serialize};
+
+use super::{LoadedTable, Source};
+use crate::ingest::schema::Table;
+use crate::ingest::Issue;
+
+/// Bump when validation or the stored layout changes.
+const LAYOUT: u32 = 1;
+const LINE: &str = "_line";
+
+#[derive(Serialize, Deserialize)]
+struct Sidecar {
+    version: String,
+    read: u64,
+    rejects: Vec<Issue>,
+    warnings: Vec<Issue>,
+}
+
+fn version() -> String {
+    format!("{}-{LAYOUT}", env!("CARGO_PKG_VERSION"))
+}
+
+fn entry(dir: &Path, table: &Table, source: &Source) -> (PathBuf, PathBuf) {
+    let stem = format!("{}-{}-v{}", table.name, source.sha256, version());
+    (
+        dir.join(format!("{stem}.parquet")),
+        dir.join(format!("{stem}.json")),
+    )
+}
+
+/// The cached table for this source file, if `dir` holds an intact entry of this tiexin.
+pub fn get(dir: &Path, table: &'static Table, source: &Source) -> Option<LoadedTable> {
+    let (data, side) = entry(dir, table, source);
+    let sidecar: Sidecar = serde_json::from_slice(&std::fs::read(&side).ok()?).ok()?;
+    // Mark the entry as used, so that pruning keeps it.
+    let _ = File::options()
+        .append(true)
+        .open(&side)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+    if sidecar.version != version() {
+        return None;
+    }
+    let _ = File::options()
+        .append(true)
+        .open(&data)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(data).ok()?)
+        .ok()?
+        .with_batch_size(65_536)
+        .build()
+        .ok()?;
+    let schema = table.arrow_schema();
+    let mut batches = Vec::new();
+    let mut lines = Vec::new();
+    for b in reader {
+        let b = b.ok()?;
+        let n = schema.fields().len();
+        if b.num_columns() != n + 1 {
+            return None;
+        }
+        lines.extend(
+            b.column(n)
+                .as_primitive_opt::<UInt32Type>()?
+                .values()
+                .iter()
+                .copied(),
+        );
+        batches.push(RecordBatch::try_new(schema.clone(), b.columns()[..n].to_vec()).ok()?);
+    }
+    if sidecar.read != lines.len() as u64 + sidecar.rejects.len() as u64 {
+        return None;
+    }
+    Some(LoadedTable {
+        table,
+        source: Some(source.clone()),
+        batches,
+        lines,
+        read: sidecar.read,
+        rejects: sidecar.rejects,
+        warnings: sidecar.warnings,
+        cached: true,
+    })
+}
+
+/// Stores a freshly validated table. Failing to write the cache is not an error: the
+/// next load validates again.
+pub fn put(dir: &Path, t: &LoadedTable) {
+    let Some(source) = &t.source else { return };
+    let _ = try_put(dir, t, source);
+    prune(dir);
+}
+
+/// Entries unused for this long are removed when a new one is written.
+const KEEP_UNUSED: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// Removes entries not used for [`KEEP_UNUSED`] (a hit refreshes an entry's time).
+fn prune(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|age| age > KEEP_UNUSED);
+        if old {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+fn try_put(dir: &Path, t: &LoadedTable, source: &Source) -> Option<()> {
+    std::fs::create_dir_all(dir).ok()?;
+    let (data, side) = entry(dir, t.table, source);
+    let mut fields: Vec<Field> = t
+        .table
+        .arrow_schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(Field::new(LINE, DataType::UInt32, false));
+    let schema = Arc::new(Schema::new(fields));
+    let tmp = data.with_extension(format!("parquet.tmp{}", std::process::id()));
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).ok()?))
+        .build();
+    let mut w = ArrowWriter::try_new(File::create(&tmp).ok()?, schema.clone(), Some(props)).ok()?;
+    let mut offset = 0;
+    for b in &t.batches {
+        let lines: ArrayRef = Arc::new(UInt32Array::from(
+            t.lines[offset..offset + b.num_rows()].to_vec(),
+        ));
+        offset += b.num_rows();
+        let mut cols = b.columns().to_vec();
+        cols.push(lines);
+        w.write(&RecordBatch::try_new(schema.clone(), cols).ok()?)
+            .ok()?;
+    }
+    w.close().ok()?;
+    let sidecar = Sidecar {
+        version: version(),
+        read: t.read,
+        rejects: t.rejects.clone(),
+        warnings: t.warnings.clone(),
+    };
+    let side_tmp = side.with_extension(format!("json.tmp{}", std::process::id()));
+    std::fs::write(&side_tmp, serde_json::to_vec(&sidecar).ok()?).ok()?;
+    std::fs::rename(&tmp, &data).ok()?;
+    std::fs::rename(&side_tmp, &side).ok()?;
+    Some(())
+}

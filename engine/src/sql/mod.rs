@@ -1,0 +1,17 @@
+//! SQL: the catalogue of query files, sessions over the archive, the generic runner,
+//! periods and their parameters, the union tree, tables of cells, typed decoding of
+//! results, and the sandbox in which inspectors' queries run.
+
+pub mod catalog;
+pub mod decode;
+pub mod period;
+pub mod run;
+pub mod sandbox;
+pub mod session;
+pub mod table;
+pub mod tree;
+
+pub use catalog::{Catalog, Query};
+pub use period::Period;
+pub use run::Scope;
+pub use session::Session;

@@ -1,0 +1,163 @@
+//! The generic runner: a [`Scope`] is one computation's own DataFusion context. It sees
+//! the session's tables (the archive, `union_closure`, the views) and whatever the
+//! computation registers in it, which no other computation sees. So a result is a value
+//! passed along, never a table left behind for a later call to rely on.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::compute::concat_batches;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::TableProvider;
+use datafusion::common::ParamValues;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{DataFrame, SessionContext};
+use datafusion::scalar::ScalarValue;
+
+use super::catalog::{Catalog, Query};
+use super::period::Period;
+use crate::error::{Error, Result};
+
+/// One computation's context: the session's tables plus its own.
+pub struct Scope {
+    ctx: SessionContext,
+    catalog: Catalog,
+}
+
+impl Scope {
+    /// A new context holding `tables` (shared, not copied), running `catalog`'s SQL.
+    pub(crate) fn new(
+        base: &SessionContext,
+        tables: &[(String, Arc<dyn TableProvider>)],
+        catalog: &Catalog,
+    ) -> Result<Scope> {
+        let ctx = SessionContext::new_with_config_rt(base.copied_config(), base.runtime_env());
+        for (name, t) in tables {
+            ctx.register_table(name.as_str(), t.clone())?;
+        }
+        Ok(Scope {
+            ctx,
+            catalog: catalog.clone(),
+        })
+    }
+
+    /// The DataFusion context (for ad-hoc SQL in tests and benchmarks).
+    pub fn ctx(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Registers `batch` as the table `name` of this scope, replacing one of that name.
+    pub fn register(&self, name: &str, batch: RecordBatch) -> Result<()> {
+        let schema = batch.schema();
+        self.register_parts(name, schema, vec![vec![batch]])
+    }
+
+    /// Registers partitioned batches as the table `name`, replacing one of that name.
+    pub fn register_parts(
+        &self,
+        name: &str,
+        schema: SchemaRef,
+        parts: Vec<Vec<RecordBatch>>,
+    ) -> Result<()> {
+        self.replace(name, Arc::new(MemTable::try_new(schema, parts)?))
+    }
+
+    fn replace(&self, name: &str, table: Arc<dyn TableProvider>) -> Result<()> {
+        self.ctx.deregister_table(name)?;
+        self.ctx.register_table(name, table)?;
+        Ok(())
+    }
+
+    /// Plans one query of the catalogue with `params` bound, naming its file in any error.
+    pub async fn plan(&self, q: &'static Query, params: Option<ParamValues>) -> Result<DataFrame> {
+        let named =
+            |e: datafusion::error::DataFusionError| Error::Query(format!("{}: {e}", q.path()));
+        let df = self.ctx.sql(self.catalog.sql(q)).await.map_err(named)?;
+        match params {
+            Some(p) => df.with_param_values(p).map_err(named),
+            None => Ok(df),
+        }
+    }
+
+    /// Runs one query to a single batch (empty when it gives no row).
+    pub async fn collect(
+        &self,
+        q: &'static Query,
+        params: Option<ParamValues>,
+    ) -> Result<RecordBatch> {
+        let df = self.plan(q, params).await?;
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let batches = df
+            .collect()
+            .await
+            .map_err(|e| Error::Query(format!("{}: {e}", q.path())))?;
+        Ok(concat_batches(&schema, &batches)?)
+    }
+
+    /// Runs `q` and registers its result, kept in memory and partitioned as computed,
+    /// as the table named after the file (for the queries after it in this scope).
+    pub async fn materialize(&self, q: &'static Query, params: Option<ParamValues>) -> Result<()> {
+        self.materialize_as(q.name, q, params).await
+    }
+
+    /// [`Scope::materialize`] under another name.
+    pub async fn materialize_as(
+        &self,
+        name: &str,
+        q: &'static Query,
+        params: Option<ParamValues>,
+    ) -> Result<()> {
+        let failed =
+            |e: datafusion::error::DataFusionError| Error::Query(format!("{}: {e}", q.path()));
+        let df = self.plan(q, params).await?;
+        let plan = df.create_physical_plan().await.map_err(failed)?;
+        let schema = plan.schema();
+        let parts = datafusion::physical_plan::collect_partitioned(plan, self.ctx.task_ctx())
+            .await
+            .map_err(failed)?;
+        self.register_parts(name, schema, parts)
+    }
+
+    /// Registers `q` as a view under `name`: planned now, computed where it is read.
+    pub async fn view(
+        &self,
+        name: &str,
+        q: &'static Query,
+        params: Option<ParamValues>,
+    ) -> Result<()> {
+        let df = self.plan(q, params).await?;
+        self.replace(name, df.into_view())
+    }
+}
+
+/// The parameters of `period` plus `$union`.
+pub fn with_union(period: &Period, union: &str) -> ParamValues {
+    let mut map = match period.params() {
+        ParamValues::Map(m) => m,
+        ParamValues::List(_) => Default::default(),
+    };
+    map.insert(
+        "union".to_string(),
+        ScalarValue::Utf8(Some(union.to_string())).into(),
+    );
+    ParamValues::Map(map)
+}
+
+/// Fails, naming the file, when a query's result does not have exactly `expected` columns.
+pub fn check_columns(batch: &RecordBatch, q: &Query, expected: &[&str]) -> Result<()> {
+    let names: Vec<&str> = batch
+        .schema_ref()
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    if names == expected {
+        return Ok(());
+    }
+    Err(Error::Query(format!(
+        "{} gives the columns {} instead of {}",
+        q.path(),
+        names.join(", "),
+        expected.join(", ")
+    )))
+}

@@ -1,0 +1,126 @@
+//! `--scope`: every table cut to one union's subtree before the query sees it, and
+//! personal data masked in the tables themselves.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{AsArray, RecordBatch};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::datasource::MemTable;
+use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use super::mask;
+use crate::error::{Error, Result};
+use crate::ingest::Archive;
+use crate::sql::{session, tree};
+
+/// How a table is cut to a scope.
+enum By {
+    /// Its union column names a union of the subtree.
+    Union(&'static str),
+    /// Its household is a household of the subtree.
+    Household,
+    /// Its contact is a contact of the subtree.
+    Contact,
+}
+
+fn scoped_by(table: &str) -> Option<By> {
+    Some(match table {
+        "unions" | "households" | "contacts" | "subsidies" | "disbursements" | "budgets"
+        | "inspections" | "metrics" | "findings" => By::Union("union_id"),
+        "visits" | "assignments" | "crosschecks" | "exits" | "requests" | "feedback" => {
+            By::Household
+        }
+        "trainings" => By::Contact,
+        _ => return None,
+    })
+}
+
+fn ids(batches: &[RecordBatch], column: &str) -> Result<HashSet<String>> {
+    let mut set = HashSet::new();
+    for b in batches {
+        let a = b.column(b.schema().index_of(column)?).as_string::<i32>();
+        set.extend(a.iter().flatten().map(str::to_string));
+    }
+    Ok(set)
+}
+
+fn keep_rows(
+    batches: &[RecordBatch],
+    column: &str,
+    set: &HashSet<String>,
+) -> Result<Vec<RecordBatch>> {
+    batches
+        .iter()
+        .map(|b| tree::filter_rows(b, column, |v| set.contains(v)))
+        .collect()
+}
+
+/// A context holding only the archive tables (cut to `scope`, personal data masked when
+/// `masked`), `union_closure`, and the `extra` tables.
+pub fn context(
+    archive: &Archive,
+    extra: &[(&'static str, RecordBatch)],
+    scope: Option<&HashSet<String>>,
+    masked: bool,
+    runtime: Arc<RuntimeEnv>,
+) -> Result<SessionContext> {
+    let n = session::partitions();
+    let ctx =
+        SessionContext::new_with_config_rt(SessionConfig::new().with_target_partitions(n), runtime);
+    let mut tables: Vec<(&str, SchemaRef, Vec<RecordBatch>)> = archive
+        .tables
+        .iter()
+        .map(|t| (t.table.name, t.table.arrow_schema(), t.batches.clone()))
+        .collect();
+    let closure = tree::union_closure(archive)?;
+    tables.push(("union_closure", closure.schema(), vec![closure]));
+    for (name, b) in extra {
+        tables.push((name, b.schema(), vec![b.clone()]));
+    }
+    if let Some(unions) = scope {
+        let of = |name: &str, key: &str| -> Result<HashSet<String>> {
+            let (_, _, b) = tables
+                .iter()
+                .find(|(t, _, _)| *t == name)
+                .ok_or_else(|| Error::Internal(format!("no table {name}")))?;
+            ids(&keep_rows(b, "union_id", unions)?, key)
+        };
+        let households = of("households", "household_id")?;
+        let contacts = of("contacts", "contact_id")?;
+        let mut cut = Vec::with_capacity(tables.len());
+        for (name, schema, batches) in tables {
+            let batches = if name == "union_closure" {
+                let b = keep_rows(&batches, "ancestor_id", unions)?;
+                keep_rows(&b, "union_id", unions)?
+            } else {
+                match scoped_by(name) {
+                    Some(By::Union(c)) => keep_rows(&batches, c, unions)?,
+                    Some(By::Household) => keep_rows(&batches, "household_id", &households)?,
+                    Some(By::Contact) => keep_rows(&batches, "contact_id", &contacts)?,
+                    // A table without a scope rule is not offered under --scope.
+                    None => continue,
+                }
+            };
+            cut.push((name, schema, batches));
+        }
+        tables = cut;
+    }
+    for (name, schema, batches) in tables {
+        let batches = if masked {
+            batches
+                .iter()
+                .map(|b| mask::mask_batch(name, b))
+                .collect::<Result<Vec<_>>>()?
+        } else {
+            batches
+        };
+        let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); n.max(1)];
+        for (i, b) in batches.into_iter().enumerate() {
+            parts[i % n.max(1)].push(b);
+        }
+        ctx.register_table(name, Arc::new(MemTable::try_new(schema, parts)?))?;
+    }
+    Ok(ctx)
+}

@@ -1,0 +1,150 @@
+//! A working session: the validated archive registered in DataFusion, with the union
+//! closure and the shared views of `queries/views/` computed once. Every computation
+//! then runs in its own [`Scope`] over these tables.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::MemTable;
+use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use super::catalog::{self, Catalog};
+use super::run::Scope;
+use super::tree;
+use crate::error::Result;
+use crate::ingest::{Archive, LoadOptions, Progress};
+
+/// Where a session's archive and queries come from (resolved from the command line
+/// and the configuration by the caller).
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The archive folder.
+    pub archive: PathBuf,
+    /// The validated cache's folder; `None` reads every file afresh.
+    pub cache_dir: Option<PathBuf>,
+    /// A folder of `.sql` files replacing the built-in ones of the same name.
+    pub queries: Option<PathBuf>,
+}
+
+/// An archive loaded and registered, with the shared tables prepared.
+pub struct Session {
+    /// The validated archive.
+    pub archive: Archive,
+    /// The SQL the session runs.
+    pub catalog: Catalog,
+    /// The context holding the session's tables (archive, `union_closure`, views).
+    pub ctx: SessionContext,
+    tables: Vec<(String, Arc<dyn TableProvider>)>,
+}
+
+/// How many partitions DataFusion works with: one per core.
+pub fn partitions() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}
+
+impl Session {
+    /// Loads the archive of `settings` (reporting to `progress`) and prepares it.
+    pub async fn open(settings: &Settings, progress: &dyn Progress) -> Result<Session> {
+        Session::open_with(settings, progress, Arc::new(RuntimeEnv::default())).await
+    }
+
+    /// [`Session::open`] with a given runtime (memory limits, …).
+    pub async fn open_with(
+        settings: &Settings,
+        progress: &dyn Progress,
+        runtime: Arc<RuntimeEnv>,
+    ) -> Result<Session> {
+        let opts = LoadOptions {
+            cache_dir: settings.cache_dir.clone(),
+        };
+        let archive = Archive::load(&settings.archive, &opts, progress)?;
+        let rejected = archive.rejected();
+        if rejected > 0 {
+            progress.warn(&format!(
+                "{rejected} rows of the archive were rejected and are left out of every figure (tiexin validate --rejects FILE lists them)"
+            ));
+        }
+        progress.status("preparing the union tree and shared views…");
+        let catalog = match &settings.queries {
+            Some(dir) => Catalog::with_overrides(dir)?,
+            None => Catalog::builtin(),
+        };
+        Session::prepare(archive, catalog, runtime).await
+    }
+
+    /// A session over an archive already loaded.
+    pub async fn from_archive(archive: Archive, catalog: Catalog) -> Result<Session> {
+        Session::prepare(archive, catalog, Arc::new(RuntimeEnv::default())).await
+    }
+
+    /// Registers the archive's tables and `union_closure`, then computes the views of
+    /// `queries/views/` once (in order: each may read the ones before it).
+    async fn prepare(
+        archive: Archive,
+        catalog: Catalog,
+        runtime: Arc<RuntimeEnv>,
+    ) -> Result<Session> {
+        let n = partitions();
+        let ctx = SessionContext::new_with_config_rt(
+            SessionConfig::new().with_target_partitions(n),
+            runtime,
+        );
+        let mut tables: Vec<(String, Arc<dyn TableProvider>)> = Vec::new();
+        for t in &archive.tables {
+            tables.push((
+                t.table.name.to_string(),
+                Arc::new(MemTable::try_new(
+                    t.table.arrow_schema(),
+                    split(&t.batches, n),
+                )?),
+            ));
+        }
+        let closure = tree::union_closure(&archive)?;
+        tables.push((
+            "union_closure".to_string(),
+            Arc::new(MemTable::try_new(closure.schema(), vec![vec![closure]])?),
+        ));
+        let mut session = Session {
+            archive,
+            catalog,
+            ctx,
+            tables,
+        };
+        // The views do not depend on the period: each is computed once here and kept in
+        // memory, so the many queries that read them do not recompute their joins.
+        for q in catalog::VIEWS {
+            let scope = session.scope()?;
+            scope.materialize(q, None).await?;
+            let table = scope
+                .ctx()
+                .table_provider(q.name)
+                .await
+                .map_err(crate::error::Error::from)?;
+            session.tables.push((q.name.to_string(), table));
+        }
+        for (name, t) in &session.tables {
+            session.ctx.register_table(name.as_str(), t.clone())?;
+        }
+        Ok(session)
+    }
+
+    /// A new scope for one computation, over the session's tables.
+    pub fn scope(&self) -> Result<Scope> {
+        Scope::new(&self.ctx, &self.tables, &self.catalog)
+    }
+}
+
+/// Batches dealt round-robin into `n` partitions.
+pub fn split(batches: &[RecordBatch], n: usize) -> Vec<Vec<RecordBatch>> {
+    let n = n.max(1);
+    let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); n];
+    for (i, b) in batches.iter().enumerate() {
+        parts[i % n].push(b.clone());
+    }
+    parts
+}
