@@ -26,6 +26,6 @@ pub fn archive() -> Option<Settings> {
     Some(Settings {
         archive: PathBuf::from(dir),
         cache_dir: tiexin::dirs::cache_dir(),
-        queries: None,
+        ..Default::default()
     })
 }

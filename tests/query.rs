@@ -75,9 +75,16 @@ fn hostile_statements_are_refused_and_write_nothing() {
     for sql in &corpus {
         let o = query(&tmp, &[sql]);
         let err = stderr(&o);
-        assert_ne!(o.status.code(), Some(0), "accepted: {sql}");
-        assert!(!err.contains("panicked"), "{sql}: {err}");
+        assert_eq!(o.status.code(), Some(2), "{sql}: {err}");
+        assert!(
+            err.starts_with("error: query refused: "),
+            "not refused: {sql}: {err}"
+        );
         assert_eq!(err.lines().count(), 1, "{sql}: {err}");
+        let log = std::fs::read_to_string(tmp.path().join("state/audit.jsonl")).unwrap();
+        let last: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+        assert_eq!(last["outcome"], "refused", "{sql}");
+        assert_eq!(last["sql"], sql.as_str());
     }
     assert_eq!(
         std::fs::read_dir(&out).unwrap().count(),

@@ -91,9 +91,26 @@ pub async fn open_session(dir: &Path) -> tiexin::sql::Session {
     let settings = tiexin::sql::session::Settings {
         archive: dir.to_path_buf(),
         cache_dir: None,
-        queries: None,
+        ..Default::default()
     };
     tiexin::sql::Session::open(&settings, &tiexin::ingest::Quiet)
         .await
         .expect("the archive loads")
+}
+
+/// Runs the independent Python oracle (tests/oracle/oracle.py) with `args` and returns
+/// its standard output. A missing python3 or pyarrow fails the test (`.ci/run`
+/// installs them): a comparison that cannot run is not a comparison that passed.
+pub fn oracle(args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new("python3")
+        .arg(repo().join("tests/oracle/oracle.py"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("the oracle needs python3 (.ci/run installs it): {e}"));
+    assert!(
+        out.status.success(),
+        "the oracle failed (it needs python3 with pyarrow; .ci/run installs them): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("the oracle prints UTF-8")
 }

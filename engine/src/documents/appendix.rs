@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::ingest::Archive;
+use crate::sql::catalog::Catalog;
 
 /// One row of the appendix's query table: a figure and the query file behind it.
 #[derive(Debug, Serialize)]
@@ -46,14 +47,35 @@ impl Appendix {
     /// `archive`.
     pub fn new(
         archive: &Archive,
+        catalog: &Catalog,
         what: &str,
         command: String,
         figure_header: &str,
-        queries: Vec<QueryRef>,
+        mut queries: Vec<QueryRef>,
     ) -> Appendix {
+        let replaced = catalog.replaced();
+        let note = if replaced.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "其中{}个查询文件已由检查人员替换（表中“已替换”各行），数字与内置查询的结果可能不同。",
+                replaced.len()
+            )
+        };
+        for r in replaced {
+            queries.push(QueryRef {
+                figure: "已替换".to_string(),
+                file: format!(
+                    "{} 已替换为 {}（SHA-256 {}）",
+                    r.replaces,
+                    r.path.display(),
+                    r.sha256
+                ),
+            });
+        }
         Appendix {
             text: format!(
-                "{what}全部数字由“贴心”（tiexin {}）根据下列档案文件计算，每项数字对应的查询文件列于下表。用同一档案执行以下命令可得到逐字节相同的本文件：",
+                "{what}全部数字由“贴心”（tiexin {}）根据下列档案文件计算，每项数字对应的查询文件列于下表。{note}用同一档案执行以下命令可得到逐字节相同的本文件：",
                 env!("CARGO_PKG_VERSION")
             ),
             command,

@@ -373,6 +373,7 @@ pub fn build(
         sensitivity,
         appendix: Appendix::new(
             &s.archive,
+            &s.catalog,
             "本名单",
             format!(
                 "tiexin shortlist --archive 档案目录 --year {year} --size {} --min-per-city {} --date {y:04}-{m:02}-{d:02} --number {serial} --format pdf --out 推荐名单.pdf",

@@ -11,9 +11,11 @@
 //! Periods are bound as parameters (see [`crate::sql::period::Period::params`]).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use super::sandbox::readonly;
 use crate::error::{Error, Result};
+use crate::ingest::sha256_bytes;
 
 /// One embedded query file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,11 +174,26 @@ pub fn rule(rule: &str) -> Option<&'static Query> {
     FINDINGS.iter().find(|q| q.rule() == rule)
 }
 
+/// A query file of an inspector's folder that replaces an embedded one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replaced {
+    /// The embedded query's path (`queries/findings/V1_missed_visit.sql`).
+    pub replaces: String,
+    /// The file that replaces it.
+    pub path: PathBuf,
+    /// The SHA-256 of its bytes.
+    pub sha256: String,
+    /// Its SQL.
+    pub sql: String,
+}
+
 /// The SQL the engine runs: the embedded files, some possibly replaced by files of an
-/// inspector's folder.
+/// inspector's folder. A replacement is held to the rules of `tiexin query`: one
+/// read-only statement of bounded size (checked here), whose plan is checked again when
+/// it runs ([`crate::sql::run::Scope::plan`]).
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    overrides: BTreeMap<(String, String), String>,
+    overrides: BTreeMap<(String, String), Replaced>,
 }
 
 impl Catalog {
@@ -212,8 +229,22 @@ impl Catalog {
                         path.display()
                     )));
                 }
-                let sql = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-                overrides.insert((kind.to_string(), name), sql);
+                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                let sql = String::from_utf8(bytes.clone())
+                    .map_err(|_| Error::Usage(format!("{} is not UTF-8 text", path.display())))?;
+                let replaces = format!("queries/{kind}/{name}.sql");
+                readonly::check_text(&sql).map_err(|e| {
+                    Error::Query(format!("{replaces} (replaced by {}): {e}", path.display()))
+                })?;
+                overrides.insert(
+                    (kind.to_string(), name),
+                    Replaced {
+                        replaces,
+                        path,
+                        sha256: sha256_bytes(&bytes),
+                        sql,
+                    },
+                );
             }
         }
         Ok(Catalog { overrides })
@@ -221,10 +252,20 @@ impl Catalog {
 
     /// The SQL of a query: the override if there is one, else the embedded file.
     pub fn sql<'a>(&'a self, query: &'static Query) -> &'a str {
+        self.replacement(query)
+            .map(|r| r.sql.as_str())
+            .unwrap_or(query.sql)
+    }
+
+    /// The file replacing `query`, if any.
+    pub fn replacement(&self, query: &Query) -> Option<&Replaced> {
         self.overrides
             .get(&(query.kind.to_string(), query.name.to_string()))
-            .map(String::as_str)
-            .unwrap_or(query.sql)
+    }
+
+    /// Every replaced query, in kind and name order.
+    pub fn replaced(&self) -> Vec<&Replaced> {
+        self.overrides.values().collect()
     }
 }
 

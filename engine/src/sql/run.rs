@@ -16,6 +16,7 @@ use datafusion::scalar::ScalarValue;
 
 use super::catalog::{Catalog, Query};
 use super::period::Period;
+use super::sandbox::readonly;
 use crate::error::{Error, Result};
 
 /// One computation's context: the session's tables plus its own.
@@ -68,11 +69,29 @@ impl Scope {
         Ok(())
     }
 
-    /// Plans one query of the catalogue with `params` bound, naming its file in any error.
+    /// Plans one query of the catalogue with `params` bound, naming its file in any
+    /// error. Every query runs under the rules of `tiexin query`: planned with the
+    /// read-only options, and its whole plan (subqueries included) checked, so a
+    /// replaced file cannot write, define or read a file.
     pub async fn plan(&self, q: &'static Query, params: Option<ParamValues>) -> Result<DataFrame> {
+        let name = || match self.catalog.replacement(q) {
+            Some(r) => format!("{} (replaced by {})", q.path(), r.path.display()),
+            None => q.path(),
+        };
         let named =
-            |e: datafusion::error::DataFusionError| Error::Query(format!("{}: {e}", q.path()));
-        let df = self.ctx.sql(self.catalog.sql(q)).await.map_err(named)?;
+            |e: datafusion::error::DataFusionError| Error::Query(format!("{}: {e}", name()));
+        let df = self
+            .ctx
+            .sql_with_options(self.catalog.sql(q), readonly::options())
+            .await
+            .map_err(|e| match e {
+                datafusion::error::DataFusionError::Plan(m) if m.contains("not supported") => {
+                    Error::Query(format!("{}: query refused: {m}", name()))
+                }
+                e => named(e),
+            })?;
+        readonly::check_plan(df.logical_plan())
+            .map_err(|e| Error::Query(format!("{}: {e}", name())))?;
         match params {
             Some(p) => df.with_param_values(p).map_err(named),
             None => Ok(df),

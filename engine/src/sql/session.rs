@@ -13,6 +13,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 
 use super::catalog::{self, Catalog};
 use super::run::Scope;
+use super::sandbox::{guard, scope};
 use super::tree;
 use crate::error::Result;
 use crate::ingest::{Archive, LoadOptions, Progress};
@@ -27,6 +28,18 @@ pub struct Settings {
     pub cache_dir: Option<PathBuf>,
     /// A folder of `.sql` files replacing the built-in ones of the same name.
     pub queries: Option<PathBuf>,
+    /// Whether ID numbers and phones are masked in the tables every query reads (so a
+    /// replaced query file cannot print them).
+    pub masked: bool,
+    /// The union whose subtree every table is cut to before any query reads it.
+    pub scope: Option<String>,
+}
+
+/// What the tables of a session are restricted to.
+#[derive(Debug, Clone, Default)]
+struct Restriction {
+    masked: bool,
+    scope: Option<String>,
 }
 
 /// An archive loaded and registered, with the shared tables prepared.
@@ -63,6 +76,11 @@ impl Session {
             cache_dir: settings.cache_dir.clone(),
         };
         let archive = Archive::load(&settings.archive, &opts, progress)?;
+        if settings.queries.is_some() {
+            // Replaced query files are user-supplied SQL: bounded like `tiexin query`
+            // from here on (in a worker process; elsewhere this does nothing).
+            guard::arm()?;
+        }
         let rejected = archive.rejected();
         if rejected > 0 {
             progress.warn(&format!(
@@ -74,12 +92,17 @@ impl Session {
             Some(dir) => Catalog::with_overrides(dir)?,
             None => Catalog::builtin(),
         };
-        Session::prepare(archive, catalog, runtime).await
+        let restriction = Restriction {
+            masked: settings.masked,
+            scope: settings.scope.clone(),
+        };
+        Session::prepare(archive, catalog, runtime, &restriction).await
     }
 
     /// A session over an archive already loaded.
     pub async fn from_archive(archive: Archive, catalog: Catalog) -> Result<Session> {
-        Session::prepare(archive, catalog, Arc::new(RuntimeEnv::default())).await
+        let runtime = Arc::new(RuntimeEnv::default());
+        Session::prepare(archive, catalog, runtime, &Restriction::default()).await
     }
 
     /// Registers the archive's tables and `union_closure`, then computes the views of
@@ -88,27 +111,33 @@ impl Session {
         archive: Archive,
         catalog: Catalog,
         runtime: Arc<RuntimeEnv>,
+        restriction: &Restriction,
     ) -> Result<Session> {
         let n = partitions();
         let ctx = SessionContext::new_with_config_rt(
             SessionConfig::new().with_target_partitions(n),
             runtime,
         );
+        let mut given = scope::archive_tables(&archive)?;
+        if let Some(root) = &restriction.scope {
+            given = scope::cut(given, &tree::members(&archive, root, None)?)?;
+        }
+        if restriction.masked {
+            given = scope::masked(given)?;
+        }
         let mut tables: Vec<(String, Arc<dyn TableProvider>)> = Vec::new();
-        for t in &archive.tables {
+        for (name, schema, batches) in given {
+            // union_closure is small: one partition, as it always was.
+            let parts = if name == "union_closure" {
+                vec![batches]
+            } else {
+                split(&batches, n)
+            };
             tables.push((
-                t.table.name.to_string(),
-                Arc::new(MemTable::try_new(
-                    t.table.arrow_schema(),
-                    split(&t.batches, n),
-                )?),
+                name.to_string(),
+                Arc::new(MemTable::try_new(schema, parts)?),
             ));
         }
-        let closure = tree::union_closure(&archive)?;
-        tables.push((
-            "union_closure".to_string(),
-            Arc::new(MemTable::try_new(closure.schema(), vec![vec![closure]])?),
-        ));
         let mut session = Session {
             archive,
             catalog,

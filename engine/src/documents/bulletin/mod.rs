@@ -398,6 +398,7 @@ pub async fn build_for(
     let requirements = cfg.requirements();
     let appendix = Appendix::new(
         &s.archive,
+        &s.catalog,
         "本通报",
         format!(
             "tiexin bulletin --archive 档案目录 --period {period} --union {union} --date {y:04}-{m:02}-{d:02} --number {serial} --out 通报.pdf"

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::calendar;
 use crate::error::{Error, Result};
+use crate::sql::catalog::Catalog;
 
 /// The file name of the log inside the state directory.
 pub const FILE: &str = "audit.jsonl";
@@ -40,8 +41,27 @@ pub struct Entry {
     pub scope: Option<String>,
     /// The period whose `metrics` and `findings` tables were offered (`--period`).
     pub period: Option<String>,
-    /// The SQL text as given.
+    /// The SQL text as given (empty for a command run with replaced query files).
     pub sql: String,
+    /// The command line, for a command other than `tiexin query`.
+    pub command: Option<String>,
+    /// The replaced query files it ran: `{replaces, path, sha256}` each.
+    pub queries: Vec<serde_json::Value>,
+}
+
+/// The replaced query files of `catalog`, as the audit log records them.
+pub fn replaced(catalog: &Catalog) -> Vec<serde_json::Value> {
+    catalog
+        .replaced()
+        .iter()
+        .map(|r| {
+            json!({
+                "replaces": r.replaces,
+                "path": r.path.display().to_string(),
+                "sha256": r.sha256,
+            })
+        })
+        .collect()
 }
 
 /// How a query ended.
@@ -112,6 +132,8 @@ impl Log {
             "scope": e.scope,
             "period": e.period,
             "sql": e.sql,
+            "command": e.command,
+            "queries": (!e.queries.is_empty()).then_some(&e.queries),
             "outcome": "started",
         }))
     }
@@ -132,6 +154,8 @@ impl Log {
             "scope": e.scope,
             "period": e.period,
             "sql": e.sql,
+            "command": e.command,
+            "queries": (!e.queries.is_empty()).then_some(&e.queries),
             "outcome": outcome.as_str(),
             "message": message,
             "rows": rows,

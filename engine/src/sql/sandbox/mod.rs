@@ -4,12 +4,15 @@
 //! ([`audit`]) before and after it runs.
 
 pub mod audit;
+pub mod guard;
 pub mod mask;
 pub mod readonly;
 pub mod scope;
 
 use std::sync::Arc;
-use std::time::Duration;
+
+use datafusion::execution::SendableRecordBatchStream;
+use futures::StreamExt;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -57,9 +60,30 @@ pub fn failed(e: Error) -> Failure {
     (Outcome::Failed, e)
 }
 
-/// Plans and runs `sql` in a fresh context holding only the archive's tables and
-/// `extra` (cut to the subtree of `scope`, personal data masked when `masked`), within
-/// `limits`.
+/// A statement's rows as they are computed, so that no more than a batch is held.
+pub struct Rows {
+    /// The result's columns.
+    pub schema: SchemaRef,
+    stream: SendableRecordBatchStream,
+    memory: u64,
+}
+
+impl Rows {
+    /// The next batch, `None` at the end; an error says whether the statement was
+    /// refused (over the memory limit) or failed.
+    pub async fn next(&mut self) -> Option<std::result::Result<RecordBatch, Failure>> {
+        let memory = self.memory;
+        self.stream
+            .next()
+            .await
+            .map(|r| r.map_err(|e| execution(e, memory)))
+    }
+}
+
+/// Plans `sql` in a fresh context holding only the archive's tables and `extra` (cut to
+/// the subtree of `scope`, personal data masked when `masked`), with DataFusion's memory
+/// pool at `limits.memory`, and starts it. In a worker process ([`guard`]) the data
+/// memory is capped before planning, and the supervisor times planning and execution.
 pub async fn execute(
     archive: &Archive,
     extra: &[(&'static str, RecordBatch)],
@@ -67,7 +91,7 @@ pub async fn execute(
     masked: bool,
     limits: &Limits,
     sql: &str,
-) -> std::result::Result<(SchemaRef, Vec<RecordBatch>), Failure> {
+) -> std::result::Result<Rows, Failure> {
     let members = match scope {
         Some(root) => Some(tree::members(archive, root, None).map_err(|_| {
             refused(Error::Usage(format!(
@@ -84,6 +108,7 @@ pub async fn execute(
         .build_arc()
         .map_err(|e| failed(e.into()))?;
     let ctx = scope::context(archive, extra, members.as_ref(), masked, runtime).map_err(failed)?;
+    guard::arm().map_err(failed)?;
 
     let plan = ctx
         .state()
@@ -91,6 +116,7 @@ pub async fn execute(
         .await
         .map_err(|e| failed(planning(e)))?;
     readonly::check_plan(&plan).map_err(refused)?;
+    readonly::check_depth(&plan).map_err(refused)?;
     readonly::options()
         .verify_plan(&plan)
         .map_err(|e| refused(Error::Query(format!("query refused: {}", first_line(&e)))))?;
@@ -99,27 +125,29 @@ pub async fn execute(
         .await
         .map_err(|e| failed(planning(e)))?;
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+    let stream = df
+        .execute_stream()
+        .await
+        .map_err(|e| execution(e, memory))?;
+    Ok(Rows {
+        schema,
+        stream,
+        memory,
+    })
+}
 
-    let seconds = limits.seconds;
-    let limit = Duration::try_from_secs_f64(seconds.max(0.0)).unwrap_or(Duration::MAX);
-    let task = tokio::spawn(df.collect());
-    let abort = task.abort_handle();
-    match tokio::time::timeout(limit, task).await {
-        Ok(Ok(Ok(batches))) => Ok((schema, batches)),
-        Ok(Ok(Err(e))) => Err(failed(execution(e, memory))),
-        Ok(Err(e)) => Err(failed(Error::Internal(format!(
-            "the query task ended: {e}"
-        )))),
-        Err(_) => {
-            abort.abort();
-            Err((
-                Outcome::Timeout,
-                Error::Query(format!(
-                    "the query was stopped after {seconds} s, the time limit (query-time-limit in the config)"
-                )),
-            ))
-        }
-    }
+/// The sentence of a statement stopped by the memory limit.
+pub fn over_memory(memory: u64) -> Error {
+    Error::Query(format!(
+        "the query was stopped: it needs more than {memory} bytes of memory, the limit (query-memory-limit in the config)"
+    ))
+}
+
+/// The sentence of a statement stopped by the time limit.
+pub fn over_time(seconds: f64) -> Error {
+    Error::Query(format!(
+        "the query was stopped after {seconds} s, the time limit (query-time-limit in the config)"
+    ))
 }
 
 fn first_line(e: &DataFusionError) -> String {
@@ -130,11 +158,12 @@ fn planning(e: DataFusionError) -> Error {
     Error::Query(format!("the query cannot be planned: {}", first_line(&e)))
 }
 
-fn execution(e: DataFusionError, memory: u64) -> Error {
+fn execution(e: DataFusionError, memory: u64) -> Failure {
     if matches!(e.find_root(), DataFusionError::ResourcesExhausted(_)) {
-        return Error::Query(format!(
-            "the query was stopped: it needs more than {memory} bytes of memory, the limit (query-memory-limit in the config)"
-        ));
+        return refused(over_memory(memory));
     }
-    Error::Query(format!("the query failed: {}", first_line(&e)))
+    failed(Error::Query(format!(
+        "the query failed: {}",
+        first_line(&e)
+    )))
 }

@@ -57,69 +57,90 @@ fn keep_rows(
         .collect()
 }
 
-/// A context holding only the archive tables (cut to `scope`, personal data masked when
-/// `masked`), `union_closure`, and the `extra` tables.
-pub fn context(
-    archive: &Archive,
-    extra: &[(&'static str, RecordBatch)],
-    scope: Option<&HashSet<String>>,
-    masked: bool,
-    runtime: Arc<RuntimeEnv>,
-) -> Result<SessionContext> {
-    let n = session::partitions();
-    let ctx =
-        SessionContext::new_with_config_rt(SessionConfig::new().with_target_partitions(n), runtime);
-    let mut tables: Vec<(&str, SchemaRef, Vec<RecordBatch>)> = archive
+/// A table to register: its name, schema and batches.
+pub type Table = (&'static str, SchemaRef, Vec<RecordBatch>);
+
+/// The archive's tables and `union_closure`.
+pub fn archive_tables(archive: &Archive) -> Result<Vec<Table>> {
+    let mut tables: Vec<Table> = archive
         .tables
         .iter()
         .map(|t| (t.table.name, t.table.arrow_schema(), t.batches.clone()))
         .collect();
     let closure = tree::union_closure(archive)?;
     tables.push(("union_closure", closure.schema(), vec![closure]));
+    Ok(tables)
+}
+
+/// The tables cut to the subtree `unions`: each table by its union, its household or
+/// its contact; a table without a scope rule is left out.
+pub fn cut(tables: Vec<Table>, unions: &HashSet<String>) -> Result<Vec<Table>> {
+    let of = |name: &str, key: &str| -> Result<HashSet<String>> {
+        let (_, _, b) = tables
+            .iter()
+            .find(|(t, _, _)| *t == name)
+            .ok_or_else(|| Error::Internal(format!("no table {name}")))?;
+        ids(&keep_rows(b, "union_id", unions)?, key)
+    };
+    let households = of("households", "household_id")?;
+    let contacts = of("contacts", "contact_id")?;
+    let mut out = Vec::with_capacity(tables.len());
+    for (name, schema, batches) in tables {
+        let batches = if name == "union_closure" {
+            let b = keep_rows(&batches, "ancestor_id", unions)?;
+            keep_rows(&b, "union_id", unions)?
+        } else {
+            match scoped_by(name) {
+                Some(By::Union(c)) => keep_rows(&batches, c, unions)?,
+                Some(By::Household) => keep_rows(&batches, "household_id", &households)?,
+                Some(By::Contact) => keep_rows(&batches, "contact_id", &contacts)?,
+                // A table without a scope rule is not offered under --scope.
+                None => continue,
+            }
+        };
+        out.push((name, schema, batches));
+    }
+    Ok(out)
+}
+
+/// The tables with their personal-data columns masked.
+pub fn masked(tables: Vec<Table>) -> Result<Vec<Table>> {
+    tables
+        .into_iter()
+        .map(|(name, schema, batches)| {
+            let batches = batches
+                .iter()
+                .map(|b| mask::mask_batch(name, b))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((name, schema, batches))
+        })
+        .collect()
+}
+
+/// A context holding only the archive tables (cut to `scope`, personal data masked when
+/// `masked`), `union_closure`, and the `extra` tables.
+pub fn context(
+    archive: &Archive,
+    extra: &[(&'static str, RecordBatch)],
+    scope: Option<&HashSet<String>>,
+    masked_data: bool,
+    runtime: Arc<RuntimeEnv>,
+) -> Result<SessionContext> {
+    let n = session::partitions();
+    let ctx =
+        SessionContext::new_with_config_rt(SessionConfig::new().with_target_partitions(n), runtime);
+    let mut tables = archive_tables(archive)?;
     for (name, b) in extra {
         tables.push((name, b.schema(), vec![b.clone()]));
     }
     if let Some(unions) = scope {
-        let of = |name: &str, key: &str| -> Result<HashSet<String>> {
-            let (_, _, b) = tables
-                .iter()
-                .find(|(t, _, _)| *t == name)
-                .ok_or_else(|| Error::Internal(format!("no table {name}")))?;
-            ids(&keep_rows(b, "union_id", unions)?, key)
-        };
-        let households = of("households", "household_id")?;
-        let contacts = of("contacts", "contact_id")?;
-        let mut cut = Vec::with_capacity(tables.len());
-        for (name, schema, batches) in tables {
-            let batches = if name == "union_closure" {
-                let b = keep_rows(&batches, "ancestor_id", unions)?;
-                keep_rows(&b, "union_id", unions)?
-            } else {
-                match scoped_by(name) {
-                    Some(By::Union(c)) => keep_rows(&batches, c, unions)?,
-                    Some(By::Household) => keep_rows(&batches, "household_id", &households)?,
-                    Some(By::Contact) => keep_rows(&batches, "contact_id", &contacts)?,
-                    // A table without a scope rule is not offered under --scope.
-                    None => continue,
-                }
-            };
-            cut.push((name, schema, batches));
-        }
-        tables = cut;
+        tables = cut(tables, unions)?;
+    }
+    if masked_data {
+        tables = masked(tables)?;
     }
     for (name, schema, batches) in tables {
-        let batches = if masked {
-            batches
-                .iter()
-                .map(|b| mask::mask_batch(name, b))
-                .collect::<Result<Vec<_>>>()?
-        } else {
-            batches
-        };
-        let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); n.max(1)];
-        for (i, b) in batches.into_iter().enumerate() {
-            parts[i % n.max(1)].push(b);
-        }
+        let parts = session::split(&batches, n);
         ctx.register_table(name, Arc::new(MemTable::try_new(schema, parts)?))?;
     }
     Ok(ctx)
