@@ -39,10 +39,23 @@ impl Sink {
 
     fn finish(self) -> Result<()> {
         match self {
-            Sink::File { tmp, path } => tmp
-                .persist(&path)
-                .map(|_| ())
-                .map_err(|e| Error::io(&path, e.error)),
+            Sink::File { tmp, path } => {
+                // A temporary file is private (0600); the output gets the usual mode.
+                use std::os::unix::fs::PermissionsExt;
+                // SAFETY: umask only swaps the process's file-creation mask.
+                let mask = unsafe {
+                    let m = libc::umask(0o022);
+                    libc::umask(m);
+                    m
+                };
+                let mode = 0o666 & !(mask as u32);
+                tmp.as_file()
+                    .set_permissions(std::fs::Permissions::from_mode(mode))
+                    .map_err(|e| Error::io(&path, e))?;
+                tmp.persist(&path)
+                    .map(|_| ())
+                    .map_err(|e| Error::io(&path, e.error))
+            }
             Sink::Stdout(s) => s
                 .lock()
                 .flush()
