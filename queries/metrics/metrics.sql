@@ -2,6 +2,9 @@
 -- metrics.md in order, joining the per-subtree figures of the other files here
 -- (registered as metric_<file>). Rates are fractions, NULL when the denominator is 0;
 -- counts and money are 0 when no row counts.
+-- The six columns of accountability.md come last; they are NULL when the archive holds
+-- no rectification (no referral) at all, so an archive that does not record them reads
+-- as before.
 -- Supervision: periodic assessment of assistance performance (考核评估).
 SELECT u.union_id,
        u.name,
@@ -35,12 +38,26 @@ SELECT u.union_id,
            AS budget_execution,
        coalesce(s.subsidies_paid, CAST(0 AS DECIMAL(28, 2))) AS subsidies_paid,
        coalesce(r.findings_major, 0) AS findings_major,
-       coalesce(r.findings_minor, 0) AS findings_minor
+       coalesce(r.findings_minor, 0) AS findings_minor,
+       CASE WHEN k.has_rows THEN coalesce(t.rectifications_due, 0) END AS rectifications_due,
+       CASE WHEN k.has_rows THEN coalesce(t.rectified_on_time, 0) END AS rectified_on_time,
+       CASE WHEN k.has_rows AND coalesce(t.rectifications_due, 0) > 0
+            THEN CAST(t.rectified_on_time AS DOUBLE) / CAST(t.rectifications_due AS DOUBLE) END
+           AS rectification_rate,
+       CASE WHEN j.has_rows THEN coalesce(q.referrals, 0) END AS referrals,
+       CASE WHEN j.has_rows THEN coalesce(q.referrals_closed_90, 0) END AS referrals_closed_90,
+       CASE WHEN j.has_rows AND coalesce(q.referrals, 0) > 0
+            THEN CAST(q.referrals_closed_90 AS DOUBLE) / CAST(q.referrals AS DOUBLE) END
+           AS referral_closure_rate
 FROM unions u
+CROSS JOIN (SELECT count(*) > 0 AS has_rows FROM rectifications) k
+CROSS JOIN (SELECT count(*) > 0 AS has_rows FROM referrals) j
 LEFT JOIN metric_visit_compliance v ON v.union_id = u.union_id
 LEFT JOIN metric_exit_rate x ON x.union_id = u.union_id
 LEFT JOIN metric_fund_usage f ON f.union_id = u.union_id
 LEFT JOIN metric_budget b ON b.union_id = u.union_id
 LEFT JOIN metric_subsidies_paid s ON s.union_id = u.union_id
 LEFT JOIN metric_review_findings r ON r.union_id = u.union_id
+LEFT JOIN metric_rectification t ON t.union_id = u.union_id
+LEFT JOIN metric_referral q ON q.union_id = u.union_id
 ORDER BY u.union_id

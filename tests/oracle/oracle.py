@@ -65,6 +65,7 @@ TEXT_COLUMNS = {
     "requests": {"kind"},
     "trainings": {"course"},
     "inspections": {"description"},
+    "rectifications": {"action"},
 }
 DATE_COLUMNS = {
     "contacts": {"appointed_on", "left_on"},
@@ -78,6 +79,8 @@ DATE_COLUMNS = {
     "trainings": {"trained_on"},
     "feedback": {"rated_on"},
     "inspections": {"inspected_on", "resolved_on"},
+    "rectifications": {"occurred_on", "reported_on", "verified_on"},
+    "referrals": {"referred_on", "forwarded_on", "closed_on"},
 }
 INT_COLUMNS = {
     "households": {"members"},
@@ -95,7 +98,7 @@ MONEY_COLUMNS = {
 TABLES = [
     "unions", "contacts", "households", "assignments", "visits", "crosschecks",
     "exits", "disbursements", "subsidies", "budgets", "requests", "trainings",
-    "feedback", "inspections",
+    "feedback", "inspections", "rectifications", "referrals",
 ]
 COMPLIANT_LEVELS = {"county", "city", "province"}
 
@@ -167,6 +170,11 @@ class Archive:
         self.budgets = t["budgets"]
         self.trainings = t["trainings"]
         self.inspections = t["inspections"]
+        self.rectifications = t["rectifications"]
+        self.referrals = [r for r in t["referrals"] if r["household_id"] in known_h]
+        self.has_rectifications = len(t["rectifications"]) > 0
+        self.has_referrals = len(t["referrals"]) > 0
+        self.has_liaisons = any(c["role"] == "liaison" for c in t["contacts"])
         self._tree()
         # exit date x(h)
         self.x = {}
@@ -297,7 +305,9 @@ def prev_quarter(year, n):
 
 
 # ---------------------------------------------------------------- findings
-def findings(A: Archive, year, n):
+def findings(A: Archive, year, n, k1=True):
+    """Every finding of quarter n of year (accountability.md's rules included; K1 only
+    when k1 and the archive records rectifications)."""
     ps, pe = quarter(year, n)
     q = (ps, pe)
     pq = quarter(*prev_quarter(year, n))
@@ -444,9 +454,63 @@ def findings(A: Archive, year, n):
         if i["inspected_on"] <= pe and (i["resolved_on"] is None or i["resolved_on"] > pe):
             add("I1", i["severity"], i["union_id"], "inspection", i["inspection_id"],
                 i["contact_id"], i["inspected_on"], "督查发现问题未整改")
+    # S1 / S2 (accountability.md)
+    lim15 = pe - dt.timedelta(days=15)
+    lim90 = pe - dt.timedelta(days=90)
+    for r in A.referrals:
+        open_at_pe = r["closed_on"] is None or r["closed_on"] > pe
+        h = r["household_id"]
+        if r["referred_on"] <= lim90 and open_at_pe:
+            add("S2", "major", A.hunion(h), "referral", r["referral_id"], r["contact_id"],
+                r["referred_on"] + dt.timedelta(days=90), "需求转介超过90天未办结")
+        elif r["referred_on"] <= lim15 and open_at_pe and \
+                (r["forwarded_on"] is None or r["forwarded_on"] > pe):
+            add("S1", "minor", A.hunion(h), "referral", r["referral_id"], r["contact_id"],
+                r["referred_on"] + dt.timedelta(days=15), "需求转介超过15天未转交相关部门")
+    # U1
+    if A.has_liaisons:
+        for u in A.union_order:
+            U = A.unions[u]
+            if U["level"] not in COMPLIANT_LEVELS or not A.linked[u]:
+                continue
+            serving = any(c["role"] == "liaison" and c["union_id"] == u
+                          and c["appointed_on"] <= pe
+                          and (c["left_on"] is None or c["left_on"] >= pe)
+                          for c in A.contacts.values())
+            if not serving:
+                add("U1", "major", u, "union", u, None, pe, "未选定在任的联络指导员")
+    # K1
+    if k1 and A.has_rectifications:
+        py, pn = prev_quarter(year, n)
+        deadline = quarter(py, pn)[1] + dt.timedelta(days=60)
+        for f in findings(A, py, pn, k1=False):
+            if f["severity"] != "major":
+                continue
+            if not rectified_by(A, f, deadline):
+                add("K1", "major", f["union_id"], "finding", finding_key(f), f["contact_id"],
+                    deadline, "上季度重大问题逾期未整改")
     out.sort(key=lambda f: (f["rule"].encode(), f["union_id"].encode(),
                             f["subject_id"].encode(), f["occurred_on"]))
     return out
+
+
+def finding_key(f):
+    return f"{f['rule']}:{f['subject_id']}:{f['occurred_on'].isoformat()}"
+
+
+def rectified_by(A: Archive, f, day):
+    """A rectification row of f verified on or before `day` by a compliant union."""
+    return any(r["rule"] == f["rule"] and r["subject_id"] == f["subject_id"]
+               and r["occurred_on"] == f["occurred_on"] and r["verified_on"] is not None
+               and r["verified_on"] <= day and A.compliant(r["verified_by"])
+               for r in A.rectifications)
+
+
+def previous_majors(A: Archive, year, n):
+    """The major findings (not K1) of the quarter before quarter n of year, with d(f)."""
+    py, pn = prev_quarter(year, n)
+    deadline = quarter(py, pn)[1] + dt.timedelta(days=60)
+    return [(f, deadline) for f in findings(A, py, pn, k1=False) if f["severity"] == "major"]
 
 
 # ---------------------------------------------------------------- metrics
@@ -461,6 +525,10 @@ def metrics(A: Archive, year, quarters, period):
     for n in quarters:
         fnd.extend(findings(A, year, n))
     flagged_ids = {f["subject_id"] for f in fnd if f["rule"] in ("F1", "F2", "F3", "F4")}
+    due_f = []
+    if A.has_rectifications:
+        for n in quarters:
+            due_f.extend(previous_majors(A, year, n))
     rows = []
     for u in sorted(A.union_order, key=lambda s: s.encode()):
         U = A.unions[u]
@@ -519,8 +587,109 @@ def metrics(A: Archive, year, quarters, period):
             subsidies_paid=subs,
             findings_major=sum(1 for f in fu if f["severity"] == "major"),
             findings_minor=sum(1 for f in fu if f["severity"] == "minor"),
+            **accountability_columns(A, u, due_f, ps, pe),
         ))
     return rows
+
+
+def accountability_columns(A: Archive, u, due_f, ps, pe):
+    """The six columns of accountability.md for union u's subtree."""
+    out = dict.fromkeys(["rectifications_due", "rectified_on_time", "rectification_rate",
+                         "referrals", "referrals_closed_90", "referral_closure_rate"])
+    if A.has_rectifications:
+        mine = [(f, d) for f, d in due_f if A.in_subtree(f["union_id"], u)]
+        ok = sum(1 for f, d in mine if rectified_by(A, f, d))
+        out.update(rectifications_due=len(mine), rectified_on_time=ok,
+                   rectification_rate=frac(ok, len(mine)))
+    if A.has_referrals:
+        refs = [r for r in A.referrals if ps <= r["referred_on"] <= pe
+                and A.in_subtree(A.hunion(r["household_id"]), u)]
+        closed = sum(1 for r in refs if r["closed_on"] is not None
+                     and (r["closed_on"] - r["referred_on"]).days <= 90)
+        out.update(referrals=len(refs), referrals_closed_90=closed,
+                   referral_closure_rate=frac(closed, len(refs)))
+    return out
+
+
+def warnings(A: Archive, d, within=None):
+    """The early warnings as of day d (accountability.md, "Early warning")."""
+    year, n = d.year, (d.month - 1) // 3 + 1
+    ps, pe = quarter(year, n)
+    out = []
+
+    def add(w, union, stype, sid, contact, due):
+        days = (due - d).days
+        if within is None or days <= within:
+            out.append(dict(warning=w, union_id=union, subject_type=stype, subject_id=sid,
+                            contact_id=contact, due_on=due, days_left=days))
+
+    for h, hh in A.households.items():
+        if hh["filed_on"] < ps and A.active(h, d):
+            seen = any(ps <= v["visited_on"] <= d and v["photos"] + v["videos"] >= 1
+                       and v["uploaded_on"] is not None and v["uploaded_on"] <= d
+                       and 0 <= (v["uploaded_on"] - v["visited_on"]).days <= 30
+                       for v in A.visits_by_h.get(h, []))
+            if not seen:
+                add("W1", hh["union_id"], "household", h, A.lowest_assigned(h, d), pe)
+    for r in A.requests:
+        due = r["raised_on"] + dt.timedelta(days=7)
+        if r["raised_on"] <= d < due and (r["resolved_on"] is None or r["resolved_on"] > d):
+            h = r["household_id"]
+            add("W2", A.hunion(h), "request", r["request_id"], A.lowest_assigned(h, d), due)
+    for c in A.crosschecks:
+        due = c["received_on"] + dt.timedelta(days=30)
+        if c["flag"] != "none" and c["received_on"] <= d < due and \
+                (c["verified_on"] is None or c["verified_on"] > d):
+            h = c["household_id"]
+            add("W3", A.hunion(h), "crosscheck", c["check_id"], A.lowest_assigned(h, d), due)
+    if A.has_rectifications:
+        for f, deadline in previous_majors(A, year, n):
+            if d <= deadline and not rectified_by(A, f, d):
+                add("W4", f["union_id"], "finding", finding_key(f), f["contact_id"], deadline)
+    for r in A.referrals:
+        due = r["referred_on"] + dt.timedelta(days=15)
+        if r["referred_on"] <= d < due and (r["forwarded_on"] is None or r["forwarded_on"] > d):
+            add("W5", A.hunion(r["household_id"]), "referral", r["referral_id"],
+                r["contact_id"], due)
+    out.sort(key=lambda w: (w["due_on"], w["warning"].encode(), w["subject_id"].encode()))
+    return out
+
+
+def rectify(A: Archive, year, n, asof):
+    """The major findings (not K1) of quarter n with their correction's state on asof."""
+    deadline = quarter(year, n)[1] + dt.timedelta(days=60)
+    out = []
+    for f in findings(A, year, n):
+        if f["severity"] != "major" or f["rule"] == "K1":
+            continue
+        rows = [r for r in A.rectifications if r["rule"] == f["rule"]
+                and r["subject_id"] == f["subject_id"] and r["occurred_on"] == f["occurred_on"]]
+        good = sorted((r for r in rows if r["verified_on"] is not None
+                       and A.compliant(r["verified_by"])),
+                      key=lambda r: (r["verified_on"], r["rectification_id"].encode()))
+        if good:
+            pick = good[0]
+        elif rows:
+            latest = max(r["reported_on"] for r in rows)
+            pick = sorted((r for r in rows if r["reported_on"] == latest),
+                          key=lambda r: r["rectification_id"].encode())[0]
+        else:
+            pick = None
+        if good and good[0]["verified_on"] <= deadline:
+            status = "on_time"
+        elif deadline >= asof:
+            status = "pending"
+        elif good:
+            status = "late"
+        elif rows:
+            status = "unverified"
+        else:
+            status = "not_reported"
+        out.append(dict(f, deadline=deadline,
+                        reported_on=pick and pick["reported_on"],
+                        verified_on=pick and pick["verified_on"],
+                        verified_by=pick and pick["verified_by"], status=status))
+    return out
 
 
 # ---------------------------------------------------------------- shortlist
@@ -641,7 +810,12 @@ def fmt(v):
 METRIC_COLS = ("union_id, name, level, period, due, visited, visit_compliance, base, exits, "
                "exits_compliant, exit_rate, exit_procedure_rate, median_days_to_exit, payments, "
                "funds_paid, funds_on_target, on_target_share, funds_flagged, budget, "
-               "budget_execution, subsidies_paid, findings_major, findings_minor").split(", ")
+               "budget_execution, subsidies_paid, findings_major, findings_minor, "
+               "rectifications_due, rectified_on_time, rectification_rate, referrals, "
+               "referrals_closed_90, referral_closure_rate").split(", ")
+WARNING_COLS = "warning, union_id, subject_type, subject_id, contact_id, due_on, days_left".split(", ")
+RECTIFY_COLS = ("rule, union_id, subject_type, subject_id, contact_id, occurred_on, deadline, "
+                "reported_on, verified_on, verified_by, status").split(", ")
 FINDING_COLS = "rule, severity, union_id, subject_type, subject_id, contact_id, occurred_on, detail".split(", ")
 SHORTLIST_COLS = ("rank, contact_id, name, union_id, city_id, score, visit_score, exit_score, "
                   "request_score, satisfaction_score, households, via").split(", ")
@@ -673,6 +847,12 @@ def main(argv=None):
     s.add_argument("--min-per-city", type=int, default=1, choices=(0, 1))
     s.add_argument("--explain", action="store_true",
                    help="also print every contact's scores and eligibility to stderr")
+    w = sub.add_parser("warnings")
+    w.add_argument("--as-of", required=True)
+    w.add_argument("--within", type=int)
+    r = sub.add_parser("rectify")
+    r.add_argument("--period", required=True)
+    r.add_argument("--as-of", required=True)
     a = ap.parse_args(argv)
     A = Archive(a.archive)
     if a.cmd == "metrics":
@@ -683,6 +863,11 @@ def main(argv=None):
         if len(qs) != 1:
             ap.error("findings need a quarter, e.g. 2026Q3")
         write(findings(A, y, qs[0]), FINDING_COLS)
+    elif a.cmd == "warnings":
+        write(warnings(A, D.fromisoformat(a.as_of), a.within), WARNING_COLS)
+    elif a.cmd == "rectify":
+        y, qs = parse_period(a.period)
+        write(rectify(A, y, qs[0], D.fromisoformat(a.as_of)), RECTIFY_COLS)
     else:
         ex = [] if a.explain else None
         write(shortlist(A, a.year, a.size, a.min_per_city, ex), SHORTLIST_COLS,

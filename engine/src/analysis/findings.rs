@@ -44,9 +44,26 @@ pub fn schema() -> SchemaRef {
     ))
 }
 
+/// The findings of one quarter, with the major findings of the quarter before it that
+/// K1 checked (when the archive records rectifications).
+pub struct Quarter {
+    /// Every finding of the quarter, sorted by rule, union_id, subject_id, occurred_on.
+    pub findings: RecordBatch,
+    /// The major findings (not K1) of the previous quarter; `None` when the archive
+    /// records no rectification, so that K1 does not run.
+    pub previous_majors: Option<RecordBatch>,
+}
+
 /// Every finding of `quarter`, sorted by rule, union_id, subject_id, occurred_on.
 pub async fn findings(s: &Session, quarter: &Period) -> Result<RecordBatch> {
-    let batch = of_rules(s, quarter, |_| true).await?;
+    Ok(of_quarter(s, quarter).await?.findings)
+}
+
+/// Every finding of `quarter`, and the previous quarter's major findings K1 read.
+pub async fn of_quarter(s: &Session, quarter: &Period) -> Result<Quarter> {
+    check_quarter(quarter)?;
+    let previous = previous_majors(s, quarter).await?;
+    let batch = run_rules(s, quarter, |_| true, previous.as_ref()).await?;
     let schema = batch.schema();
     let sort: Vec<SortColumn> = ["rule", "union_id", "subject_id", "occurred_on"]
         .iter()
@@ -58,7 +75,44 @@ pub async fn findings(s: &Session, quarter: &Period) -> Result<RecordBatch> {
         })
         .collect::<Result<_>>()?;
     let order = lexsort_to_indices(&sort, None)?;
-    Ok(take_record_batch(&batch, &order)?)
+    Ok(Quarter {
+        findings: take_record_batch(&batch, &order)?,
+        previous_majors: previous,
+    })
+}
+
+/// Whether the archive records at least one rectification (K1, W4 and the
+/// rectification columns run only then).
+pub fn records_rectifications(s: &Session) -> bool {
+    s.archive
+        .table("rectifications")
+        .is_some_and(|t| t.accepted() > 0)
+}
+
+/// The major findings of the quarter before `quarter` by every rule but K1, or `None`
+/// when the archive records no rectification.
+pub async fn previous_majors(s: &Session, quarter: &Period) -> Result<Option<RecordBatch>> {
+    if !records_rectifications(s) {
+        return Ok(None);
+    }
+    let prev = quarter.previous_quarter();
+    let all = run_rules(s, &prev, |q| q.rule() != "K1", None).await?;
+    Ok(Some(majors(&all)?))
+}
+
+/// The rows of a findings batch whose severity is major.
+pub fn majors(batch: &RecordBatch) -> Result<RecordBatch> {
+    crate::sql::tree::filter_rows(batch, "severity", |s| s == "major")
+}
+
+fn check_quarter(quarter: &Period) -> Result<()> {
+    if !quarter.is_quarter() {
+        return Err(Error::Usage(format!(
+            "findings are computed per quarter: give a period like {}Q1, not {quarter}",
+            quarter.year()
+        )));
+    }
+    Ok(())
 }
 
 /// The findings of the rules `keep` selects, in rule order, each rule's file run
@@ -68,15 +122,33 @@ pub async fn of_rules(
     quarter: &Period,
     keep: impl Fn(&Query) -> bool,
 ) -> Result<RecordBatch> {
-    if !quarter.is_quarter() {
-        return Err(Error::Usage(format!(
-            "findings are computed per quarter: give a period like {}Q1, not {quarter}",
-            quarter.year()
-        )));
-    }
+    check_quarter(quarter)?;
+    let k1 = catalog::rule("K1").is_some_and(&keep);
+    let previous = if k1 {
+        previous_majors(s, quarter).await?
+    } else {
+        None
+    };
+    run_rules(s, quarter, keep, previous.as_ref()).await
+}
+
+/// Runs the selected rules of `quarter` in one scope holding the quarter's tables and
+/// `previous_majors` (empty when `None`).
+async fn run_rules(
+    s: &Session,
+    quarter: &Period,
+    keep: impl Fn(&Query) -> bool,
+    previous: Option<&RecordBatch>,
+) -> Result<RecordBatch> {
     let scope = s.scope()?;
     prepare_quarter(&scope, quarter).await?;
     let schema = schema();
+    scope.register(
+        "previous_majors",
+        previous
+            .cloned()
+            .unwrap_or_else(|| RecordBatch::new_empty(schema.clone())),
+    )?;
     let mut all = Vec::new();
     for q in catalog::FINDINGS.iter().filter(|q| keep(q)) {
         let batch = scope.collect(q, Some(quarter.params())).await?;

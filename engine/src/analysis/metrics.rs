@@ -2,8 +2,11 @@
 //! `queries/metrics/` over the archive tables, the views of `queries/views/` and the
 //! closure of the union tree.
 
-use datafusion::arrow::array::RecordBatch;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, Date32Array, RecordBatch};
 use datafusion::arrow::compute::concat_batches;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
 use super::findings;
 use crate::error::{Error, Result};
@@ -37,10 +40,38 @@ pub const COLUMNS: &[&str] = &[
     "subsidies_paid",
     "findings_major",
     "findings_minor",
+    "rectifications_due",
+    "rectified_on_time",
+    "rectification_rate",
+    "referrals",
+    "referrals_closed_90",
+    "referral_closure_rate",
 ];
 
 /// The name under which `queries/metrics/` read the findings of the period's quarters.
 pub const PERIOD_FINDINGS: &str = "period_findings";
+
+/// The name under which `queries/metrics/rectification.sql` reads the major findings
+/// whose deadline d(f) falls in the period, with a column `deadline`.
+pub const DUE_FINDINGS: &str = "due_findings";
+
+/// The schema of [`DUE_FINDINGS`]: a finding and its deadline.
+fn due_schema() -> SchemaRef {
+    let mut fields: Vec<Field> = findings::schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(Field::new("deadline", DataType::Date32, false));
+    Arc::new(Schema::new(fields))
+}
+
+/// `batch` of findings with the column `deadline` = `day` on every row.
+fn with_deadline(batch: &RecordBatch, day: i32) -> Result<RecordBatch> {
+    let mut columns = batch.columns().to_vec();
+    columns.push(Arc::new(Date32Array::from(vec![day; batch.num_rows()])) as ArrayRef);
+    Ok(RecordBatch::try_new(due_schema(), columns)?)
+}
 
 /// The figures of one period: the metrics and the findings they count.
 pub struct Figures {
@@ -60,12 +91,18 @@ pub async fn metrics(s: &Session, period: &Period) -> Result<RecordBatch> {
 /// as the view `metric_<file>`.
 pub async fn compute(s: &Session, period: &Period) -> Result<Figures> {
     let mut found = Vec::new();
+    let mut due = Vec::new();
     for q in period.quarters() {
-        found.push(findings::findings(s, &q).await?);
+        let quarter = findings::of_quarter(s, &q).await?;
+        found.push(quarter.findings);
+        if let Some(prev) = quarter.previous_majors {
+            due.push(with_deadline(&prev, q.previous_quarter().last_day() + 60)?);
+        }
     }
     let found = concat_batches(&findings::schema(), &found)?;
     let scope = s.scope()?;
     scope.register(PERIOD_FINDINGS, found.clone())?;
+    scope.register(DUE_FINDINGS, concat_batches(&due_schema(), &due)?)?;
     let (last, parts) = catalog::METRICS
         .split_last()
         .ok_or_else(|| Error::Internal("no metric queries".into()))?;

@@ -22,6 +22,7 @@ const EXIT: &str =
 const FILING: &str =
     "三（一）调查真情实况：经县级以上工会审核确认符合建档条件后，有针对性地制定帮扶措施";
 const FUNDS: &str = "四（四）加强督查问效：严格帮扶资金使用方向、范围、对象和程序";
+const LINK: &str = "三（三）链接职工需求：对符合申请低保、医疗报销、促进就业等方面帮扶政策的，及时逐级上报至县及县以上工会，由县及县以上工会协助与民政、人社等政府相关部门对接落实";
 const REQUEST: &str =
     "三（四）解决即时困难：对临时发生的问题、合理请求诉求，应尽力帮助解决或上报组织处理";
 
@@ -41,8 +42,12 @@ pub const RULES: &[Rule] = &[
     Rule { code: "F4", name: "向核实不符合条件的家庭发放资金", duty: FUNDS },
     Rule { code: "F5", name: "向在编人员发放联系人补贴", duty: "四（二）加强经费保障：给予困难职工联系人适当的交通、通讯补贴（正式在编的行政事业单位人员除外）" },
     Rule { code: "I1", name: "督查检查发现问题未整改", duty: "四（四）加强督查问效：通过各级工会帮扶资金使用管理自查、抽查和普查等方式严格考核评估" },
+    Rule { code: "K1", name: "重大问题逾期未整改", duty: "四（四）加强督查问效：完善纠错问责制度，对工作不负责任的给予通报批评" },
     Rule { code: "R1", name: "临时诉求超过7日未解决", duty: REQUEST },
     Rule { code: "R2", name: "临时诉求超过30日未解决", duty: REQUEST },
+    Rule { code: "S1", name: "需求转介超过15日未转交", duty: LINK },
+    Rule { code: "S2", name: "需求转介超过90日未办结", duty: LINK },
+    Rule { code: "U1", name: "未选定联络指导员", duty: "二、联系人的选定：省、市、县级工会逐级选定帮扶工作联系人，统筹负责本级困难帮扶工作，联系联络下一层级联系人" },
     Rule { code: "V1", name: "本季度未按期家访", duty: VISIT },
     Rule { code: "V2", name: "连续两个季度未家访", duty: VISIT },
     Rule { code: "V3", name: "家访日期不在建档期内", duty: VISIT },

@@ -40,6 +40,10 @@ pub enum Command {
     Outbox(OutboxArgs),
     /// Run the scheduled jobs of the config (cron) until stopped.
     Schedule(ScheduleArgs),
+    /// Early warnings: what becomes a finding unless something is done, as of a day.
+    Warnings(WarningsArgs),
+    /// The major findings of a quarter with their deadline and correction status.
+    Rectify(RectifyArgs),
     /// The whole job on the bundled sample archive: validation, metrics, findings, a
     /// bulletin, the shortlist and the circulars (written, not sent), into one folder.
     Demo(DemoArgs),
@@ -150,6 +154,40 @@ pub struct FindingsArgs {
     /// Only this severity.
     #[arg(long, value_parser = ["major", "minor"])]
     pub severity: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WarningsArgs {
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// The day of the warnings, YYYY-MM-DD.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: String,
+    /// Only warnings due in at most N days.
+    #[arg(long, value_name = "N")]
+    pub within: Option<i64>,
+    /// Only warnings belonging to this union's subtree.
+    #[arg(long, value_name = "UNION_ID")]
+    pub union: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RectifyArgs {
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// A quarter, e.g. 2026Q3: its major findings.
+    #[arg(long)]
+    pub period: String,
+    /// Only findings belonging to this union's subtree.
+    #[arg(long, value_name = "UNION_ID")]
+    pub union: Option<String>,
+    /// The day the status is judged on, YYYY-MM-DD [default: today in China (Asia/Shanghai)]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Args)]

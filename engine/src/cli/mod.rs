@@ -2,6 +2,7 @@
 //! module per command, each thin: parse, resolve the settings once, call the library,
 //! print. `run` dispatches and returns the exit code.
 
+mod accountability;
 pub mod args;
 mod bulletin;
 mod circulars;
@@ -50,6 +51,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Shortlist(args) => block_on(shortlist::run(args)),
         Command::Outbox(args) => block_on(outbox::run(args)),
         Command::Schedule(args) => block_on(schedule::run(args)),
+        Command::Warnings(args) => block_on(accountability::warnings(args)),
+        Command::Rectify(args) => block_on(accountability::rectify(args)),
         Command::Demo(args) => block_on(demo::run(args)),
     }
 }
@@ -65,6 +68,8 @@ fn replaced_queries(c: &Command) -> Option<&ArchiveArgs> {
         Command::Circulars(a) => &a.archive,
         Command::Shortlist(a) => &a.archive,
         Command::Schedule(a) => &a.archive,
+        Command::Warnings(a) => &a.archive,
+        Command::Rectify(a) => &a.archive,
         _ => return None,
     };
     a.queries.is_some().then_some(a)

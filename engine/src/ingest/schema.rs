@@ -159,7 +159,7 @@ const fn fk(column: &'static str, target: &'static str) -> Reference {
 /// `unions.level`: the levels of the union tree, top down.
 pub const LEVELS: &[&str] = &["province", "city", "county", "township", "grassroots"];
 /// `contacts.role`: full-time or part-time contact.
-pub const ROLES: &[&str] = &["full_time", "part_time"];
+pub const ROLES: &[&str] = &["full_time", "part_time", "liaison"];
 /// `households.cause`: the cause of the household's hardship.
 pub const CAUSES: &[&str] = &[
     "illness",
@@ -194,6 +194,32 @@ pub const SUBSIDY_KINDS: &[&str] = &["transport", "phone"];
 pub const INSPECTION_KINDS: &[&str] = &["self_check", "spot_check", "census"];
 /// `inspections.severity`: how serious the problem found is.
 pub const SEVERITIES: &[&str] = &["minor", "major"];
+/// `rectifications.rule`: the rules whose findings can be rectified (every rule of
+/// metrics.md and accountability.md but K1).
+pub const RECTIFIABLE_RULES: &[&str] = &[
+    "V1", "V2", "V3", "V4", "V5", "A1", "A2", "A3", "C1", "C2", "F1", "F2", "F3", "F4", "F5", "E1",
+    "E2", "E3", "R1", "R2", "I1", "S1", "S2", "U1",
+];
+/// `referrals.need`: what the household needs from a department.
+pub const NEEDS: &[&str] = &[
+    "subsistence",
+    "medical",
+    "employment",
+    "schooling",
+    "housing",
+    "other",
+];
+/// `referrals.department`: the department the need is referred to.
+pub const REFERRAL_DEPARTMENTS: &[&str] = &[
+    "civil_affairs",
+    "human_resources",
+    "medical_insurance",
+    "education",
+    "housing",
+    "other",
+];
+/// `referrals.outcome`: granted or refused; NULL while pending.
+pub const REFERRAL_OUTCOMES: &[&str] = &["granted", "refused"];
 
 use ColType::*;
 
@@ -433,6 +459,46 @@ pub const TABLES: &[Table] = &[
         references: &[fk("union_id", "unions"), fk("contact_id", "contacts")],
         ordered_dates: None,
     },
+    Table {
+        name: "rectifications",
+        label: "整改报告",
+        columns: &[
+            req("rectification_id", Id),
+            req("rule", Enum(RECTIFIABLE_RULES)),
+            req("subject_id", Id),
+            req("occurred_on", Date),
+            req("reported_on", Date),
+            col("verified_by", Id),
+            col("verified_on", Date),
+            col("action", Text),
+        ],
+        key: &["rectification_id"],
+        required: false,
+        references: &[fk("verified_by", "unions")],
+        ordered_dates: None,
+    },
+    Table {
+        name: "referrals",
+        label: "需求转介",
+        columns: &[
+            req("referral_id", Id),
+            req("household_id", Id),
+            req("contact_id", Id),
+            req("need", Enum(NEEDS)),
+            req("department", Enum(REFERRAL_DEPARTMENTS)),
+            req("referred_on", Date),
+            col("forwarded_on", Date),
+            col("outcome", Enum(REFERRAL_OUTCOMES)),
+            col("closed_on", Date),
+        ],
+        key: &["referral_id"],
+        required: false,
+        references: &[
+            fk("household_id", "households"),
+            fk("contact_id", "contacts"),
+        ],
+        ordered_dates: None,
+    },
 ];
 
 /// The table of that name, if the archive format has one.
@@ -453,12 +519,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fourteen_tables_with_unique_names() {
-        assert_eq!(TABLES.len(), 14);
+    fn sixteen_tables_with_unique_names() {
+        assert_eq!(TABLES.len(), 16);
         let mut names: Vec<_> = TABLES.iter().map(|t| t.name).collect();
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), 14);
+        assert_eq!(names.len(), 16);
     }
 
     #[test]

@@ -80,10 +80,13 @@ pub const METRICS: &[Query] = &[
     q!("metrics", "budget"),
     q!("metrics", "subsidies_paid"),
     q!("metrics", "review_findings"),
+    q!("metrics", "rectification"),
+    q!("metrics", "referral"),
     q!("metrics", "metrics"),
 ];
 
-/// `queries/findings/`: one file per rule of metrics.md, in rule order.
+/// `queries/findings/`: one file per rule of metrics.md and accountability.md, in rule
+/// order.
 pub const FINDINGS: &[Query] = &[
     q!("findings", "A1_no_contact"),
     q!("findings", "A2_several_contacts"),
@@ -99,8 +102,12 @@ pub const FINDINGS: &[Query] = &[
     q!("findings", "F4_payment_ineligible"),
     q!("findings", "F5_subsidy_civil_servant"),
     q!("findings", "I1_inspection_open"),
+    q!("findings", "K1_rectification_overdue"),
     q!("findings", "R1_request_late"),
     q!("findings", "R2_request_overdue"),
+    q!("findings", "S1_referral_not_forwarded"),
+    q!("findings", "S2_referral_not_closed"),
+    q!("findings", "U1_no_liaison"),
     q!("findings", "V1_missed_visit"),
     q!("findings", "V2_missed_two_quarters"),
     q!("findings", "V3_visit_outside_filing"),
@@ -125,6 +132,14 @@ pub const KINDS: &[&str] = &[
     "bulletin",
     "circulars",
     "shortlist",
+    "accountability",
+];
+
+/// `queries/accountability/`: the early warnings as of a day and the state of each
+/// finding's correction (accountability.md).
+pub const ACCOUNTABILITY: &[Query] = &[
+    q!("accountability", "warnings"),
+    q!("accountability", "rectify"),
 ];
 
 /// `queries/circulars/`: what the supervisory circulars (督查通报) print and to whom
@@ -156,6 +171,7 @@ pub fn all() -> impl Iterator<Item = &'static Query> {
         .chain(BULLETIN)
         .chain(CIRCULARS)
         .chain(SHORTLIST)
+        .chain(ACCOUNTABILITY)
 }
 
 /// The embedded query of that kind and name (`("findings", "V1_missed_visit")`).
@@ -301,13 +317,13 @@ mod tests {
     }
 
     #[test]
-    fn the_21_rules_of_the_spec_each_have_one_file() {
+    fn the_25_rules_of_the_spec_each_have_one_file() {
         let rules: Vec<&str> = FINDINGS.iter().map(Query::rule).collect();
         assert_eq!(
             rules,
             [
                 "A1", "A2", "A3", "C1", "C2", "E1", "E2", "E3", "F1", "F2", "F3", "F4", "F5", "I1",
-                "R1", "R2", "V1", "V2", "V3", "V4", "V5"
+                "K1", "R1", "R2", "S1", "S2", "U1", "V1", "V2", "V3", "V4", "V5"
             ]
         );
         assert_eq!(rule("V1").unwrap().name, "V1_missed_visit");

@@ -32,6 +32,22 @@ impl Period {
         Period::Quarter { year, quarter }
     }
 
+    /// The quarter containing `day` (days since 1970-01-01).
+    pub fn containing(day: i32) -> Period {
+        let (y, m, _) = crate::calendar::civil(day);
+        Period::quarter(y, ((m - 1) / 3 + 1) as u8)
+    }
+
+    /// The period's parameters with `$asof` = `day` besides.
+    pub fn params_as_of(&self, day: i32) -> ParamValues {
+        let mut map = match self.params() {
+            ParamValues::Map(m) => m,
+            ParamValues::List(_) => Default::default(),
+        };
+        map.insert("asof".to_string(), ScalarValue::Date32(Some(day)).into());
+        ParamValues::Map(map)
+    }
+
     /// The calendar year of the period (a quarter's year).
     pub fn year(&self) -> i32 {
         match *self {

@@ -105,11 +105,14 @@ impl Scope {
         params: Option<ParamValues>,
     ) -> Result<RecordBatch> {
         let df = self.plan(q, params).await?;
-        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let planned: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let batches = df
             .collect()
             .await
             .map_err(|e| Error::Query(format!("{}: {e}", q.path())))?;
+        // The batches' own schema: a string column may come out as Utf8View where the
+        // plan says Utf8 (string concatenation in a UNION, say).
+        let schema = batches.first().map(|b| b.schema()).unwrap_or(planned);
         Ok(concat_batches(&schema, &batches)?)
     }
 

@@ -127,8 +127,8 @@ impl Session {
         }
         let mut tables: Vec<(String, Arc<dyn TableProvider>)> = Vec::new();
         for (name, schema, batches) in given {
-            // union_closure is small: one partition, as it always was.
-            let parts = if name == "union_closure" {
+            // The tree's tables are small: one partition.
+            let parts = if name == "union_closure" || name == "union_root" {
                 vec![batches]
             } else {
                 split(&batches, n)

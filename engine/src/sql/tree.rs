@@ -111,6 +111,20 @@ pub fn filter_rows(
     Ok(filter_record_batch(batch, &mask)?)
 }
 
+/// `union_root(union_id)`: the root of the union tree (the first union of the file
+/// without a parent), one row, or none when there is no root.
+pub fn union_root(archive: &Archive) -> Result<RecordBatch> {
+    let root = Unions::of(archive)?.root;
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(vec![Field::new(
+            "union_id",
+            DataType::Utf8,
+            false,
+        )])),
+        vec![Arc::new(StringArray::from(root.into_iter().collect::<Vec<_>>())) as ArrayRef],
+    )?)
+}
+
 /// The unions of the archive by union_id (the first row of an id wins), with the root.
 pub struct Unions {
     /// The root of the tree: the first union without a parent.

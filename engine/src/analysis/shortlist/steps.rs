@@ -171,10 +171,12 @@ pub(super) async fn prepare(s: &Session, year: i32) -> Result<Year> {
     })
 }
 
-/// The rules whose rows can be major and name a contact (metrics.md, the findings
-/// table): only these can make a contact ineligible. The others name no contact (A1–A3,
-/// C2, E1–E3, F1–F4) or are minor (V1, V5, R1), so the shortlist does not run them.
-pub const ELIGIBILITY_RULES: &[&str] = &["C1", "F5", "I1", "R2", "V2", "V3", "V4"];
+/// The rules whose rows can be major and name a contact (metrics.md and
+/// accountability.md, the findings tables): only these can make a contact ineligible.
+/// The others name no contact (A1–A3, C2, E1–E3, F1–F4, U1) or are minor (V1, V5, R1,
+/// S1), so the shortlist does not run them. K1 names the contact of the finding it
+/// follows up.
+pub const ELIGIBILITY_RULES: &[&str] = &["C1", "F5", "I1", "K1", "R2", "S2", "V2", "V3", "V4"];
 
 /// The findings of [`ELIGIBILITY_RULES`] in the four quarters of `year`, each rule's
 /// file run by the findings machinery exactly as `tiexin findings` runs it (same SQL,

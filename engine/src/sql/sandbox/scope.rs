@@ -23,16 +23,18 @@ enum By {
     Household,
     /// Its contact is a contact of the subtree.
     Contact,
+    /// The subject it names (a rectification's finding) is a row of the subtree.
+    Subject,
 }
 
 fn scoped_by(table: &str) -> Option<By> {
     Some(match table {
         "unions" | "households" | "contacts" | "subsidies" | "disbursements" | "budgets"
-        | "inspections" | "metrics" | "findings" => By::Union("union_id"),
-        "visits" | "assignments" | "crosschecks" | "exits" | "requests" | "feedback" => {
-            By::Household
-        }
+        | "inspections" | "metrics" | "findings" | "union_root" => By::Union("union_id"),
+        "visits" | "assignments" | "crosschecks" | "exits" | "requests" | "feedback"
+        | "referrals" => By::Household,
         "trainings" => By::Contact,
+        "rectifications" => By::Subject,
         _ => return None,
     })
 }
@@ -60,7 +62,7 @@ fn keep_rows(
 /// A table to register: its name, schema and batches.
 pub type Table = (&'static str, SchemaRef, Vec<RecordBatch>);
 
-/// The archive's tables and `union_closure`.
+/// The archive's tables, `union_closure` and `union_root`.
 pub fn archive_tables(archive: &Archive) -> Result<Vec<Table>> {
     let mut tables: Vec<Table> = archive
         .tables
@@ -69,6 +71,8 @@ pub fn archive_tables(archive: &Archive) -> Result<Vec<Table>> {
         .collect();
     let closure = tree::union_closure(archive)?;
     tables.push(("union_closure", closure.schema(), vec![closure]));
+    let root = tree::union_root(archive)?;
+    tables.push(("union_root", root.schema(), vec![root]));
     Ok(tables)
 }
 
@@ -85,6 +89,7 @@ pub fn cut(tables: Vec<Table>, unions: &HashSet<String>) -> Result<Vec<Table>> {
     let households = of("households", "household_id")?;
     let contacts = of("contacts", "contact_id")?;
     let mut out = Vec::with_capacity(tables.len());
+    let mut subjects = Vec::new();
     for (name, schema, batches) in tables {
         let batches = if name == "union_closure" {
             let b = keep_rows(&batches, "ancestor_id", unions)?;
@@ -94,11 +99,28 @@ pub fn cut(tables: Vec<Table>, unions: &HashSet<String>) -> Result<Vec<Table>> {
                 Some(By::Union(c)) => keep_rows(&batches, c, unions)?,
                 Some(By::Household) => keep_rows(&batches, "household_id", &households)?,
                 Some(By::Contact) => keep_rows(&batches, "contact_id", &contacts)?,
+                Some(By::Subject) => {
+                    subjects.push((name, schema, batches));
+                    continue;
+                }
                 // A table without a scope rule is not offered under --scope.
                 None => continue,
             }
         };
         out.push((name, schema, batches));
+    }
+    // A finding's subject is a row of one of the tables cut above (a household, visit,
+    // payment, …, a contact or a union): its id is their key.
+    let mut keys: HashSet<String> = HashSet::new();
+    for (name, _, batches) in &out {
+        if let Some(t) = crate::ingest::schema::table(name) {
+            if t.key.len() == 1 {
+                keys.extend(ids(batches, t.key[0])?);
+            }
+        }
+    }
+    for (name, schema, batches) in subjects {
+        out.push((name, schema, keep_rows(&batches, "subject_id", &keys)?));
     }
     Ok(out)
 }

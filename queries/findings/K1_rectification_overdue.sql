@@ -1,0 +1,29 @@
+-- K1 (major): a major finding f of the previous quarter $pps .. $ppe (table
+-- previous_majors: every rule but K1, major rows only) that was not rectified on time:
+-- no rectification row with f's (rule, subject_id, occurred_on), verified by a union at
+-- county level or above on or before d(f) = $ppe + 60 days. The subject is the finding
+-- `<rule>:<subject_id>:<occurred_on>`; its union and contact are f's; it occurred on
+-- d(f). Runs only when the archive records at least one rectification
+-- (accountability.md: an archive that does not record corrections sees no K1).
+-- Supervision: corrections are checked by a union at county level or above, and failing
+-- to correct is itself criticised (纠错问责).
+SELECT 'K1' AS rule,
+       'major' AS severity,
+       f.union_id,
+       'finding' AS subject_type,
+       f.rule || ':' || f.subject_id || ':' || CAST(f.occurred_on AS VARCHAR) AS subject_id,
+       f.contact_id,
+       CAST(CAST($ppe AS DATE) + INTERVAL '60 days' AS DATE) AS occurred_on,
+       '上季度重大问题逾期未整改' AS detail
+FROM previous_majors f
+WHERE EXISTS (SELECT 1 FROM rectifications)
+  AND NOT EXISTS (SELECT 1
+                  FROM rectifications r
+                  JOIN unions a ON a.union_id = r.verified_by
+                  WHERE r.rule = f.rule
+                    AND r.subject_id = f.subject_id
+                    AND r.occurred_on = f.occurred_on
+                    AND r.verified_on IS NOT NULL
+                    AND r.verified_on <= CAST($ppe AS DATE) + INTERVAL '60 days'
+                    AND a.level IN ('county', 'city', 'province'))
+ORDER BY f.union_id, subject_id
