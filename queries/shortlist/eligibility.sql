@@ -4,7 +4,9 @@
 -- in H(c); no training in the year; a major finding naming it in any quarter of the
 -- year (`major_rules`, the rule ids, from `shortlist_findings`: the rows of the year's
 -- four quarters, exactly as `tiexin findings` gives them, of the rules that can name a
--- contact in a major finding, C1 F5 I1 R2 V2 V3 V4).
+-- contact in a major finding, C1 F5 I1 K1 R2 S2 V2 V3 V4).
+-- Liaisons (role `liaison`, accountability.md) are never eligible: they are not
+-- candidates at all, so they are left out here.
 -- Registered as `shortlist_eligibility`.
 WITH trained AS (
     SELECT DISTINCT contact_id
@@ -50,4 +52,5 @@ LEFT JOIN shortlist_request_score r ON r.contact_id = c.contact_id
 LEFT JOIN shortlist_satisfaction_score s ON s.contact_id = c.contact_id
 LEFT JOIN trained t ON t.contact_id = c.contact_id
 LEFT JOIN major m ON m.contact_id = c.contact_id
+WHERE c.role <> 'liaison'
 ORDER BY c.contact_id

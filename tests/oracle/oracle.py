@@ -725,6 +725,8 @@ def shortlist(A: Archive, Y, size=100, min_per_city=1, explain=None):
     trained = {t["contact_id"] for t in A.trainings if ystart <= t["trained_on"] <= yend}
     cand = []
     for c, C in A.contacts.items():
+        if C["role"] == "liaison":
+            continue  # accountability.md: a liaison is never eligible (not a candidate)
         pairs = [(h, q) for q in qs for h in A.households
                  if A.due(h, q) and c in A.assigned(h, q[1])]
         hh = {h for h, _ in pairs}
