@@ -197,7 +197,7 @@ fn same_seed_gives_identical_bytes_other_seed_differs() {
     run(1_500, 43, Format::Csv, c.path());
     assert_eq!(sa.rows, sb.rows);
     let (da, db, dc) = (digest(a.path()), digest(b.path()), digest(c.path()));
-    assert_eq!(da.len(), 14);
+    assert_eq!(da.len(), 16);
     assert_eq!(da, db);
     assert_ne!(da["households.csv"], dc["households.csv"]);
     assert_ne!(da["visits.csv"], dc["visits.csv"]);

@@ -309,9 +309,11 @@ pub enum T {
     Trainings,
     Feedback,
     Inspections,
+    Rectifications,
+    Referrals,
 }
 
-const ORDER: [(T, &str); 14] = [
+const ORDER: [(T, &str); 16] = [
     (T::Unions, "unions"),
     (T::Contacts, "contacts"),
     (T::Households, "households"),
@@ -326,6 +328,8 @@ const ORDER: [(T, &str); 14] = [
     (T::Trainings, "trainings"),
     (T::Feedback, "feedback"),
     (T::Inspections, "inspections"),
+    (T::Rectifications, "rectifications"),
+    (T::Referrals, "referrals"),
 ];
 
 /// One writer per table of the archive.
