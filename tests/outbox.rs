@@ -771,3 +771,206 @@ async fn a_timeout_before_the_data_is_retried_and_one_after_the_final_dot_is_amb
     assert!(row.last_reply.unwrap().contains("message text: timed out"));
     assert_eq!(slow.messages().len(), 1);
 }
+
+/// Issue 11.5: the queuer's name, typed with other case or spaces, is still the queuer.
+#[test]
+fn approval_is_refused_to_the_queuer_whatever_the_case_or_spaces() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config_file(tmp.path(), free_port());
+    let cfg = config.to_str().unwrap();
+    let outbox = Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
+    let mut m = circular("U0101", "u0101@example.org", &[], 1);
+    m.kind = Kind::Criticism;
+    m.held = true;
+    m.created_by = "unknown".into();
+    let (id, _) = outbox.enqueue(m).unwrap();
+    let sid = id.to_string();
+    for by in ["Unknown ", " UNKNOWN", "unknown\t"] {
+        let out = tiexin(
+            tmp.path(),
+            &["outbox", "approve", &sid, "--by", by, "--config", cfg],
+        );
+        assert_eq!(out.status.code(), Some(2), "{by:?}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("queued by unknown") && err.contains("second person"),
+            "{err}"
+        );
+    }
+    assert_eq!(outbox.get(id).unwrap().state, State::Held);
+}
+
+/// Issue 11.5: whatever name is typed after --by, the OS account that queued a message
+/// cannot approve it.
+#[test]
+fn approval_is_refused_from_the_queuers_os_account_whatever_name_is_typed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config_file(tmp.path(), free_port());
+    let cfg = config.to_str().unwrap();
+    let outbox = Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
+    let mut m = circular("U0101", "u0101@example.org", &[], 1);
+    m.kind = Kind::Criticism;
+    m.held = true;
+    let (id, _) = outbox.enqueue(m).unwrap();
+    let out = tiexin(
+        tmp.path(),
+        &["outbox", "approve", &id.to_string(), "--by", "bob", "--config", cfg],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert_eq!(outbox.get(id).unwrap().state, State::Held);
+}
+
+/// Issue 11.8: `outbox send` exits 1 when a message failed, is ambiguous, or the server
+/// could not be reached; 0 when everything due went out.
+#[test]
+fn send_exits_1_when_a_message_failed_or_is_ambiguous() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = config_file(tmp.path(), port);
+    let cfg = config.to_str().unwrap();
+    let outbox = Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
+    outbox
+        .enqueue(circular("U0101", "gone@example.org", &[], 1))
+        .unwrap();
+    outbox
+        .enqueue(circular("U0102", "u0102@example.org", &[], 2))
+        .unwrap();
+
+    // No server: nothing could be offered.
+    let out = tiexin(tmp.path(), &["outbox", "send", "--config", cfg]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("the server could not be reached"),
+        "{}",
+        stdout(&out)
+    );
+
+    let server = SmtpServer::start(port, &tmp.path().join("mail"), &["--reject", "gone@example.org"]);
+    std::thread::sleep(Duration::from_millis(300)); // past the backoff of the postponed rows
+    let out = tiexin(tmp.path(), &["outbox", "send", "--config", cfg]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        "sent 1, failed 1, ambiguous 0, still pending 0"
+    );
+    assert_eq!(server.messages().len(), 1);
+    server.stop();
+
+    // Cut off after the final dot: ambiguous.
+    let server = SmtpServer::start(port, &tmp.path().join("mail2"), &["--drop-after-dot", "1"]);
+    outbox
+        .enqueue(circular("U0103", "u0103@example.org", &[], 3))
+        .unwrap();
+    let out = tiexin(tmp.path(), &["outbox", "send", "--config", cfg]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        "sent 0, failed 0, ambiguous 1, still pending 0"
+    );
+    server.stop();
+
+    // Everything due went out: 0.
+    let _server = SmtpServer::start(port, &tmp.path().join("mail3"), &[]);
+    outbox
+        .enqueue(circular("U0104", "u0104@example.org", &[], 4))
+        .unwrap();
+    let out = tiexin(tmp.path(), &["outbox", "send", "--config", cfg]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        "sent 1, failed 0, ambiguous 0, still pending 0"
+    );
+}
+
+/// Issue 11.8: a message whose main recipient is refused is `failed`, and its copy is
+/// not sent alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_main_recipient_fails_the_message_and_no_copy_goes_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = SmtpServer::start(
+        port,
+        &tmp.path().join("mail"),
+        &["--reject", "gone@example.org"],
+    );
+    let outbox = Outbox::open(&tmp.path().join("tiexin.sqlite")).unwrap();
+    let (id, _) = outbox
+        .enqueue(circular("U0101", "gone@example.org", &["u01@example.org"], 1))
+        .unwrap();
+    let s = send(&outbox, port).await;
+    assert_eq!((s.sent, s.failed), (0, 1));
+    let row = outbox.get(id).unwrap();
+    assert_eq!(row.state, State::Failed);
+    let reply = row.last_reply.unwrap();
+    assert!(
+        reply.contains("gone@example.org") && reply.contains("550"),
+        "{reply}"
+    );
+    assert!(server.messages().is_empty(), "{:?}", server.messages());
+}
+
+/// Issue 11.12: an attachment changed after it was queued is not sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_attachment_changed_after_queueing_fails_its_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = SmtpServer::start(port, &tmp.path().join("mail"), &[]);
+    let db = tmp.path().join("state/tiexin.sqlite");
+    let outbox = Outbox::open(&db).unwrap();
+    let (id, _) = outbox
+        .enqueue(circular("U0101", "u0101@example.org", &[], 1))
+        .unwrap();
+    let (good, _) = outbox
+        .enqueue(circular("U0102", "u0102@example.org", &[], 2))
+        .unwrap();
+    // Another process replaces the stored PDF.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE messages SET attachment = ?1 WHERE id = ?2",
+            rusqlite::params![pdf(99, 40_000), id],
+        )
+        .unwrap();
+    let s = send(&outbox, port).await;
+    assert_eq!((s.sent, s.failed), (1, 1));
+    let row = outbox.get(id).unwrap();
+    assert_eq!(row.state, State::Failed);
+    let reply = row.last_reply.unwrap();
+    assert!(reply.contains("SHA-256"), "{reply}");
+    assert_eq!(outbox.get(good).unwrap().state, State::Sent);
+    assert_eq!(server.messages().len(), 1);
+}
+
+/// Issue 11.19: a state database made by tiexin 0.1.0 (no schema version) is migrated
+/// when opened, after a backup copy, and keeps its rows.
+#[test]
+fn a_state_database_of_the_first_release_is_migrated_with_a_backup_and_keeps_its_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("state/tiexin.sqlite");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(include_str!("fixtures/state-v0/schema.sql"))
+            .unwrap();
+        conn.execute_batch(include_str!("fixtures/state-v0/rows.sql"))
+            .unwrap();
+    }
+    let outbox = Outbox::open(&db).unwrap();
+    let version: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert!(version >= 1, "no schema version after opening");
+    let backups: Vec<_> = std::fs::read_dir(db.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("tiexin.sqlite.v0") && n.ends_with(".bak"))
+        .collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    let rows = outbox.list(None).unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(
+        rows.iter().map(|m| (m.id, m.state)).collect::<Vec<_>>(),
+        [(1, State::Sent), (2, State::Held), (3, State::Failed)]
+    );
+}
