@@ -268,13 +268,30 @@ fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
         &["outbox", "approve", &ids[0], "--config", cfg_s],
     );
     assert_eq!(refused.status.code(), Some(2), "{}", stdout(&refused));
+    // Nor by typing another name from the same OS account (issue 11.5).
+    let refused = tx(
+        &tmp,
+        "alice",
+        &[
+            "outbox", "approve", &ids[0], "--by", "李明", "--config", cfg_s,
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", stdout(&refused));
+    assert!(
+        stderr(&refused).contains("from this OS account"),
+        "{}",
+        stderr(&refused)
+    );
+    // 李明 approves them from her own account (another OS user id).
+    let outbox =
+        tiexin::delivery::outbox::Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
+    let other = tiexin::dirs::uid().unwrap() + 1;
     for id in &ids {
-        let ok = tx(
-            &tmp,
-            "alice",
-            &["outbox", "approve", id, "--by", "李明", "--config", cfg_s],
-        );
-        assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+        let m = outbox
+            .approve(id.parse().unwrap(), "李明", Some(other))
+            .unwrap();
+        assert_eq!(m.created_uid, tiexin::dirs::uid());
+        assert_eq!(m.created_by, "alice");
     }
     let sent = tx(&tmp, "alice", &["outbox", "send", "--config", cfg_s]);
     assert!(stdout(&sent).contains("sent 3"), "{}", stdout(&sent));
@@ -391,13 +408,13 @@ fn concurrent_sends_into_one_folder_do_not_mix_attachments() {
         let o = child.wait_with_output().unwrap();
         assert_ne!(o.status.code(), Some(2), "{who}: {}", stderr(&o));
     }
-    let outbox = tiexin::delivery::outbox::Outbox::open(&tmp.path().join("state/tiexin.sqlite"))
-        .unwrap();
+    let outbox =
+        tiexin::delivery::outbox::Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
     let rows = outbox.list(None).unwrap();
     assert_eq!(rows.len(), 5);
     for m in rows {
         let m = outbox.get(m.id).unwrap();
-        let pdf = m.attachment.clone().unwrap();
+        let pdf = outbox.attachment(&m).unwrap().unwrap();
         let text = pdf_text(&pdf);
         let (own, other) = match m.created_by.as_str() {
             "alice" => ("2026年11月28日", "2026年11月29日"),

@@ -58,6 +58,7 @@ impl JobRunner for TestRunner {
             }),
             held: false,
             created_by: "scheduler".into(),
+            created_uid: None,
         }])
     }
 }
@@ -305,7 +306,9 @@ async fn a_slot_interrupted_by_a_killed_scheduler_runs_again_at_the_next_start()
     let s = w.scheduler(&[daily()], None);
     let tick = s.tick(t("2026-04-01T08:00:30+08:00")).await.unwrap();
     assert_eq!(w.calls(), vec![slot]);
-    assert!(tick.failed.is_empty(), "{tick:?}");
+    assert_eq!(tick.resumed, vec![("daily-bulletin".to_string(), slot, 1)]);
+    assert!(tick.failed.is_empty() && tick.ran.is_empty(), "{tick:?}");
+    assert!(tick.ok());
     assert_eq!(w.server.messages().len(), 1);
     assert_eq!(w.outbox.list(None).unwrap().len(), 1);
     assert_eq!(
@@ -343,7 +346,16 @@ async fn the_scheduler_goes_on_after_a_delivery_error() {
     )
     .unwrap();
     let offset = t("2026-04-01T08:00:30+08:00") - Utc::now();
-    let daemon = tokio::spawn(async move { s.run(offset, |_| {}).await });
+    let troubles = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = troubles.clone();
+    let daemon = tokio::spawn(async move {
+        s.run(
+            offset,
+            |_| {},
+            move |e, pause| seen.lock().unwrap().push(format!("{e} ({pause:?})")),
+        )
+        .await
+    });
     let deadline = Instant::now() + Duration::from_secs(20);
     while w.calls().is_empty() {
         assert!(Instant::now() < deadline, "the slot did not run");
@@ -351,9 +363,25 @@ async fn the_scheduler_goes_on_after_a_delivery_error() {
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(!daemon.is_finished(), "the scheduler stopped at the error");
+    {
+        let t = troubles.lock().unwrap();
+        assert!(!t.is_empty());
+        assert!(
+            t[0].starts_with("the delivery failed: ") && t[0].contains("outbox.lock"),
+            "{t:?}"
+        );
+        // A pause that doubles.
+        assert!(t[0].ends_with("(1s)"), "{t:?}");
+        if t.len() > 1 {
+            assert!(t[1].ends_with("(2s)"), "{t:?}");
+        }
+    }
     std::fs::remove_dir(&lock).unwrap();
     while w.server.messages().is_empty() {
-        assert!(Instant::now() < deadline, "nothing delivered after the error");
+        assert!(
+            Instant::now() < deadline,
+            "nothing delivered after the error"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -605,7 +633,10 @@ fn once_exits_1_when_a_delivery_fails() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let out = common::stdout(&o);
-    assert!(out.contains("quarterly-bulletin 2026-10-01T00:00:00+00:00: ran, 1 messages queued"), "{out}");
+    assert!(
+        out.contains("quarterly-bulletin 2026-10-01T00:00:00+00:00: ran, 1 messages queued"),
+        "{out}"
+    );
     assert!(out.contains("outbox: sent 0, failed 1"), "{out}");
     assert!(server.messages().is_empty());
 }
@@ -632,7 +663,11 @@ fn a_slot_cut_off_by_kill_9_runs_again_at_the_next_once() {
             .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"));
         c
     };
-    let mut first = once().stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut first = once()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let db = tmp.path().join("state/tiexin.sqlite");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -645,7 +680,10 @@ fn a_slot_cut_off_by_kill_9_runs_again_at_the_next_once() {
         if claimed {
             break;
         }
-        assert!(first.try_wait().unwrap().is_none(), "the slot finished before the kill");
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the slot finished before the kill"
+        );
         assert!(Instant::now() < deadline, "the slot was never claimed");
         std::thread::sleep(Duration::from_millis(5));
     }
