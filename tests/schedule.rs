@@ -109,6 +109,21 @@ impl World {
         }
     }
 
+    /// A scheduler of the daily bulletin stopped by `stop`.
+    fn scheduler_with(&self, stop: Arc<AtomicBool>) -> Scheduler<TestRunner> {
+        Scheduler::new(
+            &self.outbox,
+            &[daily()],
+            None,
+            TestRunner {
+                calls: self.calls.clone(),
+            },
+            Some(smtp(self.port)),
+            stop,
+        )
+        .unwrap()
+    }
+
     /// A scheduler as a fresh start of the process would make it.
     fn scheduler(&self, jobs: &[Job], grace_hours: Option<f64>) -> Scheduler<TestRunner> {
         Scheduler::new(
@@ -325,6 +340,57 @@ async fn a_slot_interrupted_by_a_killed_scheduler_runs_again_at_the_next_start()
     assert_eq!(w.calls(), vec![slot]);
 }
 
+/// Issue 11.13: a pass that fails on the state database does not stop the daemon either:
+/// it is reported, and the slot runs once the database is readable again.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scheduler_goes_on_after_an_error_of_the_state_database() {
+    let w = World::new();
+    // A ledger row the scheduler cannot read: every pass fails until it is gone.
+    let db = rusqlite::Connection::open(w.outbox.path()).unwrap();
+    db.execute(
+        "INSERT INTO runs (job, slot, state, claimed_at) VALUES ('old', 'not a time', 'claimed', '')",
+        [],
+    )
+    .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = w.scheduler_with(stop.clone());
+    let troubles = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = troubles.clone();
+    let offset = t("2026-04-01T08:00:30+08:00") - Utc::now();
+    let daemon = tokio::spawn(async move {
+        s.run(
+            offset,
+            |_| {},
+            move |e, _| seen.lock().unwrap().push(e.to_string()),
+        )
+        .await
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while troubles.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "no error reported");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        troubles.lock().unwrap()[0].contains("the run ledger holds a bad slot \"not a time\""),
+        "{:?}",
+        troubles.lock().unwrap()
+    );
+    assert!(!daemon.is_finished(), "the scheduler stopped at the error");
+    assert!(w.calls().is_empty());
+    db.execute("DELETE FROM runs WHERE job = 'old'", [])
+        .unwrap();
+    while w.server.messages().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "nothing delivered after the error"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    daemon.await.unwrap().unwrap();
+    assert_eq!(w.calls().len(), 1);
+}
+
 /// Issue 11.13: an error of the state folder or of delivery does not stop the daemon:
 /// it is reported, and the scheduler tries again after a pause.
 #[tokio::test(flavor = "multi_thread")]
@@ -334,17 +400,7 @@ async fn the_scheduler_goes_on_after_a_delivery_error() {
     let lock = w.outbox.path().with_file_name("outbox.lock");
     std::fs::create_dir(&lock).unwrap();
     let stop = Arc::new(AtomicBool::new(false));
-    let s = Scheduler::new(
-        &w.outbox,
-        &[daily()],
-        None,
-        TestRunner {
-            calls: w.calls.clone(),
-        },
-        Some(smtp(w.port)),
-        stop.clone(),
-    )
-    .unwrap();
+    let s = w.scheduler_with(stop.clone());
     let offset = t("2026-04-01T08:00:30+08:00") - Utc::now();
     let troubles = Arc::new(Mutex::new(Vec::<String>::new()));
     let seen = troubles.clone();

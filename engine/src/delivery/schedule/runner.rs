@@ -282,7 +282,7 @@ impl<R: JobRunner> Scheduler<R> {
             let wait = match failed {
                 Some(e) => {
                     trouble(&e, pause);
-                    let wait = pause.min(self.until_next_slot(clock()));
+                    let wait = pause;
                     pause = (pause * 2).min(MAX_PAUSE);
                     wait
                 }
