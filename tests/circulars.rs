@@ -268,13 +268,30 @@ fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
         &["outbox", "approve", &ids[0], "--config", cfg_s],
     );
     assert_eq!(refused.status.code(), Some(2), "{}", stdout(&refused));
+    // Nor by typing another name from the same OS account (issue 11.5).
+    let refused = tx(
+        &tmp,
+        "alice",
+        &[
+            "outbox", "approve", &ids[0], "--by", "李明", "--config", cfg_s,
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", stdout(&refused));
+    assert!(
+        stderr(&refused).contains("from this OS account"),
+        "{}",
+        stderr(&refused)
+    );
+    // 李明 approves them from her own account (another OS user id).
+    let outbox =
+        tiexin::delivery::outbox::Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
+    let other = tiexin::dirs::uid().unwrap() + 1;
     for id in &ids {
-        let ok = tx(
-            &tmp,
-            "alice",
-            &["outbox", "approve", id, "--by", "李明", "--config", cfg_s],
-        );
-        assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+        let m = outbox
+            .approve(id.parse().unwrap(), "李明", Some(other))
+            .unwrap();
+        assert_eq!(m.created_uid, tiexin::dirs::uid());
+        assert_eq!(m.created_by, "alice");
     }
     let sent = tx(&tmp, "alice", &["outbox", "send", "--config", cfg_s]);
     assert!(stdout(&sent).contains("sent 3"), "{}", stdout(&sent));
@@ -323,4 +340,92 @@ fn send_without_smtp_config_is_refused_before_any_work() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("[smtp]"), "{}", stderr(&o));
     assert!(!out.exists());
+}
+
+/// Issue 11.8: a circular whose union's address is refused fails, and `--send` exits 1;
+/// its copy is not sent alone.
+#[test]
+fn send_exits_1_when_a_circular_is_refused() {
+    use common::smtp::{free_port, SmtpServer};
+    let tmp = TempDir::new().unwrap();
+    let port = free_port();
+    let server = SmtpServer::start(
+        port,
+        &tmp.path().join("mail"),
+        &["--reject", "lxqzgh@example.cn"],
+    );
+    let cfg = tmp.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n"
+        ),
+    )
+    .unwrap();
+    let o = run(&tmp, &["--config", cfg.to_str().unwrap(), "--send"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("sent 1, failed 1"), "{}", stdout(&o));
+    let got = server.messages();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["to"][0], "snqzgh@example.cn");
+}
+
+/// Issue 11.12: two `circulars --send` runs into the same folder at the same time: each
+/// queued message carries the PDF its own run made, never the other run's file.
+#[test]
+fn concurrent_sends_into_one_folder_do_not_mix_attachments() {
+    use std::process::{Command, Stdio};
+    let tmp = TempDir::new().unwrap();
+    let cfg = tmp.path().join("c.toml");
+    // No server listens: the messages stay queued, which is all this test reads.
+    std::fs::write(
+        &cfg,
+        format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n",
+            common::smtp::free_port()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let spawn = |user: &str, date: &str| {
+        Command::new(env!("CARGO_BIN_EXE_tiexin"))
+            .args(["circulars", "--period", "2026Q3", "--out"])
+            .arg(&out)
+            .args(["--date", date, "--config"])
+            .arg(&cfg)
+            .arg("--send")
+            .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
+            .env("TIEXIN_STATE_DIR", tmp.path().join("state"))
+            .env("USER", user)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn("alice", "2026-11-28");
+    let b = spawn("bob", "2026-11-29");
+    for (who, child) in [("alice", a), ("bob", b)] {
+        let o = child.wait_with_output().unwrap();
+        assert_ne!(o.status.code(), Some(2), "{who}: {}", stderr(&o));
+    }
+    let outbox =
+        tiexin::delivery::outbox::Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
+    let rows = outbox.list(None).unwrap();
+    assert_eq!(rows.len(), 5);
+    for m in rows {
+        let m = outbox.get(m.id).unwrap();
+        let pdf = outbox.attachment(&m).unwrap().unwrap();
+        let text = pdf_text(&pdf);
+        let (own, other) = match m.created_by.as_str() {
+            "alice" => ("2026年11月28日", "2026年11月29日"),
+            "bob" => ("2026年11月29日", "2026年11月28日"),
+            who => panic!("queued by {who}"),
+        };
+        assert!(
+            text.contains(own) && !text.contains(other),
+            "message {} queued by {} carries the other run's PDF",
+            m.id,
+            m.created_by
+        );
+    }
 }

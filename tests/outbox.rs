@@ -35,6 +35,13 @@ fn hex_sha256(b: &[u8]) -> String {
         .collect()
 }
 
+/// The OS user id of this process.
+fn own_uid() -> u32 {
+    tiexin::dirs::uid().expect("/proc/self is readable")
+}
+
+/// A circular queued by alice from another OS account than the test's (so that the
+/// test, as a second person, may approve it).
 fn circular(union: &str, to: &str, cc: &[&str], seed: u32) -> NewMessage {
     NewMessage {
         job: "circulars".into(),
@@ -53,6 +60,7 @@ fn circular(union: &str, to: &str, cc: &[&str], seed: u32) -> NewMessage {
         }),
         held: false,
         created_by: "alice".into(),
+        created_uid: Some(own_uid() + 1),
     }
 }
 
@@ -412,8 +420,10 @@ async fn kill_9_in_the_middle_of_a_batch_then_restart_delivers_everything() {
         tmp.path(),
         &["outbox", "send", "--config", config.to_str().unwrap()],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let ambiguous: Vec<_> = outbox.list(Some(State::Ambiguous)).unwrap();
+    // Messages left ambiguous are a failure to report: exit 1 (issue 11.8).
+    let expected = if ambiguous.is_empty() { 0 } else { 1 };
+    assert_eq!(out.status.code(), Some(expected), "{}", stderr(&out));
     let line = stdout(&out);
     assert!(
         line.trim_end()
@@ -511,9 +521,10 @@ async fn held_message_waits_for_a_second_person() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let row = outbox.get(id).unwrap();
     assert_eq!(
-        (row.state, row.approved_by.as_deref()),
-        (State::Pending, Some("bob"))
+        (row.state, row.approved_by.as_deref(), row.approved_uid),
+        (State::Pending, Some("bob"), Some(own_uid()))
     );
+    assert_eq!(row.created_uid, Some(own_uid() + 1));
     // Approving twice is refused.
     let out = tiexin(
         tmp.path(),
@@ -770,4 +781,376 @@ async fn a_timeout_before_the_data_is_retried_and_one_after_the_final_dot_is_amb
     assert_eq!(row.state, State::Ambiguous);
     assert!(row.last_reply.unwrap().contains("message text: timed out"));
     assert_eq!(slow.messages().len(), 1);
+}
+
+/// Issue 11.5: the queuer's name, typed with other case or spaces, is still the queuer.
+#[test]
+fn approval_is_refused_to_the_queuer_whatever_the_case_or_spaces() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config_file(tmp.path(), free_port());
+    let cfg = config.to_str().unwrap();
+    let outbox = Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
+    let mut m = circular("U0101", "u0101@example.org", &[], 1);
+    m.kind = Kind::Criticism;
+    m.held = true;
+    m.created_by = "unknown".into();
+    let (id, _) = outbox.enqueue(m).unwrap();
+    let sid = id.to_string();
+    for by in ["Unknown ", " UNKNOWN", "unknown\t"] {
+        let out = tiexin(
+            tmp.path(),
+            &["outbox", "approve", &sid, "--by", by, "--config", cfg],
+        );
+        assert_eq!(out.status.code(), Some(2), "{by:?}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("queued by unknown") && err.contains("second person"),
+            "{err}"
+        );
+    }
+    assert_eq!(outbox.get(id).unwrap().state, State::Held);
+}
+
+/// Issue 11.5: whatever name is typed after --by, the OS account that queued a message
+/// cannot approve it.
+#[test]
+fn approval_is_refused_from_the_queuers_os_account_whatever_name_is_typed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config_file(tmp.path(), free_port());
+    let cfg = config.to_str().unwrap();
+    let outbox = Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
+    // Queued by alice from this OS account: bob, typed here, is not a second person.
+    let mut m = circular("U0101", "u0101@example.org", &[], 1);
+    m.kind = Kind::Criticism;
+    m.held = true;
+    m.created_uid = Some(own_uid());
+    let (id, _) = outbox.enqueue(m).unwrap();
+    for by in ["bob", "Carol Chen", "李明"] {
+        let out = tiexin(
+            tmp.path(),
+            &[
+                "outbox",
+                "approve",
+                &id.to_string(),
+                "--by",
+                by,
+                "--config",
+                cfg,
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("queued from this OS account (uid {})", own_uid()))
+                && err.contains("their own account"),
+            "{err}"
+        );
+    }
+    assert_eq!(outbox.get(id).unwrap().state, State::Held);
+
+    // The OS account is recorded with the name, and shown.
+    let show = tiexin(
+        tmp.path(),
+        &["outbox", "show", &id.to_string(), "--config", cfg],
+    );
+    assert!(
+        stdout(&show).contains(&format!("by alice (uid {})", own_uid())),
+        "{}",
+        stdout(&show)
+    );
+    let list = tiexin(
+        tmp.path(),
+        &["outbox", "list", "--format", "json", "--config", cfg],
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(rows[0]["created_uid"], own_uid());
+    assert_eq!(rows[0]["approved_uid"], serde_json::Value::Null);
+
+    // In the library too, whatever the name.
+    let e = outbox.approve(id, "bob", Some(own_uid())).unwrap_err();
+    assert!(e.to_string().contains("own account"), "{e}");
+    let e = outbox.approve(id, "bob", None).unwrap_err();
+    assert!(e.to_string().contains("OS user id cannot be read"), "{e}");
+    let row = outbox.approve(id, "bob", Some(own_uid() + 7)).unwrap();
+    assert_eq!(
+        (row.state, row.approved_uid),
+        (State::Pending, Some(own_uid() + 7))
+    );
+}
+
+/// Issue 11.8: `outbox send` exits 1 when a message failed, is ambiguous, or the server
+/// could not be reached; 0 when everything due went out.
+#[test]
+fn send_exits_1_when_a_message_failed_or_is_ambiguous() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = config_file(tmp.path(), port);
+    let cfg = config.to_str().unwrap();
+    let outbox = Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
+    outbox
+        .enqueue(circular("U0101", "gone@example.org", &[], 1))
+        .unwrap();
+    outbox
+        .enqueue(circular("U0102", "u0102@example.org", &[], 2))
+        .unwrap();
+
+    // No server: nothing could be offered.
+    let out = tiexin(tmp.path(), &["outbox", "send", "--config", cfg]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("the server could not be reached"),
+        "{}",
+        stdout(&out)
+    );
+
+    let server = SmtpServer::start(
+        port,
+        &tmp.path().join("mail"),
+        &["--reject", "gone@example.org"],
+    );
+    std::thread::sleep(Duration::from_millis(300)); // past the backoff of the postponed rows
+    let out = tiexin(tmp.path(), &["outbox", "send", "--config", cfg]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        "sent 1, failed 1, ambiguous 0, still pending 0"
+    );
+    assert_eq!(server.messages().len(), 1);
+    server.stop();
+
+    // Cut off after the final dot: ambiguous.
+    let server = SmtpServer::start(port, &tmp.path().join("mail2"), &["--drop-after-dot", "1"]);
+    outbox
+        .enqueue(circular("U0103", "u0103@example.org", &[], 3))
+        .unwrap();
+    let out = tiexin(tmp.path(), &["outbox", "send", "--config", cfg]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        "sent 0, failed 0, ambiguous 1, still pending 0"
+    );
+    server.stop();
+
+    // Everything due went out: 0.
+    let _server = SmtpServer::start(port, &tmp.path().join("mail3"), &[]);
+    outbox
+        .enqueue(circular("U0104", "u0104@example.org", &[], 4))
+        .unwrap();
+    let out = tiexin(tmp.path(), &["outbox", "send", "--config", cfg]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        "sent 1, failed 0, ambiguous 0, still pending 0"
+    );
+}
+
+/// Issue 11.8: a message whose main recipient is refused is `failed`, and its copy is
+/// not sent alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_main_recipient_fails_the_message_and_no_copy_goes_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = SmtpServer::start(
+        port,
+        &tmp.path().join("mail"),
+        &["--reject", "gone@example.org"],
+    );
+    let outbox = Outbox::open(&tmp.path().join("tiexin.sqlite")).unwrap();
+    let (id, _) = outbox
+        .enqueue(circular(
+            "U0101",
+            "gone@example.org",
+            &["u01@example.org"],
+            1,
+        ))
+        .unwrap();
+    let s = send(&outbox, port).await;
+    assert_eq!((s.sent, s.failed), (0, 1));
+    let row = outbox.get(id).unwrap();
+    assert_eq!(row.state, State::Failed);
+    let reply = row.last_reply.unwrap();
+    assert!(
+        reply.contains("gone@example.org") && reply.contains("550"),
+        "{reply}"
+    );
+    assert!(server.messages().is_empty(), "{:?}", server.messages());
+}
+
+/// Issue 11.12: an attachment changed after it was queued is not sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_attachment_changed_after_queueing_fails_its_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = SmtpServer::start(port, &tmp.path().join("mail"), &[]);
+    let db = tmp.path().join("state/tiexin.sqlite");
+    let outbox = Outbox::open(&db).unwrap();
+    let (id, _) = outbox
+        .enqueue(circular("U0101", "u0101@example.org", &[], 1))
+        .unwrap();
+    let (good, _) = outbox
+        .enqueue(circular("U0102", "u0102@example.org", &[], 2))
+        .unwrap();
+    // Another process replaces the stored PDF.
+    let sha = outbox.get(id).unwrap().attachment_sha256.unwrap();
+    let stored = tmp.path().join("state/attachments").join(&sha);
+    assert_eq!(std::fs::read(&stored).unwrap(), pdf(1, 40_000));
+    std::fs::write(&stored, pdf(99, 40_000)).unwrap();
+    let s = send(&outbox, port).await;
+    assert_eq!((s.sent, s.failed), (1, 1));
+    let row = outbox.get(id).unwrap();
+    assert_eq!(row.state, State::Failed);
+    let reply = row.last_reply.unwrap();
+    assert!(
+        reply.starts_with("not sent: the attachment 督查提示-U0101.pdf")
+            && reply.contains(&format!(
+                "does not match the SHA-256 recorded when it was queued: {}, not {sha}",
+                hex_sha256(&pdf(99, 40_000))
+            )),
+        "{reply}"
+    );
+    assert_eq!(outbox.get(good).unwrap().state, State::Sent);
+    assert_eq!(server.messages().len(), 1);
+    assert_eq!(server.messages()[0]["to"][0], "u0102@example.org");
+
+    // A missing file fails its message too.
+    let (gone, _) = outbox
+        .enqueue(circular("U0103", "u0103@example.org", &[], 3))
+        .unwrap();
+    let sha = outbox.get(gone).unwrap().attachment_sha256.unwrap();
+    std::fs::remove_file(tmp.path().join("state/attachments").join(&sha)).unwrap();
+    let s = send(&outbox, port).await;
+    assert_eq!((s.sent, s.failed), (0, 1));
+    let reply = outbox.get(gone).unwrap().last_reply.unwrap();
+    assert!(
+        reply.contains("is missing from the state folder"),
+        "{reply}"
+    );
+    assert_eq!(server.messages().len(), 1);
+}
+
+/// Issue 11.19: a state database made by tiexin 0.1.0 (no schema version) is migrated
+/// when opened, after a backup copy, and keeps its rows.
+#[test]
+fn a_state_database_of_the_first_release_is_migrated_with_a_backup_and_keeps_its_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("state/tiexin.sqlite");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(include_str!("fixtures/state-v0/schema.sql"))
+            .unwrap();
+        conn.execute_batch(include_str!("fixtures/state-v0/rows.sql"))
+            .unwrap();
+    }
+    let outbox = Outbox::open(&db).unwrap();
+    let version: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert!(version >= 1, "no schema version after opening");
+    let backups: Vec<_> = std::fs::read_dir(db.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("tiexin.sqlite.v0") && n.ends_with(".bak"))
+        .collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    assert_eq!(version, tiexin::delivery::outbox::SCHEMA_VERSION);
+    let rows = outbox.list(None).unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(
+        rows.iter().map(|m| (m.id, m.state)).collect::<Vec<_>>(),
+        [(1, State::Sent), (2, State::Held), (3, State::Failed)]
+    );
+    let held = &rows[1];
+    assert_eq!(held.key, "circulars|2026Q2|U0102|u0102@example.org");
+    assert_eq!(held.message_id, "<5238ad2471efb47d1b17e9ed764d2e8c@tiexin>");
+    assert_eq!(held.to, ["u0102@example.org"]);
+    assert_eq!(held.created_by, "alice");
+    assert_eq!((held.created_uid, held.approved_uid), (None, None));
+    assert_eq!(rows[0].sent_at.as_deref(), Some("2026-07-05T01:00:01.000Z"));
+    assert_eq!(rows[2].attempts, 5);
+    // The attachments kept in the database are files of the state folder now, intact.
+    let circular = b"%PDF-1.7\n% circular of U0101 queued by tiexin 0.1.0\n".to_vec();
+    let criticism = b"%PDF-1.7\n% criticism of U0102 queued by tiexin 0.1.0\n".to_vec();
+    assert_eq!(outbox.attachment(&rows[0]).unwrap(), Some(circular.clone()));
+    assert_eq!(outbox.attachment(&rows[1]).unwrap(), Some(criticism));
+    assert_eq!(outbox.attachment(&rows[2]).unwrap(), None);
+    assert_eq!(
+        std::fs::read(
+            db.with_file_name("attachments")
+                .join(rows[0].attachment_sha256.as_deref().unwrap())
+        )
+        .unwrap(),
+        circular
+    );
+    // The run ledger: the slot closed as interrupted is claimed again, to be run.
+    let runs = tiexin::delivery::schedule::Ledger::new(&outbox)
+        .list(None)
+        .unwrap();
+    assert_eq!(
+        runs.iter()
+            .map(|r| (r.job.as_str(), r.state.as_str()))
+            .collect::<Vec<_>>(),
+        [("quarterly-circulars", "claimed"), ("weekly", "done")]
+    );
+    // The held criticism is approved as before, and the backup is the old database.
+    outbox.approve(2, "bob", Some(own_uid())).unwrap();
+    let old = rusqlite::Connection::open(db.with_file_name(&backups[0])).unwrap();
+    let v: i64 = old
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    let n: i64 = old
+        .query_row(
+            "SELECT count(*) FROM messages WHERE attachment IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!((v, n), (0, 2));
+    drop(outbox);
+
+    // Opened again: nothing to migrate, no second backup.
+    let again = Outbox::open(&db).unwrap();
+    assert_eq!(again.get(2).unwrap().state, State::Pending);
+    let count = std::fs::read_dir(db.parent().unwrap())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".bak")
+        })
+        .count();
+    assert_eq!(count, 1);
+}
+
+/// Issue 11.19: a database of a newer schema version than this tiexin knows is refused,
+/// and a new database gets the current version without a backup.
+#[test]
+fn a_state_database_of_a_newer_version_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("tiexin.sqlite");
+    drop(Outbox::open(&db).unwrap());
+    assert!(std::fs::read_dir(tmp.path()).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .ends_with(".bak")));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let v: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, tiexin::delivery::outbox::SCHEMA_VERSION);
+    conn.pragma_update(None, "user_version", v + 1).unwrap();
+    drop(conn);
+    let e = Outbox::open(&db).err().unwrap().to_string();
+    assert!(
+        e.contains(&format!(
+            "has schema version {}, newer than this tiexin knows ({v})",
+            v + 1
+        )),
+        "{e}"
+    );
 }

@@ -269,3 +269,31 @@ fn time_and_memory_limits_stop_a_query_with_a_clear_message() {
         stderr(&o)
     );
 }
+
+/// Issue 11.5: with `$USER` and `$LOGNAME` unset, the audit log still says who ran the
+/// query: the OS user id, and the account's name rather than "unknown".
+#[test]
+fn the_audit_log_records_the_os_user_id() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = TempDir::new().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_tiexin"))
+        .args(["query", "--format", "csv", "SELECT 1 AS one"])
+        .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
+        .env("TIEXIN_STATE_DIR", tmp.path().join("state"))
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let uid = std::fs::metadata("/proc/self").unwrap().uid();
+    let log = std::fs::read_to_string(tmp.path().join("state").join("audit.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for l in &lines {
+        assert_eq!(l["uid"], uid, "{l}");
+        assert_ne!(l["user"], "unknown", "{l}");
+    }
+}

@@ -58,6 +58,7 @@ impl JobRunner for TestRunner {
             }),
             held: false,
             created_by: "scheduler".into(),
+            created_uid: None,
         }])
     }
 }
@@ -106,6 +107,21 @@ impl World {
             calls: Calls::default(),
             port,
         }
+    }
+
+    /// A scheduler of the daily bulletin stopped by `stop`.
+    fn scheduler_with(&self, stop: Arc<AtomicBool>) -> Scheduler<TestRunner> {
+        Scheduler::new(
+            &self.outbox,
+            &[daily()],
+            None,
+            TestRunner {
+                calls: self.calls.clone(),
+            },
+            Some(smtp(self.port)),
+            stop,
+        )
+        .unwrap()
     }
 
     /// A scheduler as a fresh start of the process would make it.
@@ -278,8 +294,10 @@ async fn clock_set_back_sends_nothing_again() {
     assert_eq!(w.ledger().len(), 1);
 }
 
+/// Issue 11.13: a slot left `claimed` by a scheduler that was killed runs again at the
+/// next start; what the killed run had already queued is not queued or sent twice.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_slot_claimed_by_a_killed_scheduler_is_not_run_again() {
+async fn a_slot_interrupted_by_a_killed_scheduler_runs_again_at_the_next_start() {
     let w = World::new();
     let slot = t("2026-04-01T00:00:00Z");
     let ledger = Ledger::new(&w.outbox);
@@ -289,15 +307,143 @@ async fn a_slot_claimed_by_a_killed_scheduler_is_not_run_again() {
     assert!(!ledger
         .claim("daily-bulletin", slot, RunState::Claimed)
         .unwrap());
+    // The killed run had queued its report already.
+    let mut queued = TestRunner {
+        calls: Calls::default(),
+    }
+    .run(&daily(), slot)
+    .await
+    .unwrap()
+    .remove(0);
+    queued.job = "daily-bulletin@2026-04-01T00:00:00.000Z".into();
+    w.outbox.enqueue(queued).unwrap();
 
     let s = w.scheduler(&[daily()], None);
-    let runs = ledger.list(Some("daily-bulletin")).unwrap();
-    assert_eq!(runs[0].state, "failed");
-    assert!(runs[0].detail.as_deref().unwrap().contains("interrupted"));
     let tick = s.tick(t("2026-04-01T08:00:30+08:00")).await.unwrap();
-    assert!(tick.ran.is_empty());
+    assert_eq!(w.calls(), vec![slot]);
+    assert_eq!(tick.resumed, vec![("daily-bulletin".to_string(), slot, 1)]);
+    assert!(tick.failed.is_empty() && tick.ran.is_empty(), "{tick:?}");
+    assert!(tick.ok());
+    assert_eq!(w.server.messages().len(), 1);
+    assert_eq!(w.outbox.list(None).unwrap().len(), 1);
+    assert_eq!(
+        w.ledger(),
+        vec![("2026-04-01T00:00:00.000Z".to_string(), "done".to_string())]
+    );
+    // And not a third time.
+    let tick = w
+        .scheduler(&[daily()], None)
+        .tick(t("2026-04-01T08:01:00+08:00"))
+        .await
+        .unwrap();
+    assert!(tick.ran.is_empty() && tick.failed.is_empty(), "{tick:?}");
+    assert_eq!(w.calls(), vec![slot]);
+}
+
+/// Issue 11.13: a pass that fails on the state database does not stop the daemon either:
+/// it is reported, and the slot runs once the database is readable again.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scheduler_goes_on_after_an_error_of_the_state_database() {
+    let w = World::new();
+    // A ledger row the scheduler cannot read: every pass fails until it is gone.
+    let db = rusqlite::Connection::open(w.outbox.path()).unwrap();
+    db.execute(
+        "INSERT INTO runs (job, slot, state, claimed_at) VALUES ('old', 'not a time', 'claimed', '')",
+        [],
+    )
+    .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = w.scheduler_with(stop.clone());
+    let troubles = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = troubles.clone();
+    let offset = t("2026-04-01T08:00:30+08:00") - Utc::now();
+    let daemon = tokio::spawn(async move {
+        s.run(
+            offset,
+            |_| {},
+            move |e, _| seen.lock().unwrap().push(e.to_string()),
+        )
+        .await
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while troubles.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "no error reported");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        troubles.lock().unwrap()[0].contains("the run ledger holds a bad slot \"not a time\""),
+        "{:?}",
+        troubles.lock().unwrap()
+    );
+    assert!(!daemon.is_finished(), "the scheduler stopped at the error");
     assert!(w.calls().is_empty());
-    assert!(w.server.messages().is_empty());
+    db.execute("DELETE FROM runs WHERE job = 'old'", [])
+        .unwrap();
+    while w.server.messages().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "nothing delivered after the error"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    daemon.await.unwrap().unwrap();
+    assert_eq!(w.calls().len(), 1);
+}
+
+/// Issue 11.13: an error of the state folder or of delivery does not stop the daemon:
+/// it is reported, and the scheduler tries again after a pause.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scheduler_goes_on_after_a_delivery_error() {
+    let w = World::new();
+    // The delivery lock cannot be opened: every delivery fails until it is removed.
+    let lock = w.outbox.path().with_file_name("outbox.lock");
+    std::fs::create_dir(&lock).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = w.scheduler_with(stop.clone());
+    let offset = t("2026-04-01T08:00:30+08:00") - Utc::now();
+    let troubles = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = troubles.clone();
+    let daemon = tokio::spawn(async move {
+        s.run(
+            offset,
+            |_| {},
+            move |e, pause| seen.lock().unwrap().push(format!("{e} ({pause:?})")),
+        )
+        .await
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while w.calls().is_empty() {
+        assert!(Instant::now() < deadline, "the slot did not run");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!daemon.is_finished(), "the scheduler stopped at the error");
+    {
+        let t = troubles.lock().unwrap();
+        assert!(!t.is_empty());
+        assert!(
+            t[0].starts_with("the delivery failed: ") && t[0].contains("outbox.lock"),
+            "{t:?}"
+        );
+        // A pause that doubles.
+        assert!(t[0].ends_with("(1s)"), "{t:?}");
+        if t.len() > 1 {
+            assert!(t[1].ends_with("(2s)"), "{t:?}");
+        }
+    }
+    std::fs::remove_dir(&lock).unwrap();
+    while w.server.messages().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "nothing delivered after the error"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    daemon.await.unwrap().unwrap();
+    assert_eq!(w.calls().len(), 1);
+    assert_eq!(w.server.messages().len(), 1);
 }
 
 fn write_config(dir: &std::path::Path, jobs: &str) -> std::path::PathBuf {
@@ -515,4 +661,101 @@ fn production_jobs_deliver_bulletin_circulars_and_shortlist() {
     let o = run();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(server.messages().len(), 4);
+}
+
+/// Issue 11.8: `schedule --once` exits 1 when a message it delivered failed.
+#[test]
+fn once_exits_1_when_a_delivery_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = SmtpServer::start(
+        port,
+        &tmp.path().join("mail"),
+        &["--reject", "leaders@example.cn"],
+    );
+    let config = write_config(
+        tmp.path(),
+        &format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n\n\
+             [[jobs]]\nname = \"quarterly-bulletin\"\ncron = \"0 0 8 1 Jan,Apr,Jul,Oct *\"\nkind = \"bulletin\"\nrecipients = [\"leaders@example.cn\"]\n"
+        ),
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_tiexin"))
+        .args(["schedule", "--once", "--config"])
+        .arg(&config)
+        .args(["--now", "2026-10-01T08:30:00+08:00"])
+        .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = common::stdout(&o);
+    assert!(
+        out.contains("quarterly-bulletin 2026-10-01T00:00:00+00:00: ran, 1 messages queued"),
+        "{out}"
+    );
+    assert!(out.contains("outbox: sent 0, failed 1"), "{out}");
+    assert!(server.messages().is_empty());
+}
+
+/// Issue 11.13: `kill -9` while `schedule --once` runs a slot; the next `--once` runs
+/// the slot again, says so, and its messages go out once.
+#[test]
+fn a_slot_cut_off_by_kill_9_runs_again_at_the_next_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = SmtpServer::start(port, &tmp.path().join("mail"), &[]);
+    let config = write_config(
+        tmp.path(),
+        &format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n\n\
+             [[jobs]]\nname = \"quarterly-bulletin\"\ncron = \"0 0 8 1 Jan,Apr,Jul,Oct *\"\nkind = \"bulletin\"\nrecipients = [\"leaders@example.cn\"]\n"
+        ),
+    );
+    let once = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tiexin"));
+        c.args(["schedule", "--once", "--config"])
+            .arg(&config)
+            .args(["--now", "2026-10-01T08:30:00+08:00"])
+            .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"));
+        c
+    };
+    let mut first = once()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let db = tmp.path().join("state/tiexin.sqlite");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let claimed = db.exists()
+            && Outbox::open(&db)
+                .map(|o| Ledger::new(&o).list(None).unwrap_or_default())
+                .unwrap_or_default()
+                .iter()
+                .any(|r| r.state == "claimed");
+        if claimed {
+            break;
+        }
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the slot finished before the kill"
+        );
+        assert!(Instant::now() < deadline, "the slot was never claimed");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    first.kill().unwrap(); // SIGKILL
+    first.wait().unwrap();
+
+    let o = once().output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = common::stdout(&o);
+    assert!(
+        out.contains("quarterly-bulletin 2026-10-01T00:00:00+00:00: resumed"),
+        "{out}"
+    );
+    assert_eq!(server.messages().len(), 1);
+    let o = once().output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(common::stdout(&o), "");
+    assert_eq!(server.messages().len(), 1);
 }

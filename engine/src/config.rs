@@ -25,9 +25,9 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// Whether `tiexin query` shows ID numbers and phone numbers in full [default: false, masked].
     pub full_access: Option<bool>,
-    /// Memory one `tiexin query` may use, in bytes [default: 2 GiB].
+    /// Memory one `tiexin query` may use, in bytes [default: 2 GiB; 1 MB to 1 TiB].
     pub query_memory_limit: Option<u64>,
-    /// Time one `tiexin query` may run, in seconds [default: 120].
+    /// Time one `tiexin query` may run, in seconds [default: 120; more than 0, at most 86400].
     pub query_time_limit: Option<f64>,
     /// The bulletin (工作通报): header, number, addressees, requirements.
     pub bulletin: Option<DocumentConfig>,
@@ -42,7 +42,7 @@ pub struct Config {
     #[serde(default)]
     pub jobs: Vec<Job>,
     /// After downtime, a job's most recent missed slot still runs if it is at most this
-    /// many hours old [default: 24].
+    /// many hours old [default: 24; 0 to 8760].
     pub grace_hours: Option<f64>,
 }
 
@@ -56,11 +56,24 @@ impl Config {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let config: Config = toml::from_str(&text).map_err(|e| {
             let msg = e.message().trim_end_matches('.');
+            // serde names Rust types: say what they hold.
+            let msg = [
+                ("expected u16", "expected a whole number from 0 to 65535"),
+                (
+                    "expected u32",
+                    "expected a whole number from 0 to 4294967295",
+                ),
+                ("expected u64", "expected a whole number, 0 or more"),
+                ("expected usize", "expected a whole number, 0 or more"),
+            ]
+            .iter()
+            .fold(msg.to_string(), |m, (rust, plain)| m.replace(rust, plain));
             let at = e
                 .span()
                 .map(|s| {
-                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
-                    format!(" at line {line}")
+                    let start = s.start.min(text.len());
+                    let line = text[..start].matches('\n').count() + 1;
+                    format!(" at line {line}{}", key_at(&text, start))
                 })
                 .unwrap_or_default();
             Error::Config(format!("{}{at}: {msg}", path.display()))
@@ -68,15 +81,98 @@ impl Config {
         config
             .check()
             .map_err(|msg| Error::Config(format!("{}: {msg}", path.display())))?;
+        crate::analysis::shortlist::Params::from_config(&config.shortlist, Some(path))?;
         Ok(config)
     }
 
-    /// The checks serde cannot make: the `[smtp]` section and the jobs.
+    /// The checks serde cannot make: every number in its range (README, configuration),
+    /// the `[smtp]` section and the jobs.
     fn check(&self) -> std::result::Result<(), String> {
+        if let Some(m) = self
+            .query_memory_limit
+            .filter(|m| !(MIN_QUERY_MEMORY..=MAX_QUERY_MEMORY).contains(m))
+        {
+            return Err(format!(
+                "query-memory-limit must be from {MIN_QUERY_MEMORY} bytes (1 MB) to {MAX_QUERY_MEMORY} bytes (1 TiB), not {m}"
+            ));
+        }
+        if let Some(t) = self
+            .query_time_limit
+            .filter(|t| !(*t > 0.0 && *t <= MAX_QUERY_SECONDS))
+        {
+            return Err(format!(
+                "query-time-limit must be a number of seconds more than 0 and at most {MAX_QUERY_SECONDS} (a day), not {t}"
+            ));
+        }
+        for (name, section) in [("bulletin", &self.bulletin), ("circulars", &self.circulars)] {
+            if let Some(d) = section {
+                check_document(name, d)?;
+            }
+        }
         if let Some(smtp) = &self.smtp {
             smtp.check()?;
         }
         crate::delivery::schedule::check_jobs(&self.jobs, self.grace_hours)
+    }
+}
+
+/// The smallest `query-memory-limit`, in bytes (1 MB).
+pub const MIN_QUERY_MEMORY: u64 = 1_000_000;
+/// The largest `query-memory-limit`, in bytes (1 TiB).
+pub const MAX_QUERY_MEMORY: u64 = 1 << 40;
+/// The largest `query-time-limit`, in seconds (a day).
+pub const MAX_QUERY_SECONDS: f64 = 86_400.0;
+/// The largest `deadline-days` (a year).
+pub const MAX_DEADLINE_DAYS: u32 = 365;
+/// The largest `criticism-threshold`.
+pub const MAX_CRITICISM_THRESHOLD: usize = 1000;
+
+/// The numbers of a document section: `deadline-days` from 1 to 365,
+/// `criticism-threshold` from 1 to 1000.
+fn check_document(section: &str, d: &DocumentConfig) -> std::result::Result<(), String> {
+    if let Some(n) = d
+        .deadline_days
+        .filter(|n| !(1..=MAX_DEADLINE_DAYS).contains(n))
+    {
+        return Err(format!(
+            "[{section}] deadline-days must be from 1 to {MAX_DEADLINE_DAYS} days, not {n}"
+        ));
+    }
+    if let Some(n) = d
+        .criticism_threshold
+        .filter(|n| !(1..=MAX_CRITICISM_THRESHOLD).contains(n))
+    {
+        return Err(format!(
+            "[{section}] criticism-threshold must be from 1 to {MAX_CRITICISM_THRESHOLD} major findings, not {n}"
+        ));
+    }
+    Ok(())
+}
+
+/// The key whose value starts at byte `at` of a TOML text, with its table, as `" (KEY)"`
+/// or `" ([TABLE] KEY)"`; empty when `at` is not in a value.
+fn key_at(text: &str, at: usize) -> String {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..at];
+    let Some(eq) = before.rfind('=') else {
+        return String::new();
+    };
+    let key = before[..eq]
+        .trim_end()
+        .rsplit(|c: char| c.is_whitespace() || c == '{' || c == ',')
+        .next()
+        .unwrap_or("");
+    if key.is_empty() {
+        return String::new();
+    }
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['));
+    match table {
+        Some(t) => format!(" ({t} {key})"),
+        None => format!(" ({key})"),
     }
 }
 

@@ -19,13 +19,33 @@ pub fn state_dir(configured: Option<&Path>) -> Option<PathBuf> {
         .or_else(|| var("HOME").map(|p| p.join(".local/state/tiexin")))
 }
 
-/// Who is running tiexin: `--as NAME` (or `--by`), else `$USER`, else `$LOGNAME`.
+/// Who is running tiexin: `--as NAME` (or `--by`), else `$USER`, else `$LOGNAME`, else
+/// the name of the OS account ([`uid`]) in `/etc/passwd`, else `unknown`. A name can be
+/// typed at will; [`uid`] is what the OS says.
 pub fn user(as_name: Option<&str>) -> String {
     as_name
         .map(str::to_string)
         .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
         .or_else(|| std::env::var("LOGNAME").ok().filter(|u| !u.is_empty()))
+        .or_else(|| uid().and_then(account_name))
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The OS user id tiexin runs as (the owner of `/proc/self`), if it can be read.
+pub fn uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+}
+
+/// The account name of `uid` in `/etc/passwd`.
+fn account_name(uid: u32) -> Option<String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let id = f.nth(1)?;
+        (id.parse() == Ok(uid) && !name.is_empty()).then(|| name.to_string())
+    })
 }
 
 /// The default cache folder: `$TIEXIN_CACHE_DIR`, else `$XDG_CACHE_HOME/tiexin`, else

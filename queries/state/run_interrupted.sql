@@ -1,5 +1,3 @@
--- Slots claimed by a scheduler that stopped while they ran: never run again.
-UPDATE runs
-SET state = 'failed', finished_at = ?1,
-    detail = 'interrupted: the scheduler stopped while this slot ran'
-WHERE state = 'claimed'
+-- Slots left `claimed`: their scheduler stopped (or failed) before they finished. Only one
+-- scheduler runs on a state folder, so none of them is running now.
+SELECT job, slot, attempts FROM runs WHERE state = 'claimed' ORDER BY slot, job

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::args::CircularsArgs;
 use crate::config::Config;
-use crate::delivery::outbox::Outbox;
+use crate::delivery::outbox::{Attachments, Outbox};
 use crate::delivery::{messages, smtp};
 use crate::documents::circulars::{self, Circular, Settings};
 use crate::documents::document_date;
@@ -28,9 +28,16 @@ pub struct Written {
 
 impl Written {
     /// The PDF as written (read back when needed, so that thousands of circulars are
-    /// not all held in memory).
+    /// not all held in memory), checked against the SHA-256 it was written with.
     pub fn pdf(&self) -> Result<Vec<u8>> {
-        std::fs::read(&self.path).map_err(|e| Error::io(&self.path, e))
+        let pdf = std::fs::read(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        if crate::ingest::sha256_bytes(&pdf) != self.sha256 {
+            return Err(Error::State(format!(
+                "{} was changed after this run wrote it (another run writing into the same folder?), so it is not used",
+                self.path.display()
+            )));
+        }
+        Ok(pdf)
     }
 }
 
@@ -52,21 +59,31 @@ pub async fn run(args: CircularsArgs) -> Result<i32> {
     } else {
         None
     };
-    let written = write_all(&s, &config, &period, date, &args.out).await?;
+    // With --send, each PDF is also kept in the state folder as it is rendered, and
+    // queued from there: never read back from --out, where another run may write.
+    let outbox = match smtp {
+        Some(_) => Some(Outbox::open_in(config.state_folder().as_deref())?),
+        None => None,
+    };
+    let keep = outbox.as_ref().map(Outbox::attachments);
+    let written = write_all(&s, &config, &period, date, &args.out, keep).await?;
     for w in &written {
         println!("{}", w.path.display());
     }
-    let Some(smtp) = smtp else {
+    let (Some(smtp), Some(outbox)) = (smtp, outbox) else {
         return Ok(0);
     };
-    let outbox = Outbox::open_in(config.state_folder().as_deref())?;
     let user = crate::dirs::user(None);
     let (mut queued, mut again, mut held) = (0, 0, Vec::new());
     for w in &written {
         if w.circular.to.is_none() {
             continue;
         }
-        let Some(m) = messages::circular(&w.circular, "circulars", &w.pdf()?, &user) else {
+        let pdf = outbox
+            .attachments()
+            .get(&w.sha256, &w.circular.attachment_name())
+            .map_err(Error::State)?;
+        let Some(m) = messages::circular(&w.circular, "circulars", &pdf, &user) else {
             continue;
         };
         let is_held = m.held;
@@ -95,17 +112,19 @@ pub async fn run(args: CircularsArgs) -> Result<i32> {
             ids.join(", ")
         );
     }
-    Ok(0)
+    Ok(if summary.ok() { 0 } else { 1 })
 }
 
 /// Builds, renders and writes every circular of `period` into `out`, with the index
-/// `circulars.csv`; reports undeliverable ones on standard error.
+/// `circulars.csv`; reports undeliverable ones on standard error. With `keep`, each PDF
+/// is also stored there (the outbox's attachments) as it is rendered.
 pub async fn write_all(
     s: &Session,
     config: &Config,
     period: &Period,
     date: (i32, u8, u8),
     out: &Path,
+    keep: Option<&Attachments>,
 ) -> Result<Vec<Written>> {
     let doc = config.document(config.circulars.as_ref());
     let set = Settings::from_doc(&doc)?;
@@ -119,6 +138,9 @@ pub async fn write_all(
         let path = out.join(c.file_name());
         std::fs::write(&path, &r.pdf).map_err(|e| Error::io(&path, e))?;
         let sha256 = crate::ingest::sha256_bytes(&r.pdf);
+        if let Some(keep) = keep {
+            keep.put(&r.pdf)?;
+        }
         written.push(Written {
             circular: c,
             path,

@@ -169,7 +169,7 @@ pub async fn run(args: DemoArgs) -> Result<i32> {
         "writing the supervisory circulars (督查通报) of {QUARTER}"
     ));
     let dir = out.join("circulars");
-    let written = super::circulars::write_all(&s, &config, &quarter, date, &dir).await?;
+    let written = super::circulars::write_all(&s, &config, &quarter, date, &dir, None).await?;
     d.files.push((
         dir.join("circulars.csv"),
         "index of the circulars: union, kind, recipients, file, SHA-256, delivery".into(),

@@ -24,14 +24,17 @@ pub async fn run(args: OutboxArgs) -> Result<i32> {
                 output.out.as_deref(),
             )?;
         }
-        OutboxAction::Show { id } => print!("{}", show(&outbox.get(id)?)),
+        OutboxAction::Show { id } => {
+            let m = outbox.get(id)?;
+            print!("{}", show(&m, outbox.attachment(&m)));
+        }
         OutboxAction::Retry { id } => {
             let m = outbox.retry(id)?;
             println!("message {} is pending again: {}", m.id, m.subject);
         }
         OutboxAction::Approve { id, by } => {
             let by = crate::dirs::user(by.as_deref());
-            let m = outbox.approve(id, &by)?;
+            let m = outbox.approve(id, &by, crate::dirs::uid())?;
             println!(
                 "message {} approved by {by}, now pending: {}",
                 m.id, m.subject
@@ -48,6 +51,9 @@ pub async fn run(args: OutboxArgs) -> Result<i32> {
             schedule::stop_on_signals(stop.clone())?;
             let summary = smtp::deliver(&outbox, smtp, stop).await?;
             println!("{}", summary.line());
+            if !summary.ok() {
+                return Ok(1);
+            }
         }
     }
     Ok(0)
@@ -56,6 +62,7 @@ pub async fn run(args: OutboxArgs) -> Result<i32> {
 fn table(messages: &[Message]) -> Tabular {
     let text = |s: &str| Cell::Text(s.to_string());
     let opt = |s: &Option<String>| s.as_deref().map_or(Cell::Null, text);
+    let uid = |u: Option<u32>| u.map_or(Cell::Null, |u| Cell::Int(u.into()));
     Tabular {
         columns: [
             "id",
@@ -69,7 +76,9 @@ fn table(messages: &[Message]) -> Tabular {
             "next_attempt_at",
             "last_reply",
             "created_by",
+            "created_uid",
             "approved_by",
+            "approved_uid",
             "sent_at",
             "message_id",
         ]
@@ -94,7 +103,9 @@ fn table(messages: &[Message]) -> Tabular {
                     },
                     opt(&m.last_reply),
                     text(&m.created_by),
+                    uid(m.created_uid),
                     opt(&m.approved_by),
+                    uid(m.approved_uid),
                     opt(&m.sent_at),
                     text(&m.message_id),
                 ]
@@ -103,18 +114,19 @@ fn table(messages: &[Message]) -> Tabular {
     }
 }
 
-fn show(m: &Message) -> String {
+fn show(m: &Message, attachment: std::result::Result<Option<Vec<u8>>, String>) -> String {
     let or_dash = |s: &Option<String>| s.clone().unwrap_or_else(|| "—".into());
-    let attachment = match (&m.attachment_name, &m.attachment) {
-        (Some(name), Some(bytes)) => format!(
-            "{name} ({} bytes, SHA-256 {})",
-            bytes.len(),
-            m.attachment_sha256.as_deref().unwrap_or("")
-        ),
+    let sha = m.attachment_sha256.as_deref().unwrap_or("");
+    let attachment = match (&m.attachment_name, attachment) {
+        (Some(name), Ok(Some(bytes))) => {
+            format!("{name} ({} bytes, SHA-256 {sha})", bytes.len())
+        }
+        (Some(name), Err(why)) => format!("{name} (SHA-256 {sha}): {why}"),
         _ => "—".into(),
     };
+    let uid = |u: Option<u32>| u.map(|u| format!(" (uid {u})")).unwrap_or_default();
     format!(
-        "id:              {}\nstate:           {}\nkind:            {}\nkey:             {}\nmessage-id:      {}\nto:              {}\ncc:              {}\nsubject:         {}\nattachment:      {attachment}\nattempts:        {}\nnext attempt at: {}\nlast reply:      {}\ncreated:         {} by {}\napproved by:     {}\nupdated:         {}\nsent:            {}\n\n{}\n",
+        "id:              {}\nstate:           {}\nkind:            {}\nkey:             {}\nmessage-id:      {}\nto:              {}\ncc:              {}\nsubject:         {}\nattachment:      {attachment}\nattempts:        {}\nnext attempt at: {}\nlast reply:      {}\ncreated:         {} by {}{}\napproved by:     {}{}\nupdated:         {}\nsent:            {}\n\n{}\n",
         m.id,
         m.state,
         m.kind.as_str(),
@@ -128,7 +140,9 @@ fn show(m: &Message) -> String {
         or_dash(&m.last_reply),
         m.created_at,
         m.created_by,
+        uid(m.created_uid),
         or_dash(&m.approved_by),
+        uid(m.approved_uid),
         m.updated_at,
         or_dash(&m.sent_at),
         m.body,

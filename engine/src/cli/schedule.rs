@@ -56,7 +56,7 @@ pub async fn run(args: ScheduleArgs) -> Result<i32> {
     if args.once {
         let tick = scheduler.tick(now.unwrap_or_else(Utc::now)).await?;
         report(&tick);
-        return Ok(if tick.failed.is_empty() { 0 } else { 1 });
+        return Ok(if tick.ok() { 0 } else { 1 });
     }
     let offset = now.map_or(chrono::Duration::zero(), |n| n - Utc::now());
     eprintln!(
@@ -64,13 +64,26 @@ pub async fn run(args: ScheduleArgs) -> Result<i32> {
         config.jobs.len(),
         state_dir.display()
     );
-    scheduler.run(offset, report).await?;
+    scheduler
+        .run(offset, report, |e, pause| {
+            eprintln!(
+                "tiexin schedule: {e}; trying again in {} s",
+                pause.as_secs_f64()
+            )
+        })
+        .await?;
     eprintln!("tiexin schedule: stopped");
     Ok(0)
 }
 
-/// One line per slot run, failed or missed, and the delivery summary.
+/// One line per slot resumed, run, failed or missed, and the delivery summary.
 fn report(tick: &Tick) {
+    for (job, slot, n) in &tick.resumed {
+        println!(
+            "{job} {}: resumed (interrupted before it finished), {n} messages queued",
+            slot.to_rfc3339()
+        );
+    }
     for (job, slot, n) in &tick.ran {
         println!("{job} {}: ran, {n} messages queued", slot.to_rfc3339());
     }
@@ -84,8 +97,12 @@ fn report(tick: &Tick) {
         );
     }
     if let Some(d) = &tick.delivery {
-        if !tick.ran.is_empty() || d.sent + d.failed + d.ambiguous + d.retried > 0 {
+        let ran = !tick.ran.is_empty() || !tick.resumed.is_empty();
+        if ran || !d.ok() || d.sent + d.retried > 0 {
             println!("outbox: {}", d.line());
         }
+    }
+    if let Some(e) = &tick.delivery_error {
+        println!("outbox: the delivery failed: {e}");
     }
 }

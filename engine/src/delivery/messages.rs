@@ -1,6 +1,6 @@
 //! The e-mails that carry documents: a circular to its union (copy to the parent
 //! union), a bulletin or a shortlist to the job's recipients. Each becomes an outbox
-//! row keyed by job, period, union and recipients.
+//! row keyed by job, period, union and recipients, queued by this process's OS account.
 
 use super::outbox::{Attachment, Kind, NewMessage};
 use crate::documents::circulars::{self, Circular};
@@ -34,6 +34,7 @@ pub fn circular_to(c: &Circular, to: &str, job: &str, pdf: &[u8], created_by: &s
         }),
         held: c.kind == circulars::Kind::Criticism,
         created_by: created_by.to_string(),
+        created_uid: crate::dirs::uid(),
     }
 }
 
@@ -83,5 +84,6 @@ pub fn report(r: Report<'_>, pdf: Vec<u8>) -> NewMessage {
         }),
         held: false,
         created_by: r.created_by.to_string(),
+        created_uid: crate::dirs::uid(),
     }
 }

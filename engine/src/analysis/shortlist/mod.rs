@@ -19,7 +19,7 @@ use serde::Serialize;
 pub use committee::{
     document, CityCount, Document, Excluded, ExcludedEntry, ReasonCount, Sensitivity,
 };
-pub use params::{Params, ShortlistConfig, WeightValues, Weights, WEIGHT_NAMES};
+pub use params::{Params, ShortlistConfig, WeightValues, Weights, MAX_SIZE, WEIGHT_NAMES};
 pub use ratio::{micros_text, Ratio};
 pub use select::{select, Via};
 pub use steps::{eligibility_findings, score_micros, Components, Reasons, ELIGIBILITY_RULES};

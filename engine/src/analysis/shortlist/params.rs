@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ShortlistConfig {
-    /// Number of nominees [default: 100, at least 1].
+    /// Number of nominees [default: 100; 1 to 100000].
     pub size: Option<i64>,
     /// 1: each city with an eligible contact gets a place first; 0: merit only [default: 1].
     pub min_per_city: Option<i64>,
@@ -38,6 +38,9 @@ pub struct Weights {
     /// Weight of satisfaction_score.
     pub satisfaction: Ratio,
 }
+
+/// The largest shortlist size (`size`, `--size`, a job's `options.size`).
+pub const MAX_SIZE: i64 = 100_000;
 
 /// The names of the four weights, in the order of metrics.md.
 pub const WEIGHT_NAMES: [&str; 4] = ["visit", "exit", "request", "satisfaction"];
@@ -118,8 +121,8 @@ impl Default for Params {
 
 impl Params {
     /// The parameters of the `[shortlist]` table of the configuration file `file`,
-    /// checked: size at least 1, min-per-city 0 or 1, each weight 0 or more and the four
-    /// summing to 1 (within 1e-9).
+    /// checked: size from 1 to [`MAX_SIZE`], min-per-city 0 or 1, each weight 0 or more
+    /// and the four summing to 1 (within 1e-9).
     pub fn from_config(cfg: &ShortlistConfig, file: Option<&Path>) -> Result<Params> {
         let file = file
             .map(|p| p.display().to_string())
@@ -130,6 +133,9 @@ impl Params {
         if let Some(n) = cfg.size {
             if n < 1 {
                 return Err(bad("size", format!("must be at least 1, not {n}")));
+            }
+            if n > MAX_SIZE {
+                return Err(bad("size", format!("must be at most {MAX_SIZE}, not {n}")));
             }
             p.size = usize::try_from(n).map_err(|_| bad("size", format!("is too large ({n})")))?;
         }

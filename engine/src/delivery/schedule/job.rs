@@ -14,6 +14,9 @@ pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";
 /// The default grace window after downtime, in hours.
 pub const DEFAULT_GRACE_HOURS: f64 = 24.0;
 
+/// The largest `grace-hours`: a year.
+pub const MAX_GRACE_HOURS: f64 = 8760.0;
+
 /// Missed slots recorded per job and start; older ones are not written one by one.
 pub(super) const MAX_MISSED_RECORDED: usize = 1000;
 
@@ -80,7 +83,7 @@ pub struct JobOptions {
     pub period: Option<PeriodRule>,
     /// Only this union and its subtree.
     pub union: Option<String>,
-    /// The shortlist's size.
+    /// The shortlist's size (1 to 100000).
     pub size: Option<u32>,
 }
 
@@ -155,6 +158,17 @@ impl Job {
         }
         self.schedule()?;
         self.tz()?;
+        let max = crate::analysis::shortlist::MAX_SIZE;
+        if let Some(n) = self
+            .options
+            .size
+            .filter(|n| !(1..=max).contains(&i64::from(*n)))
+        {
+            return Err(format!(
+                "job {:?}: options size must be from 1 to {max}, not {n}",
+                self.name
+            ));
+        }
         if matches!(self.kind, JobKind::Bulletin | JobKind::Shortlist) && self.recipients.is_empty()
         {
             return Err(format!(
@@ -166,7 +180,8 @@ impl Job {
     }
 }
 
-/// Checks the jobs of a configuration: each valid, names unique, grace positive.
+/// Checks the jobs of a configuration: each valid, names unique, grace from 0 to
+/// [`MAX_GRACE_HOURS`].
 pub fn check_jobs(jobs: &[Job], grace_hours: Option<f64>) -> std::result::Result<(), String> {
     for (i, j) in jobs.iter().enumerate() {
         j.check()?;
@@ -174,8 +189,10 @@ pub fn check_jobs(jobs: &[Job], grace_hours: Option<f64>) -> std::result::Result
             return Err(format!("job {:?} is defined twice", j.name));
         }
     }
-    if grace_hours.is_some_and(|g| !(g.is_finite() && g >= 0.0)) {
-        return Err("grace-hours must be a number of hours, zero or more".into());
+    if let Some(g) = grace_hours.filter(|g| !(*g >= 0.0 && *g <= MAX_GRACE_HOURS)) {
+        return Err(format!(
+            "grace-hours must be a number of hours from 0 to {MAX_GRACE_HOURS} (a year), not {g}"
+        ));
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The run ledger: every slot of every job, claimed before it runs, in the outbox's
-//! database, so a slot never runs twice.
+//! database, so a slot that finished never runs again; one left `claimed` by a
+//! scheduler that stopped is run again at the next start.
 
 use chrono::{DateTime, Utc};
 use rusqlite::params;
@@ -23,18 +24,23 @@ const RUN_INTERRUPTED: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/queries/state/run_interrupted.sql"
 ));
+const RUN_RESUME: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/queries/state/run_resume.sql"
+));
 const RUN_LIST: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/queries/state/run_list.sql"
 ));
+
 /// The state of a slot in the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunState {
-    /// Claimed and running (or interrupted, until the next start).
+    /// Claimed and running, or interrupted (then run again at the next start).
     Claimed,
     /// Ran to the end; its messages are queued.
     Done,
-    /// Ran and failed, or was interrupted.
+    /// Ran and failed, or was interrupted and could not be run again.
     Failed,
     /// Skipped after downtime (an older slot, or past the grace window); never replayed.
     Missed,
@@ -117,19 +123,39 @@ impl Ledger {
         let s: Option<String> = conn
             .query_row(RUN_LAST, [job], |r| r.get(0))
             .map_err(|e| self.outbox.db_error(e))?;
-        s.map(|s| {
-            DateTime::parse_from_rfc3339(&s)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|e| Error::State(format!("the run ledger holds a bad slot {s:?}: {e}")))
-        })
-        .transpose()
+        s.as_deref().map(parse_slot).transpose()
     }
 
-    /// Slots left `claimed` by a scheduler that stopped: recorded failed.
-    pub fn close_interrupted(&self) -> Result<usize> {
+    /// Slots left `claimed` by a scheduler that stopped before they finished, oldest
+    /// first: (job, slot, times started). Call only while holding the schedule lock.
+    pub fn interrupted(&self) -> Result<Vec<(String, DateTime<Utc>, u32)>> {
         let conn = self.outbox.lock()?;
-        conn.execute(RUN_INTERRUPTED, [stamp(Utc::now())])
-            .map_err(|e| self.outbox.db_error(e))
+        let mut stmt = conn
+            .prepare_cached(RUN_INTERRUPTED)
+            .map_err(|e| self.outbox.db_error(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, u32>(2)?,
+                ))
+            })
+            .map_err(|e| self.outbox.db_error(e))?;
+        let mut out = vec![];
+        for row in rows {
+            let (job, slot, attempts) = row.map_err(|e| self.outbox.db_error(e))?;
+            out.push((job, parse_slot(&slot)?, attempts));
+        }
+        Ok(out)
+    }
+
+    /// Starts an interrupted slot again (counted in its attempts).
+    pub fn resume(&self, job: &str, slot: DateTime<Utc>) -> Result<()> {
+        let conn = self.outbox.lock()?;
+        conn.execute(RUN_RESUME, params![job, stamp(slot), stamp(Utc::now())])
+            .map_err(|e| self.outbox.db_error(e))?;
+        Ok(())
     }
 
     /// The ledger, optionally of one job, by job and slot.
@@ -153,4 +179,10 @@ impl Ledger {
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.outbox.db_error(e))
     }
+}
+
+fn parse_slot(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Error::State(format!("the run ledger holds a bad slot {s:?}: {e}")))
 }

@@ -1,8 +1,8 @@
 //! The scheduler: runs the `[[jobs]]` of the configuration on their cron slots.
 //!
 //! - **Ledger.** Each slot (job, scheduled time in UTC) is inserted into the `runs` table
-//!   of the state database *before* it runs (`claimed`), and is never run again: not
-//!   after a restart, not by a second `--once` at the same time.
+//!   of the state database *before* it runs (`claimed`), and once finished is never run
+//!   again: not after a restart, not by a second `--once` at the same time.
 //! - **One scheduler.** `schedule.lock` in the state directory is locked (an OS file
 //!   lock) for as long as a scheduler runs; a second one refuses to start.
 //! - **Downtime.** For each job, only the most recent slot since its newest ledger slot
@@ -12,9 +12,14 @@
 //!   is within the grace window (the same rule as after downtime).
 //! - **Clock set back.** Only slots later than the newest ledger slot of a job are ever
 //!   considered, so nothing already run runs again.
-//! - A slot left `claimed` by a scheduler that was killed is recorded `failed`
-//!   (interrupted) at the next start; the messages it had queued are in the outbox and
-//!   are delivered from there.
+//! - **Interrupted slots.** A slot left `claimed` by a scheduler that was killed (or by a
+//!   pass that failed) is run again at the next pass and reported as resumed: its
+//!   messages are keyed by the slot or the quarter, so what it had queued before is not
+//!   queued or sent twice. It is recorded `failed` instead when its job is no longer
+//!   configured, when it is older than the grace window, or after three starts.
+//! - **Errors.** An error of a pass (the state database, delivery) does not stop the
+//!   scheduler: it is reported, and the pass is tried again after a pause (1 s, doubling
+//!   up to 5 minutes).
 //!
 //! `--now` (a clock offset) moves the scheduler's clock only: slots and the ledger
 //! follow it, while the outbox's timestamps and retry times stay on the real clock.
@@ -35,6 +40,7 @@ use chrono::{DateTime, Utc};
 
 pub use job::{
     check_jobs, Job, JobKind, JobOptions, PeriodRule, DEFAULT_GRACE_HOURS, DEFAULT_TIMEZONE,
+    MAX_GRACE_HOURS,
 };
 pub use ledger::{Ledger, Run, RunState};
 pub use lock::ScheduleLock;

@@ -12,7 +12,9 @@
 //! | a lost connection or a timeout before the message text was complete | as 4xx |
 //! | no session at all (connection refused, TLS or login failed) | `pending`, due again after the first backoff, the attempt not counted (the message was never offered), and the run stops offering messages |
 //! | 5xx at any step | `failed` with the reply, not retried |
-//! | 5xx to some recipients only | `sent` to the others; the refusals kept in the reply |
+//! | 5xx to a main (To) recipient | `failed`, and nothing is sent (the copies neither) |
+//! | 5xx to some copy (Cc) recipients only | `sent` to the others; the refusals kept in the reply |
+//! | the attachment no longer matches the SHA-256 recorded when it was queued | `failed`, not sent |
 //! | connection lost or timed out after the final dot was handed to the socket, no reply | `ambiguous` |
 //!
 //! **Telling "before" from "after" the final dot.** lettre's errors do not say at which
@@ -87,6 +89,17 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Whether the run went as asked: no message failed or is ambiguous (found so at the
+    /// start included), and the server could be reached. Messages held, or due later
+    /// after a transient refusal, do not count against it. A command that delivers exits
+    /// 1 when this is false.
+    pub fn ok(&self) -> bool {
+        self.failed == 0
+            && self.ambiguous == 0
+            && self.recovered_ambiguous == 0
+            && self.unreachable.is_none()
+    }
+
     /// The one-line summary of `tiexin outbox send`.
     pub fn line(&self) -> String {
         let mut s = format!(

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use lettre::address::Envelope;
+use lettre::address::{Address, Envelope};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
@@ -261,6 +261,12 @@ impl Worker {
         email: &[u8],
     ) -> Result<Attempt> {
         let t = self.smtp.timeout();
+        // The main recipients' addresses (To), as the envelope holds them.
+        let main: Vec<Address> =
+            m.to.iter()
+                .filter_map(|a| a.parse::<Mailbox>().ok())
+                .map(|mb| mb.email)
+                .collect();
         let mut options = vec![];
         if !email.is_ascii() {
             if !c.server_info().supports_feature(Extension::EightBitMime) {
@@ -278,13 +284,26 @@ impl Worker {
                 c.command(Mail::new(envelope.from().cloned(), options)),
             )
             .await?;
-            // A recipient refused permanently does not stop the others (as an MTA
-            // does); a transient refusal postpones the whole message, so that nobody
-            // gets it twice.
+            // A copy address refused permanently does not stop the others (as an MTA
+            // does); a main (To) address refused permanently stops the message, so
+            // that no copy goes out of a message its addressee never gets; a
+            // transient refusal postpones the whole message, so that nobody gets it
+            // twice.
             let mut refused = vec![];
             for to in envelope.to() {
                 match step(t, "RCPT", false, c.command(Rcpt::new(to.clone(), vec![]))).await {
                     Ok(_) => {}
+                    Err(Attempt::Rejected {
+                        permanent: true,
+                        reply,
+                    }) if main.contains(to) => {
+                        return Err(Attempt::Rejected {
+                            permanent: true,
+                            reply: format!(
+                                "not sent: the main recipient {to} was refused ({reply}), so nobody got the message, not the copies either"
+                            ),
+                        })
+                    }
                     Err(Attempt::Rejected {
                         permanent: true,
                         reply,
@@ -321,8 +340,14 @@ impl Worker {
         })
     }
 
+    /// The envelope and the message text; the attachment is read from the state folder
+    /// and checked against its SHA-256 (a mismatch makes the message fail, unsent).
     fn build(&self, m: &Message) -> std::result::Result<(Envelope, Vec<u8>), String> {
-        let attachment = match (&m.attachment_name, &m.attachment) {
+        let bytes = self
+            .outbox
+            .attachment(m)
+            .map_err(|e| format!("not sent: {e}"))?;
+        let attachment = match (&m.attachment_name, &bytes) {
             (Some(name), Some(bytes)) => Some((name.as_str(), bytes.as_slice())),
             _ => None,
         };

@@ -13,6 +13,15 @@ use crate::error::{Error, Result};
 /// The environment variable holding the SMTP password.
 pub const PASSWORD_VAR: &str = "TIEXIN_SMTP_PASSWORD";
 
+/// The largest `timeout-seconds`: an hour per step of the conversation.
+pub const MAX_TIMEOUT_SECONDS: f64 = 3600.0;
+/// The largest `backoff-seconds`: a day before the first retry.
+pub const MAX_BACKOFF_SECONDS: f64 = 86_400.0;
+/// The largest `max-concurrency`: connections to one server at once.
+pub const MAX_CONCURRENCY: usize = 64;
+/// The largest `max-attempts`.
+pub const MAX_ATTEMPTS: u32 = 100;
+
 /// How the connection to the server is protected.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -32,7 +41,7 @@ pub enum TlsMode {
 pub struct SmtpConfig {
     /// The server's host name or IP address.
     pub host: String,
-    /// [default: 587 with starttls, 465 with tls, 25 with none]
+    /// [default: 587 with starttls, 465 with tls, 25 with none; 1 to 65535]
     pub port: Option<u16>,
     /// The login; the password comes from `$TIEXIN_SMTP_PASSWORD`.
     pub user: Option<String>,
@@ -41,13 +50,15 @@ pub struct SmtpConfig {
     pub tls: TlsMode,
     /// The sender address, e.g. `"省总工会督查室 <duchashi@example.org>"`.
     pub from: String,
-    /// Time allowed for each step of the conversation, in seconds [default: 30].
+    /// Time allowed for each step of the conversation, in seconds [default: 30; more
+    /// than 0, at most 3600].
     pub timeout_seconds: Option<f64>,
-    /// Messages sent at the same time (connections) [default: 4].
+    /// Messages sent at the same time (connections) [default: 4; 1 to 64].
     pub max_concurrency: Option<usize>,
-    /// Attempts before a transient failure becomes `failed` [default: 5].
+    /// Attempts before a transient failure becomes `failed` [default: 5; 1 to 100].
     pub max_attempts: Option<u32>,
-    /// The first retry waits this long, each further one twice as long [default: 30].
+    /// The first retry waits this long, each further one twice as long [default: 30;
+    /// more than 0, at most 86400].
     pub backoff_seconds: Option<f64>,
     /// Never read: present only to refuse a password in the file with a clear sentence.
     #[serde(default)]
@@ -93,19 +104,34 @@ impl SmtpConfig {
                 self.from
             ));
         }
-        for (key, v) in [
-            ("timeout-seconds", self.timeout_seconds),
-            ("backoff-seconds", self.backoff_seconds),
+        if self.port == Some(0) {
+            return Err("[smtp] port must be from 1 to 65535, not 0".into());
+        }
+        for (key, v, max) in [
+            ("timeout-seconds", self.timeout_seconds, MAX_TIMEOUT_SECONDS),
+            ("backoff-seconds", self.backoff_seconds, MAX_BACKOFF_SECONDS),
         ] {
-            if v.is_some_and(|v| !(v.is_finite() && v > 0.0)) {
-                return Err(format!("[smtp] {key} must be a positive number"));
+            if let Some(v) = v.filter(|v| !(*v > 0.0 && *v <= max)) {
+                return Err(format!(
+                    "[smtp] {key} must be a number of seconds more than 0 and at most {max}, not {v}"
+                ));
             }
         }
-        if self.max_concurrency == Some(0) {
-            return Err("[smtp] max-concurrency must be at least 1".into());
+        if let Some(n) = self
+            .max_concurrency
+            .filter(|n| !(1..=MAX_CONCURRENCY).contains(n))
+        {
+            return Err(format!(
+                "[smtp] max-concurrency must be from 1 to {MAX_CONCURRENCY} (connections at once), not {n}"
+            ));
         }
-        if self.max_attempts == Some(0) {
-            return Err("[smtp] max-attempts must be at least 1".into());
+        if let Some(n) = self
+            .max_attempts
+            .filter(|n| !(1..=MAX_ATTEMPTS).contains(n))
+        {
+            return Err(format!(
+                "[smtp] max-attempts must be from 1 to {MAX_ATTEMPTS}, not {n}"
+            ));
         }
         Ok(())
     }
@@ -134,12 +160,17 @@ impl SmtpConfig {
 
     /// Time allowed for each step of the conversation.
     pub fn timeout(&self) -> Duration {
-        Duration::from_secs_f64(self.timeout_seconds.unwrap_or(30.0))
+        let s = self.timeout_seconds.unwrap_or(30.0);
+        Duration::from_secs_f64(if s > 0.0 {
+            s.min(MAX_TIMEOUT_SECONDS)
+        } else {
+            30.0
+        })
     }
 
     /// Messages sent at the same time.
     pub fn concurrency(&self) -> usize {
-        self.max_concurrency.unwrap_or(4).max(1)
+        self.max_concurrency.unwrap_or(4).clamp(1, MAX_CONCURRENCY)
     }
 
     /// Attempts before a transient failure becomes `failed`.
@@ -150,7 +181,11 @@ impl SmtpConfig {
     /// The wait before the attempt after `attempts` failed ones: base × 2^(attempts−1),
     /// at most a day.
     pub fn backoff(&self, attempts: u32) -> Duration {
-        let base = self.backoff_seconds.unwrap_or(30.0);
+        let base = self
+            .backoff_seconds
+            .filter(|b| *b > 0.0)
+            .unwrap_or(30.0)
+            .min(MAX_BACKOFF_SECONDS);
         let factor = 2f64.powi(attempts.saturating_sub(1).min(30) as i32);
         Duration::from_secs_f64((base * factor).min(86_400.0))
     }

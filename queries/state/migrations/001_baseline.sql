@@ -1,5 +1,6 @@
--- The state database of tiexin (outbox and run ledger), created on first use.
-PRAGMA journal_mode = WAL;
+-- Schema version 1: the state database of tiexin 0.1.0 (outbox and run ledger), which
+-- had no version. A database of that release already has these tables; a new one gets
+-- them here. (The journal mode, WAL, is set each time the database is opened.)
 
 -- One row per email. `idem_key` (job, period or slot, union, recipient) makes enqueueing
 -- idempotent; `message_id` is derived from it. `phase` is 'body' once the message text

@@ -9,25 +9,36 @@
 //! Each message has an idempotency key (job, period or slot, union, recipients): queueing
 //! the same key twice keeps the first row. The Message-ID is derived from the key, so a
 //! copy that arrives twice is recognisable downstream.
+//!
+//! A message's attachment is stored when it is queued, in `<state-dir>/attachments/`
+//! under its SHA-256 ([`attachments`]), and checked against that SHA-256 before it is
+//! sent. The database has a schema version, upgraded when it is opened ([`migrate`]).
 
-use std::fmt;
+mod attachments;
+mod migrate;
+mod model;
+
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
-use sha2::{Digest, Sha256};
+use chrono::{DateTime, Utc};
+use rusqlite::{named_params, params, Connection, OptionalExtension};
+
+pub use attachments::Attachments;
+pub use migrate::SCHEMA_VERSION;
+pub use model::{
+    message_id, sha256_hex, stamp, Attachment, Counts, Kind, Message, NewMessage, Outcome, State,
+};
 
 use crate::error::{Error, Result};
+use model::parse_stamp;
 
 /// The file name of the state database inside the state directory.
 pub const FILE: &str = "tiexin.sqlite";
 
-const SCHEMA: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/queries/state/schema.sql"
-));
+/// The folder of queued attachments, next to the state database.
+pub const ATTACHMENTS_DIR: &str = "attachments";
+
 const INSERT: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/queries/state/message_insert.sql"
@@ -85,333 +96,32 @@ const NEXT_DUE: &str = include_str!(concat!(
     "/queries/state/message_next_due.sql"
 ));
 
-/// What a message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// A supervisory circular (督查提示).
-    Circular,
-    /// A criticism (通报批评); queued held.
-    Criticism,
-    /// A union's periodic bulletin (工作通报), as a PDF.
-    Bulletin,
-    /// The award committee's shortlist document, as a PDF.
-    Shortlist,
-}
-
-impl Kind {
-    /// The kind as stored in the outbox's `kind` column (`circular`, `bulletin`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Circular => "circular",
-            Kind::Criticism => "criticism",
-            Kind::Bulletin => "bulletin",
-            Kind::Shortlist => "shortlist",
-        }
-    }
-}
-
-impl FromStr for Kind {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Kind> {
-        Ok(match s {
-            "circular" => Kind::Circular,
-            "criticism" => Kind::Criticism,
-            "bulletin" => Kind::Bulletin,
-            "shortlist" => Kind::Shortlist,
-            other => return Err(Error::State(format!("unknown message kind {other:?}"))),
-        })
-    }
-}
-
-/// Where a message is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum State {
-    /// Waiting for a second person's approval before it may be sent.
-    Held,
-    /// Due to be sent at its next attempt time.
-    Pending,
-    /// Claimed by a sender and being delivered.
-    Sending,
-    /// Accepted by the mail server.
-    Sent,
-    /// Refused for good, or out of attempts; a person may retry it.
-    Failed,
-    /// Maybe delivered (cut off once the text was being sent); only a person retries it.
-    Ambiguous,
-}
-
-impl State {
-    /// Every state, in the order of their life.
-    pub const ALL: [State; 6] = [
-        State::Held,
-        State::Pending,
-        State::Sending,
-        State::Sent,
-        State::Failed,
-        State::Ambiguous,
-    ];
-
-    /// The state as stored in the outbox's `state` column (`held`, `pending`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Held => "held",
-            State::Pending => "pending",
-            State::Sending => "sending",
-            State::Sent => "sent",
-            State::Failed => "failed",
-            State::Ambiguous => "ambiguous",
-        }
-    }
-}
-
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for State {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<State> {
-        State::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "unknown message state {s:?} (expected held, pending, sending, sent, failed or ambiguous)"
-                ))
-            })
-    }
-}
-
-/// A file attached to a message (a PDF).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attachment {
-    /// The file name the recipient sees (may be Chinese).
-    pub name: String,
-    /// The file's content.
-    pub bytes: Vec<u8>,
-}
-
-/// A message to queue. The idempotency key is made of `job`, `period`, `union_id` and
-/// the `to` addresses.
-#[derive(Debug, Clone)]
-pub struct NewMessage {
-    /// The job (`circulars`, or a scheduled job's name).
-    pub job: String,
-    /// The period (`2026Q3`) or, for scheduled runs, the slot (UTC RFC 3339).
-    pub period: String,
-    /// The union the message is about (empty when none).
-    pub union_id: String,
-    /// What the message is.
-    pub kind: Kind,
-    /// The subject line (Chinese).
-    pub subject: String,
-    /// Plain text (Chinese).
-    pub body: String,
-    /// The recipients' addresses (at least one).
-    pub to: Vec<String>,
-    /// The copy recipients' addresses.
-    pub cc: Vec<String>,
-    /// The PDF attached, if any.
-    pub attachment: Option<Attachment>,
-    /// Queued `held`: sent only after a second person approves it.
-    pub held: bool,
-    /// Who queued it (see [`crate::dirs::user`]).
-    pub created_by: String,
-}
-
-impl NewMessage {
-    /// The idempotency key: job, period or slot, union, recipients.
-    pub fn key(&self) -> String {
-        format!(
-            "{}|{}|{}|{}",
-            self.job,
-            self.period,
-            self.union_id,
-            self.to.join(",")
-        )
-    }
-}
-
-/// The Message-ID of the message with this idempotency key: `<32 hex digits@tiexin>`.
-pub fn message_id(key: &str) -> String {
-    format!("<{}@tiexin>", &sha256_hex(key.as_bytes())[..32])
-}
-
-/// The SHA-256 of `bytes` as 64 lower-case hex digits.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// A moment as stored: UTC RFC 3339 with milliseconds (text that sorts by time).
-pub fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-fn parse_stamp(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// A row of the outbox.
-#[derive(Debug, Clone)]
-pub struct Message {
-    /// The row id (what `tiexin outbox` commands take).
-    pub id: i64,
-    /// The idempotency key: job, period or slot, union, recipients.
-    pub key: String,
-    /// The Message-ID header, derived from the key (`<32 hex digits@tiexin>`).
-    pub message_id: String,
-    /// What the message is.
-    pub kind: Kind,
-    /// The subject line.
-    pub subject: String,
-    /// The plain-text body.
-    pub body: String,
-    /// The recipients' addresses.
-    pub to: Vec<String>,
-    /// The copy recipients' addresses.
-    pub cc: Vec<String>,
-    /// The attached file's name, if there is an attachment.
-    pub attachment_name: Option<String>,
-    /// The SHA-256 of the attachment's bytes, as hex.
-    pub attachment_sha256: Option<String>,
-    /// Where the message is in its life.
-    pub state: State,
-    /// Delivery attempts made so far.
-    pub attempts: u32,
-    /// When the message is next due (stored stamp, UTC RFC 3339).
-    pub next_attempt_at: String,
-    /// The mail server's last reply, or the error of the last attempt.
-    pub last_reply: Option<String>,
-    /// When the message was queued (stored stamp).
-    pub created_at: String,
-    /// When the row last changed (stored stamp).
-    pub updated_at: String,
-    /// When the server accepted the message (stored stamp).
-    pub sent_at: Option<String>,
-    /// Who queued it.
-    pub created_by: String,
-    /// Who approved it, for a message queued held.
-    pub approved_by: Option<String>,
-    /// The attachment's bytes: loaded by [`Outbox::get`] and when claimed for sending,
-    /// not by [`Outbox::list`].
-    pub attachment: Option<Vec<u8>>,
-}
-
-fn addresses(text: String) -> rusqlite::Result<Vec<String>> {
-    serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-fn conversion(e: Error) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-}
-
-impl Message {
-    fn from_row(r: &Row) -> rusqlite::Result<Message> {
-        Ok(Message {
-            id: r.get(0)?,
-            key: r.get(1)?,
-            message_id: r.get(2)?,
-            kind: r.get::<_, String>(3)?.parse().map_err(conversion)?,
-            subject: r.get(4)?,
-            body: r.get(5)?,
-            to: addresses(r.get(6)?)?,
-            cc: addresses(r.get(7)?)?,
-            attachment_name: r.get(8)?,
-            attachment_sha256: r.get(9)?,
-            state: r.get::<_, String>(10)?.parse().map_err(conversion)?,
-            attempts: r.get(11)?,
-            next_attempt_at: r.get(12)?,
-            last_reply: r.get(13)?,
-            created_at: r.get(14)?,
-            updated_at: r.get(15)?,
-            sent_at: r.get(16)?,
-            created_by: r.get(17)?,
-            approved_by: r.get(18)?,
-            attachment: r.get(19)?,
-        })
-    }
-}
-
-/// How many messages are in each state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    /// Messages awaiting approval.
-    pub held: u64,
-    /// Messages due to be sent.
-    pub pending: u64,
-    /// Messages being sent.
-    pub sending: u64,
-    /// Messages sent.
-    pub sent: u64,
-    /// Messages that failed.
-    pub failed: u64,
-    /// Messages that may or may not have been delivered.
-    pub ambiguous: u64,
-}
-
-/// The outcome of one delivery attempt, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The server accepted the message.
-    Sent {
-        /// The server's reply.
-        reply: String,
-    },
-    /// Transient: due again at `at`, or failed when the attempts are used up.
-    RetryAt {
-        /// When the message is due again.
-        at: DateTime<Utc>,
-        /// The server's reply, or the error.
-        reply: String,
-    },
-    /// The server refused the message for good.
-    Failed {
-        /// The server's reply, or the error.
-        reply: String,
-    },
-    /// Connection lost or timed out after the final dot, with no reply: maybe delivered.
-    Ambiguous {
-        /// The server's last reply, or the error.
-        reply: String,
-    },
-    /// The server could not be reached: due again at `at`, the attempt not counted.
-    Postponed {
-        /// When the message is due again.
-        at: DateTime<Utc>,
-        /// The error of the connection.
-        reply: String,
-    },
-}
-
 /// The state database. Cloning shares the connection.
 #[derive(Clone)]
 pub struct Outbox {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
+    attachments: Attachments,
 }
 
 impl Outbox {
-    /// Opens (creating if needed) the state database at `path`.
+    /// Opens (creating if needed) the state database at `path`, bringing its schema up
+    /// to [`SCHEMA_VERSION`] (after a backup copy of an older file).
     pub fn open(path: &Path) -> Result<Outbox> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
-        let conn = Connection::open(path).map_err(|e| unusable(path, e))?;
+        let mut conn = Connection::open(path).map_err(|e| unusable(path, e))?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(|e| unusable(path, e))?;
-        conn.execute_batch(SCHEMA).map_err(|e| unusable(path, e))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| unusable(path, e))?;
+        let attachments = Attachments::new(path.with_file_name(ATTACHMENTS_DIR));
+        migrate::upgrade(&mut conn, path, &attachments)?;
         Ok(Outbox {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_path_buf(),
+            attachments,
         })
     }
 
@@ -429,6 +139,20 @@ impl Outbox {
     /// The path of the state database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Where queued attachments are stored.
+    pub fn attachments(&self) -> &Attachments {
+        &self.attachments
+    }
+
+    /// The attachment of `m`, read from the state folder and checked against the SHA-256
+    /// recorded when it was queued; the error is a sentence saying what is wrong.
+    pub fn attachment(&self, m: &Message) -> std::result::Result<Option<Vec<u8>>, String> {
+        match (&m.attachment_name, &m.attachment_sha256) {
+            (Some(name), Some(sha)) => self.attachments.get(sha, name).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// The connection, for the modules that keep their own tables here (the run ledger).
@@ -455,13 +179,10 @@ impl Outbox {
         let now = stamp(Utc::now());
         let to = serde_json::to_string(&m.to).map_err(|e| Error::Internal(e.to_string()))?;
         let cc = serde_json::to_string(&m.cc).map_err(|e| Error::Internal(e.to_string()))?;
-        let (att_name, att_bytes, att_sha) = match &m.attachment {
-            Some(a) => (
-                Some(a.name.as_str()),
-                Some(a.bytes.as_slice()),
-                Some(sha256_hex(&a.bytes)),
-            ),
-            None => (None, None, None),
+        // The file first, so that no row names an attachment that is not stored.
+        let (att_name, att_sha) = match &m.attachment {
+            Some(a) => (Some(a.name.as_str()), Some(self.attachments.put(&a.bytes)?)),
+            None => (None, None),
         };
         let state = if m.held { State::Held } else { State::Pending };
         let conn = self.lock()?;
@@ -477,11 +198,11 @@ impl Outbox {
                     ":to_addrs": to,
                     ":cc_addrs": cc,
                     ":attachment_name": att_name,
-                    ":attachment": att_bytes,
                     ":attachment_sha256": att_sha,
                     ":state": state.as_str(),
                     ":now": now,
                     ":created_by": m.created_by,
+                    ":created_uid": m.created_uid,
                 },
             )
             .map_err(|e| self.db_error(e))?
@@ -492,7 +213,7 @@ impl Outbox {
         Ok((id, created))
     }
 
-    /// Every message (without attachment bytes), optionally only those in `state`.
+    /// Every message, optionally only those in `state`.
     pub fn list(&self, state: Option<State>) -> Result<Vec<Message>> {
         let conn = self.lock()?;
         let mut stmt = conn.prepare_cached(LIST).map_err(|e| self.db_error(e))?;
@@ -503,7 +224,7 @@ impl Outbox {
             .map_err(|e| self.db_error(e))
     }
 
-    /// One message with its attachment; an error sentence when there is none.
+    /// One message; an error sentence when there is none.
     pub fn get(&self, id: i64) -> Result<Message> {
         let conn = self.lock()?;
         conn.query_row(GET, [id], Message::from_row)
@@ -530,8 +251,10 @@ impl Outbox {
     }
 
     /// A second person approves a `held` message: it becomes `pending`. Refused when
-    /// `by` is the person who queued it.
-    pub fn approve(&self, id: i64, by: &str) -> Result<Message> {
+    /// `by` is the name of the person who queued it (compared trimmed and case-folded,
+    /// see [`same_person`]), and when `by_uid`, the approver's OS user id, is the one
+    /// that queued it, whatever the name given.
+    pub fn approve(&self, id: i64, by: &str, by_uid: Option<u32>) -> Result<Message> {
         let m = self.get(id)?;
         if m.state != State::Held {
             return Err(Error::Usage(format!(
@@ -544,13 +267,24 @@ impl Outbox {
                 "an approval needs the approver's name (--by NAME)".into(),
             ));
         }
-        if by == m.created_by {
+        if same_person(by, &m.created_by) {
             return Err(Error::Usage(format!(
-                "message {id} was queued by {by}, and it must be approved by a second person"
+                "message {id} was queued by {}, and it must be approved by a second person",
+                m.created_by
+            )));
+        }
+        let Some(uid) = by_uid else {
+            return Err(Error::Usage(format!(
+                "message {id} cannot be approved: the approver's OS user id cannot be read (/proc/self), so a second person cannot be told from the one who queued it"
+            )));
+        };
+        if m.created_uid == Some(uid) {
+            return Err(Error::Usage(format!(
+                "message {id} was queued from this OS account (uid {uid}), and it must be approved by a second person from their own account, whatever name follows --by"
             )));
         }
         let conn = self.lock()?;
-        conn.execute(APPROVE, params![id, by, stamp(Utc::now())])
+        conn.execute(APPROVE, params![id, by, uid, stamp(Utc::now())])
             .map_err(|e| self.db_error(e))?;
         drop(conn);
         self.get(id)
@@ -644,6 +378,26 @@ impl Outbox {
     }
 }
 
+/// Whether two names are one person's: compared with white space trimmed and collapsed,
+/// full-width Latin letters and digits as ASCII, and case folded (`"Alice "`, `"ＡＬＩＣＥ"`
+/// and `"alice"` are one person).
+pub fn same_person(a: &str, b: &str) -> bool {
+    fn norm(s: &str) -> String {
+        let half: String = s
+            .chars()
+            .map(|c| match c {
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                _ => c,
+            })
+            .collect();
+        half.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    }
+    norm(a) == norm(b)
+}
+
 fn unusable(path: &Path, e: rusqlite::Error) -> Error {
     Error::State(format!(
         "the state database {} cannot be used: {e}",
@@ -654,6 +408,16 @@ fn unusable(path: &Path, e: rusqlite::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_compared_trimmed_and_case_folded() {
+        assert!(same_person("Unknown ", "unknown"));
+        assert!(same_person(" 李明\u{3000}", "李明"));
+        assert!(same_person("ＡＬＩＣＥ", "alice"));
+        assert!(same_person("Li  Ming", "li ming"));
+        assert!(!same_person("alice", "alicia"));
+        assert!(!same_person("李明", "李敏"));
+    }
 
     #[test]
     fn message_id_is_derived_from_the_key() {
