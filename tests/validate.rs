@@ -365,7 +365,7 @@ fn the_bundled_sample_archive_validates_cleanly() {
         accepted,
         [
             ("unions", "unions.csv", "18"),
-            ("contacts", "contacts.csv", "19"),
+            ("contacts", "contacts.csv", "28"),
             ("households", "households.csv", "59"),
             ("assignments", "assignments.csv", "73"),
             ("visits", "visits.csv", "427"),
@@ -378,6 +378,8 @@ fn the_bundled_sample_archive_validates_cleanly() {
             ("trainings", "trainings.csv", "19"),
             ("feedback", "feedback.csv", "14"),
             ("inspections", "inspections.csv", "5"),
+            ("rectifications", "rectifications.csv", "31"),
+            ("referrals", "referrals.csv", "9"),
         ]
     );
     assert!(counts[1..].iter().all(|r| r[2] == r[3] && r[4] == "0"));
@@ -385,6 +387,7 @@ fn the_bundled_sample_archive_validates_cleanly() {
         std::fs::read_to_string(&warn).unwrap(),
         "table,line,column,value,reason\n\
          households,18,id_number,370202199102202751,resident ID check character should be 3\n\
-         disbursements,185,household_id,H999,unknown household: no such household_id in households\n"
+         disbursements,185,household_id,H999,unknown household: no such household_id in households\n\
+         referrals,9,household_id,H99,unknown household: no such household_id in households\n"
     );
 }
