@@ -3,13 +3,14 @@
 use super::args::BulletinArgs;
 use crate::documents::bulletin::{self, Options};
 use crate::documents::{document_date, Rendered};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::sql::Period;
 
 /// Runs `tiexin bulletin`.
 pub async fn run(args: BulletinArgs) -> Result<i32> {
     let period: Period = args.period.parse()?;
     let date = document_date(args.date.as_deref())?;
+    super::check_outputs(&args.archive, &[Some(&args.out)])?;
     let (s, config) = super::open_session(&args.archive).await?;
     let cfg = config.document(config.bulletin.as_ref());
     super::status(&format!("computing the figures of {period}…"));
@@ -27,7 +28,7 @@ pub async fn run(args: BulletinArgs) -> Result<i32> {
     super::status("typesetting the bulletin…");
     let rendered = bulletin::render(&b)?;
     warn_rendering(&rendered);
-    std::fs::write(&args.out, &rendered.pdf).map_err(|e| Error::io(&args.out, e))?;
+    super::output::write_file(&args.out, &rendered.pdf)?;
     eprintln!(
         "wrote {} ({} pages, {} KB), {}",
         args.out.display(),

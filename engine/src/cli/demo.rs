@@ -52,7 +52,7 @@ impl Demo {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
-        std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
+        super::output::write_file(&path, bytes)
     }
 }
 

@@ -61,15 +61,31 @@ pub fn bundled_archive() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data")
 }
 
-/// The configuration and the session settings the archive arguments name.
+/// The configuration and the session settings the archive arguments name. From here
+/// on, no output of the command may be written into the archive.
 pub fn resolve(args: &ArchiveArgs) -> Result<(Config, session::Settings)> {
     let config = Config::load(args.config.as_deref())?;
     let settings = session::Settings {
-        archive: args.archive.clone().unwrap_or_else(bundled_archive),
+        archive: archive_dir(args),
         cache_dir: config.cache_folder(args.no_cache),
         queries: args.queries.clone(),
     };
+    output::protect_archive(&settings.archive);
     Ok((config, settings))
+}
+
+/// The archive folder the arguments name.
+fn archive_dir(args: &ArchiveArgs) -> PathBuf {
+    args.archive.clone().unwrap_or_else(bundled_archive)
+}
+
+/// Refuses, before any work, output paths that are in the archive the arguments name.
+pub fn check_outputs(args: &ArchiveArgs, outputs: &[Option<&std::path::Path>]) -> Result<()> {
+    output::protect_archive(&archive_dir(args));
+    outputs
+        .iter()
+        .flatten()
+        .try_for_each(|p| output::check_output(p))
 }
 
 /// Loads the archive the arguments name, with progress on a terminal.

@@ -18,6 +18,7 @@ use datafusion::parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
 use super::{LoadedTable, Source};
+use crate::files::{write_atomic, AtomicFile};
 use crate::ingest::schema::Table;
 use crate::ingest::Issue;
 
@@ -154,11 +155,11 @@ fn try_put(dir: &Path, t: &LoadedTable, source: &Source, version: &str) -> Optio
         .collect();
     fields.push(Field::new(LINE, DataType::UInt32, false));
     let schema = Arc::new(Schema::new(fields));
-    let tmp = data.with_extension(format!("parquet.tmp{}", std::process::id()));
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).ok()?))
         .build();
-    let mut w = ArrowWriter::try_new(File::create(&tmp).ok()?, schema.clone(), Some(props)).ok()?;
+    let file = AtomicFile::create(&data).ok()?;
+    let mut w = ArrowWriter::try_new(file, schema.clone(), Some(props)).ok()?;
     let mut offset = 0;
     for b in &t.batches {
         let lines: ArrayRef = Arc::new(UInt32Array::from(
@@ -170,17 +171,16 @@ fn try_put(dir: &Path, t: &LoadedTable, source: &Source, version: &str) -> Optio
         w.write(&RecordBatch::try_new(schema.clone(), cols).ok()?)
             .ok()?;
     }
-    w.close().ok()?;
     let sidecar = Sidecar {
         version: version.to_string(),
         read: t.read,
         rejects: t.rejects.clone(),
         warnings: t.warnings.clone(),
     };
-    let side_tmp = side.with_extension(format!("json.tmp{}", std::process::id()));
-    std::fs::write(&side_tmp, serde_json::to_vec(&sidecar).ok()?).ok()?;
-    std::fs::rename(&tmp, &data).ok()?;
-    std::fs::rename(&side_tmp, &side).ok()?;
+    let json = serde_json::to_vec(&sidecar).ok()?;
+    // The data first: a sidecar is only ever next to its complete data.
+    w.into_inner().ok()?.commit().ok()?;
+    write_atomic(&side, &json).ok()?;
     Some(())
 }
 
