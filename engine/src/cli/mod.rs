@@ -155,6 +155,6 @@ impl Progress for StderrProgress {
     }
 
     fn warn(&self, message: &str) {
-        eprintln!("warning: {message}");
+        eprintln!("warning: {}", output::terminal_safe(message));
     }
 }

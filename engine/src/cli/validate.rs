@@ -94,7 +94,8 @@ fn summarize(what: &str, issues: &[&Issue], hint: Option<&str>) {
         } else {
             format!(", column {}", i.column)
         };
-        eprintln!("{what}: {}{line}{column}: {}", i.table, i.reason);
+        let message = format!("{what}: {}{line}{column}: {}", i.table, i.reason);
+        eprintln!("{}", output::terminal_safe(&message));
     }
     if issues.len() > SHOWN {
         let more = issues.len() - SHOWN;
