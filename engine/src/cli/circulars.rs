@@ -120,6 +120,7 @@ pub async fn write_all(
         let r = circulars::render(&c)?;
         let path = out.join(c.file_name());
         super::output::write_file(&path, &r.pdf)?;
+        super::warn_rendering(&path, &r);
         let sha256 = crate::ingest::sha256_bytes(&r.pdf);
         written.push(Written {
             circular: c,

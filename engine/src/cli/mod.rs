@@ -105,6 +105,14 @@ pub async fn open_session(args: &ArchiveArgs) -> Result<(Session, Config)> {
     Ok((session, config))
 }
 
+/// Typst's warnings about the document written to `file`, and the texts with
+/// characters no bundled font has, on standard error.
+pub fn warn_rendering(file: &std::path::Path, rendered: &crate::documents::Rendered) {
+    for n in rendered.notices() {
+        eprintln!("warning: {}: {}", file.display(), output::terminal_safe(&n));
+    }
+}
+
 /// A progress message on standard error, only when it is a terminal.
 pub fn status(message: &str) {
     if std::io::stderr().is_terminal() {

@@ -64,6 +64,7 @@ pub async fn run(args: ShortlistArgs) -> Result<i32> {
             .as_deref()
             .unwrap_or(std::path::Path::new("shortlist.pdf"));
         output::write_file(out, &r.pdf)?;
+        super::warn_rendering(out, &r);
         eprintln!(
             "wrote {} ({} pages, {} KB), {}: {} nominees of {} eligible contacts",
             out.display(),
