@@ -394,7 +394,8 @@ fn the_bundled_sample_archive_validates_cleanly() {
 #[test]
 fn a_table_that_is_not_a_regular_file_is_unreadable() {
     let tmp = TempDir::new().unwrap();
-    let cases: [(&str, fn(&std::path::Path)); 4] = [
+    type Make = fn(&std::path::Path);
+    let cases: [(&str, Make); 4] = [
         ("directory", |p| std::fs::create_dir(p).unwrap()),
         ("fifo", |p| {
             let o = std::process::Command::new("mkfifo")

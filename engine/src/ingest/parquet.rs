@@ -55,9 +55,9 @@ pub fn read(path: &Path, builder: &mut TableBuilder, progress: &dyn Fn(u64)) -> 
             cells.push(Some(c));
         }
         let blank = blank_rows(&batch, &sources, &cells);
-        for row in 0..batch.num_rows() {
+        for (row, blank) in blank.into_iter().enumerate() {
             line += 1;
-            if blank[row] {
+            if blank {
                 continue;
             }
             let mut fields: [Option<&[u8]>; MAX_COLS] = [None; MAX_COLS];
