@@ -25,7 +25,7 @@ measure() { # label, command...
 for fmt in csv parquet; do
   dir="$bench/h$n-$fmt"
   if [ ! -f "$dir/.done" ]; then
-    /usr/bin/time -f "%e %M" -o "$bench/time" "$bin" generate --out "$dir" --households "$n" --format "$fmt" --seed 1 2>/dev/null
+    /usr/bin/time -f "%e %M" -o "$bench/time" "$bin" generate --out "$dir" --households "$n" --format "$fmt" --seed 1 --force 2>/dev/null
     read -r secs kb <"$bench/time"
     echo "generate $n households ($fmt): $secs s, peak $((kb / 1024)) MiB, $(du -sh "$dir" | cut -f1)"
     touch "$dir/.done"

@@ -201,3 +201,128 @@ async fn tables_are_registered_for_sql_with_their_types() {
     let members: &Int64Array = b.column(1).as_primitive();
     assert_eq!(members.values().to_vec(), [3, 2]);
 }
+
+/// A row's line is the physical line where its record starts (header = 1), whatever the
+/// line endings (archive.md, intake.md): blank lines and rows of empty cells count as
+/// lines but are not rows, and a quoted field with line breaks counts from its record's
+/// first line.
+#[test]
+fn line_numbers_are_physical_lines_with_lf_crlf_or_cr() {
+    let lines = [
+        "contact_id,name,union_id,role,civil_servant,appointed_on", // 1
+        "C1,甲,U3,full_time,TRUE,2020-01-01",                       // 2
+        "",                                                         // 3
+        "C2,乙,U3,chief,TRUE,2020-01-01",                           // 4: rejected
+        ",,,,,",                                                    // 5: not a row
+        "C3,\"丙",                                                  // 6
+        "丙\",U3,full_time,TRUE,2020-01-01",                        // 7
+        "C4,丁,U3,part_time,TRUE,2020-13-01",                       // 8: rejected
+        "",                                                         // 9
+        "",                                                         // 10
+        "C5,戊,U3,part_time,maybe,2020-01-01",                      // 11: rejected
+        ",,",                                                       // 12: not a row
+        "C6,己,U3,part_time,0,2020-01-01",                          // 13
+    ];
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("a");
+    common::copy_dir(&common::fixture("rejects"), &dir);
+    for eol in ["\n", "\r\n", "\r"] {
+        for last in [eol, ""] {
+            let text = lines.join(eol) + last;
+            std::fs::write(dir.join("contacts.csv"), &text).unwrap();
+            let a = load(&dir, None);
+            let t = a.table("contacts").unwrap();
+            let rejects: Vec<_> = t
+                .rejects
+                .iter()
+                .map(|r| (r.line, r.column.as_str()))
+                .collect();
+            assert_eq!(
+                rejects,
+                [
+                    (Some(4), "role"),
+                    (Some(8), "appointed_on"),
+                    (Some(11), "civil_servant")
+                ],
+                "line ending {eol:?}, last line ending {last:?}"
+            );
+            assert_eq!(t.lines, [2, 6, 13], "line ending {eol:?}");
+            assert_eq!(t.read, 6, "line ending {eol:?}: blank rows are not read");
+            let names: Vec<_> = t.strings("name").map(|(_, v)| v.unwrap()).collect();
+            assert_eq!(names, ["甲", &format!("丙{eol}丙"), "己"]);
+        }
+    }
+}
+
+/// A header of 100,000 extra columns is matched in linear time (a quadratic match took
+/// 25 s): each extra column is one warning and the row is read.
+#[test]
+fn a_header_of_100000_extra_columns_gives_one_warning_each() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("a");
+    common::copy_dir(&common::fixture("rejects"), &dir);
+    const EXTRA: usize = 100_000;
+    let mut header =
+        String::from("contact_id,name,union_id,role,civil_servant,phone,appointed_on,left_on");
+    let mut row = String::from("C1,甲,U3,full_time,TRUE,,2020-01-01,");
+    for i in 0..EXTRA {
+        header.push_str(&format!(",extra{i}"));
+        row.push_str(",x");
+    }
+    std::fs::write(dir.join("contacts.csv"), format!("{header}\n{row}\n")).unwrap();
+    let a = load(&dir, None);
+    let t = a.table("contacts").unwrap();
+    assert_eq!((t.read, t.accepted()), (1, 1));
+    assert_eq!(t.warnings.len(), EXTRA);
+    assert_eq!(t.warnings[EXTRA - 1].column, format!("extra{}", EXTRA - 1));
+    assert_eq!(
+        t.warnings[0].reason,
+        "column is not part of the archive format; ignored"
+    );
+}
+
+/// A Parquet column of bytes that are not UTF-8 is rejected as "not valid UTF-8" (it
+/// was "required value is missing"), and a Parquet row of NULL cells is not a row.
+#[test]
+fn parquet_invalid_utf8_is_named_and_a_row_of_nulls_is_not_a_row() {
+    use datafusion::arrow::array::BinaryArray;
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("a");
+    common::copy_dir(&common::fixture("rejects"), &dir);
+    std::fs::remove_file(dir.join("contacts.csv")).unwrap();
+    let s = |v: &[Option<&str>]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+    let schema = Schema::new(vec![
+        Field::new("contact_id", DataType::Utf8, true),
+        Field::new("name", DataType::Binary, true),
+        Field::new("union_id", DataType::Utf8, true),
+        Field::new("role", DataType::Utf8, true),
+        Field::new("civil_servant", DataType::Boolean, true),
+        Field::new("appointed_on", DataType::Utf8, true),
+    ]);
+    let names: Vec<Option<&[u8]>> = vec![Some(b"\xff\xfe"), None, Some("乙".as_bytes())];
+    let batch = RecordBatch::try_new(
+        Arc::new(schema),
+        vec![
+            s(&[Some("C1"), None, Some("C2")]),
+            Arc::new(BinaryArray::from(names)),
+            s(&[Some("U3"), None, Some("U3")]),
+            s(&[Some("full_time"), None, Some("part_time")]),
+            Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)])),
+            s(&[Some("2020-01-01"), None, Some("2021-01-01")]),
+        ],
+    )
+    .unwrap();
+    write_parquet(&dir.join("contacts.parquet"), &batch);
+    let a = load(&dir, None);
+    let t = a.table("contacts").unwrap();
+    let r: Vec<_> = t
+        .rejects
+        .iter()
+        .map(|r| (r.line, r.column.as_str(), r.reason.as_str()))
+        .collect();
+    assert_eq!(r, [(Some(2), "name", "not valid UTF-8")]);
+    assert_eq!((t.read, t.accepted()), (2, 1));
+    assert_eq!(t.lines, [4], "the row of NULLs still takes line 3");
+    let names: Vec<_> = t.strings("name").map(|(_, v)| v).collect();
+    assert_eq!(names, [Some("乙")]);
+}

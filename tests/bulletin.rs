@@ -163,6 +163,41 @@ fn a_county_bulletin_names_its_own_unions_and_a_zero_denominator_prints_a_dash()
     assert!(t.contains("下级单位不足四个，不标示后三位。"));
 }
 
+/// Characters no bundled font has (an emoji in a union's name) are reported naming the
+/// text and where it is, as empty boxes (the warning said "blanks").
+#[test]
+fn characters_no_font_has_are_reported_with_their_text() {
+    let tmp = TempDir::new().unwrap();
+    let archive = tmp.path().join("archive");
+    copy_dir(&repo().join("sample-data"), &archive);
+    let unions = std::fs::read_to_string(archive.join("unions.csv"))
+        .unwrap()
+        .replace("U3701,济南市总工会,", "U3701,济南市总工会😀,");
+    std::fs::write(archive.join("unions.csv"), unions).unwrap();
+    let pdf = tmp.path().join("b.pdf");
+    let o = tiexin_in(
+        tmp.path(),
+        "tester",
+        &[
+            "bulletin",
+            "--archive",
+            archive.to_str().unwrap(),
+            "--period",
+            "2026Q3",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let warning: Vec<&str> = err.lines().filter(|l| l.contains("'😀'")).collect();
+    assert_eq!(warning.len(), 1, "one warning per text: {err}");
+    for part in ["b.pdf", "\"济南市总工会😀\"", "empty boxes"] {
+        assert!(warning[0].contains(part), "{part}: {}", warning[0]);
+    }
+    assert!(!err.contains("blank"), "{err}");
+}
+
 #[test]
 fn same_input_gives_identical_bytes() {
     let a = TempDir::new().unwrap();
@@ -361,7 +396,7 @@ async fn the_sandbox_serves_only_data_charts_and_templates_and_no_glyph_is_missi
         );
     }
     assert!(r.asked.iter().any(|(p, _)| p == "/data.json"));
-    assert_eq!(r.missing_glyphs, Vec::<char>::new());
+    assert!(r.missing_glyphs.is_empty(), "{:?}", r.missing_glyphs);
     assert_eq!(r.warnings, Vec::<String>::new());
     let fonts = tiexin::documents::fonts::shared().unwrap();
     assert!(

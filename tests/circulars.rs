@@ -429,3 +429,31 @@ fn concurrent_sends_into_one_folder_do_not_mix_attachments() {
         );
     }
 }
+
+/// A character no bundled font has (𠀀 in a union's name) is reported for the circular
+/// it prints in, naming the text.
+#[test]
+fn characters_no_font_has_are_reported_per_circular() {
+    let tmp = TempDir::new().unwrap();
+    let archive = tmp.path().join("archive");
+    copy_dir(&repo().join("sample-data"), &archive);
+    let unions = std::fs::read_to_string(archive.join("unions.csv"))
+        .unwrap()
+        .replace("U370102,历下区总工会,", "U370102,历下区𠀀总工会,");
+    std::fs::write(archive.join("unions.csv"), unions).unwrap();
+    let o = run(&tmp, &["--archive", archive.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("'𠀀'")).collect();
+    assert!(!warnings.is_empty(), "{err}");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("U370102-circular.pdf") && w.contains("\"历下区𠀀总工会\"")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.iter().all(|w| w.contains("empty boxes")),
+        "{warnings:?}"
+    );
+}

@@ -195,3 +195,92 @@ fn cli_writes_the_committee_pdf_reproducibly() {
     let o = run(&a, &["--date", "2026-11-28"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The words of page `page` of a PDF with their left and right edges (pdftotext -bbox).
+fn words(pdf: &std::path::Path, page: u32) -> Vec<(String, f64, f64)> {
+    let p = page.to_string();
+    let o = std::process::Command::new("pdftotext")
+        .args(["-f", &p, "-l", &p, "-bbox", "-enc", "UTF-8"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext is needed (apt-get install poppler-utils)");
+    assert!(o.status.success());
+    let html = String::from_utf8(o.stdout).unwrap();
+    let attr = |w: &str, name: &str| -> f64 {
+        let at = w.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        w[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    html.split("<word ")
+        .skip(1)
+        .map(|w| {
+            let text = w.split('>').nth(1).unwrap().split('<').next().unwrap();
+            (text.to_string(), attr(w, "xMin"), attr(w, "xMax"))
+        })
+        .collect()
+}
+
+/// A 20-character contact name wraps within its cell instead of squeezing the 工会
+/// column to one character per line, and characters that no bundled font has (an
+/// emoji, 𠀀, ཀ) are reported with the text they are in.
+#[test]
+fn a_long_name_wraps_in_its_cell_and_missing_characters_are_reported() {
+    let tmp = TempDir::new().unwrap();
+    let archive = tmp.path().join("archive");
+    copy_dir(&repo().join("sample-data"), &archive);
+    let long = "阿卜杜热合曼买买提艾力江吐尔逊阿依古丽汗";
+    assert_eq!(long.chars().count(), 20);
+    let contacts = std::fs::read_to_string(archive.join("contacts.csv"))
+        .unwrap()
+        .replace("C01,孙丽华,", &format!("C01,{long},"))
+        .replace("C02,王建国,", "C02,王😀建𠀀国ཀ,");
+    std::fs::write(archive.join("contacts.csv"), contacts).unwrap();
+    let pdf = tmp.path().join("s.pdf");
+    let o = tiexin_in(
+        tmp.path(),
+        "tester",
+        &[
+            "shortlist",
+            "--archive",
+            archive.to_str().unwrap(),
+            "--year",
+            "2026",
+            "--format",
+            "pdf",
+            "--out",
+            pdf.to_str().unwrap(),
+            "--date",
+            "2026-11-28",
+        ],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let warning = err
+        .lines()
+        .find(|l| l.contains("王😀建𠀀国ཀ"))
+        .unwrap_or_else(|| panic!("no warning names the text: {err}"));
+    for part in ["s.pdf", "'😀'", "'𠀀'", "'ཀ'", "name", "empty boxes"] {
+        assert!(warning.contains(part), "{part}: {warning}");
+    }
+    assert!(!err.contains("blank"), "{err}");
+
+    // Page 2 holds the first rows of the nominees' table (rank 1 is C01).
+    let w = words(&pdf, 2);
+    let union = w
+        .iter()
+        .find(|(t, _, _)| t.starts_with("济南泉城纺织"))
+        .unwrap_or_else(|| panic!("the 工会 column lost its width: {w:?}"));
+    let name: Vec<&(String, f64, f64)> = w
+        .iter()
+        .filter(|(t, _, _)| t.chars().count() > 1 && long.contains(t.as_str()))
+        .collect();
+    assert_eq!(
+        name.iter().map(|(t, _, _)| t.as_str()).collect::<String>(),
+        long,
+        "the name wraps in its cell, line by line: {name:?}"
+    );
+    assert!(
+        name.len() > 1 && name.iter().all(|(_, _, right)| *right < union.1),
+        "{name:?} {union:?}"
+    );
+}

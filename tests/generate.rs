@@ -104,3 +104,49 @@ fn generated_archive_validates_with_no_rejects_in_both_formats() {
     }
     assert_eq!(a.warnings, b.warnings);
 }
+
+/// `generate` refuses a folder that is not empty unless `--force`; with it, the tables of
+/// the other format are removed, so no stale table (budgets.csv next to
+/// budgets.parquet) is left behind.
+#[test]
+fn a_non_empty_folder_needs_force_and_leaves_no_stale_tables() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("a");
+    let run = |format: &str, force: bool| {
+        let mut args = vec![
+            "generate",
+            "--out",
+            out.to_str().unwrap(),
+            "--households",
+            "200",
+            "--format",
+            format,
+        ];
+        if force {
+            args.push("--force");
+        }
+        tiexin(tmp.path(), &args)
+    };
+    assert_eq!(run("csv", false).status.code(), Some(0));
+    let before = hashes(&out);
+    let o = run("parquet", false);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("not empty") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(hashes(&out), before, "nothing was written");
+
+    let o = run("parquet", true);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let names: Vec<String> = hashes(&out).into_keys().collect();
+    assert_eq!(names.len(), 14, "{names:?}");
+    assert!(names.iter().all(|n| n.ends_with(".parquet")), "{names:?}");
+    let o = tiexin(
+        tmp.path(),
+        &["validate", "--archive", out.to_str().unwrap(), "--no-cache"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

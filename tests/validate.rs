@@ -391,3 +391,46 @@ fn the_bundled_sample_archive_validates_cleanly() {
          referrals,9,household_id,H99,unknown household: no such household_id in households\n"
     );
 }
+
+/// A table whose file is not a regular file (a directory, a FIFO, a dangling symbolic
+/// link, a loop of links) cannot be read: exit 2 naming it, never an empty table.
+#[test]
+fn a_table_that_is_not_a_regular_file_is_unreadable() {
+    let tmp = TempDir::new().unwrap();
+    type Make = fn(&std::path::Path);
+    let cases: [(&str, Make); 4] = [
+        ("directory", |p| std::fs::create_dir(p).unwrap()),
+        ("fifo", |p| {
+            let o = std::process::Command::new("mkfifo")
+                .arg(p)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "mkfifo");
+        }),
+        ("dangling", |p| {
+            std::os::unix::fs::symlink(p.with_file_name("nothing.csv"), p).unwrap()
+        }),
+        ("loop", |p| {
+            let other = p.with_file_name("other.csv");
+            std::os::unix::fs::symlink(&other, p).unwrap();
+            std::os::unix::fs::symlink(p, &other).unwrap();
+        }),
+    ];
+    for (what, make) in cases {
+        let dir = tmp.path().join(what);
+        minimal_archive(&dir);
+        make(&dir.join("visits.csv"));
+        let out = tiexin(
+            tmp.path(),
+            &["validate", "--archive", dir.to_str().unwrap()],
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{what}: {err}");
+        assert_eq!(err.lines().count(), 1, "{what}: one sentence: {err}");
+        assert!(err.contains("visits.csv"), "{what}: {err}");
+        assert!(
+            err.contains("not a regular file") || err.contains("symbolic link"),
+            "{what}: {err}"
+        );
+    }
+}

@@ -12,6 +12,7 @@
 //! | [`analysis`] | metrics, findings, rules and the award shortlist |
 //! | [`sql`] | the query catalogue, sessions, the generic runner, periods, the union tree, the sandbox |
 //! | [`ingest`] | the archive: schema, values, rows, checks, CSV and Parquet readers, the cache |
+//! | [`files`] | output files written atomically; cells safe for spreadsheets |
 //! | [`error`], [`calendar`], [`dirs`] | leaves used everywhere |
 #![warn(missing_docs)]
 
@@ -23,6 +24,7 @@ pub mod delivery;
 pub mod dirs;
 pub mod documents;
 pub mod error;
+pub mod files;
 pub mod generate;
 pub mod ingest;
 pub mod sql;

@@ -5,7 +5,11 @@ fn main() {
     match tiexin::cli::run(cli) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Archive text in a message (a header, a value) may hold control characters.
+            eprintln!(
+                "error: {}",
+                tiexin::cli::output::terminal_safe(&e.to_string())
+            );
             std::process::exit(e.exit_code());
         }
     }

@@ -117,6 +117,10 @@ pub struct GenerateArgs {
     /// File format of every table.
     #[arg(long, value_enum, default_value_t = FileFormat::Csv)]
     pub format: FileFormat,
+    /// Write into a folder that is not empty: its table files are replaced, and those of
+    /// the other format removed.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

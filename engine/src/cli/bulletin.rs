@@ -2,14 +2,15 @@
 
 use super::args::BulletinArgs;
 use crate::documents::bulletin::{self, Options};
-use crate::documents::{document_date, Rendered};
-use crate::error::{Error, Result};
+use crate::documents::document_date;
+use crate::error::Result;
 use crate::sql::Period;
 
 /// Runs `tiexin bulletin`.
 pub async fn run(args: BulletinArgs) -> Result<i32> {
     let period: Period = args.period.parse()?;
     let date = document_date(args.date.as_deref())?;
+    super::check_outputs(&args.archive, &[Some(&args.out)])?;
     let (s, config) = super::open_session(&args.archive).await?;
     let cfg = config.document(config.bulletin.as_ref());
     super::status(&format!("computing the figures of {period}…"));
@@ -26,8 +27,8 @@ pub async fn run(args: BulletinArgs) -> Result<i32> {
     .await?;
     super::status("typesetting the bulletin…");
     let rendered = bulletin::render(&b)?;
-    warn_rendering(&rendered);
-    std::fs::write(&args.out, &rendered.pdf).map_err(|e| Error::io(&args.out, e))?;
+    super::output::write_file(&args.out, &rendered.pdf)?;
+    super::warn_rendering(&args.out, &rendered);
     eprintln!(
         "wrote {} ({} pages, {} KB), {}",
         args.out.display(),
@@ -36,15 +37,4 @@ pub async fn run(args: BulletinArgs) -> Result<i32> {
         b.data.meta.number
     );
     Ok(0)
-}
-
-/// Typst's warnings and the characters no bundled font has, on standard error.
-pub(super) fn warn_rendering(rendered: &Rendered) {
-    for w in &rendered.warnings {
-        eprintln!("warning: {w}");
-    }
-    if !rendered.missing_glyphs.is_empty() {
-        let chars: String = rendered.missing_glyphs.iter().collect();
-        eprintln!("warning: no bundled font has the characters {chars:?}; they print as blanks");
-    }
 }

@@ -13,6 +13,7 @@ use crate::delivery::{messages, smtp};
 use crate::documents::circulars::{self, Circular, Settings};
 use crate::documents::document_date;
 use crate::error::{Error, Result};
+use crate::files::spreadsheet_cell;
 use crate::sql::table::{Cell, Tabular};
 use crate::sql::{Period, Session};
 
@@ -45,6 +46,7 @@ impl Written {
 pub async fn run(args: CircularsArgs) -> Result<i32> {
     let period: Period = args.period.parse()?;
     let date = document_date(args.date.as_deref())?;
+    super::check_outputs(&args.archive, &[Some(&args.out)])?;
     let (s, config) = super::open_session(&args.archive).await?;
     // Refuse --send before any work when there is nowhere to send.
     let smtp = if args.send {
@@ -136,7 +138,8 @@ pub async fn write_all(
         super::status(&format!("  [{}] {} {}", i + 1, c.union_id, c.kind.label()));
         let r = circulars::render(&c)?;
         let path = out.join(c.file_name());
-        std::fs::write(&path, &r.pdf).map_err(|e| Error::io(&path, e))?;
+        super::output::write_file(&path, &r.pdf)?;
+        super::warn_rendering(&path, &r);
         let sha256 = crate::ingest::sha256_bytes(&r.pdf);
         if let Some(keep) = keep {
             keep.put(&r.pdf)?;
@@ -149,7 +152,7 @@ pub async fn write_all(
     }
     let index = index(&written);
     let index_path = out.join("circulars.csv");
-    std::fs::write(&index_path, index.to_csv()?).map_err(|e| Error::io(&index_path, e))?;
+    super::output::write_file(&index_path, &index.to_csv()?)?;
     let undeliverable: Vec<&str> = written
         .iter()
         .filter(|w| w.circular.to.is_none())
@@ -174,7 +177,8 @@ pub async fn write_all(
     Ok(written)
 }
 
-/// The index of the circulars written: one row per union.
+/// The index of the circulars written: one row per union. It is a file for people
+/// (opened in a spreadsheet), so text that would run as a formula is escaped.
 pub fn index(written: &[Written]) -> Tabular {
     let columns = [
         "union_id",
@@ -192,16 +196,17 @@ pub fn index(written: &[Written]) -> Tabular {
         .iter()
         .map(|w| {
             let c = &w.circular;
-            let opt = |v: &Option<String>| v.clone().map(Cell::Text).unwrap_or(Cell::Null);
+            let text = |v: &str| Cell::Text(spreadsheet_cell(v).into_owned());
+            let opt = |v: &Option<String>| v.as_deref().map(text).unwrap_or(Cell::Null);
             vec![
-                Cell::Text(c.union_id.clone()),
-                Cell::Text(c.union_name.clone()),
+                text(&c.union_id),
+                text(&c.union_name),
                 Cell::Text(c.kind.code().to_string()),
                 Cell::Int(c.majors as i64),
-                Cell::Text(c.data.meta.number.clone()),
+                text(&c.data.meta.number),
                 opt(&c.to),
                 opt(&c.cc),
-                Cell::Text(c.file_name()),
+                text(&c.file_name()),
                 Cell::Text(w.sha256.clone()),
                 Cell::Text(
                     match (&c.to, c.kind) {

@@ -52,7 +52,7 @@ impl Demo {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
-        std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
+        super::output::write_file(&path, bytes)
     }
 }
 
@@ -150,6 +150,7 @@ pub async fn run(args: DemoArgs) -> Result<i32> {
         )
         .await?;
         let r = bulletin::render(&b)?;
+        super::warn_rendering(Path::new(&format!("bulletin-{period}.pdf")), &r);
         d.write(
             &format!("bulletin-{period}.pdf"),
             &r.pdf,
@@ -248,6 +249,7 @@ async fn shortlist_step(
     let cfg = config.document(None);
     let c = committee::build(s, &cfg, &doc, date, None)?;
     let r = committee::render(&c)?;
+    super::warn_rendering(Path::new(&format!("shortlist-{year}.pdf")), &r);
     d.write(
         &format!("shortlist-{year}.pdf"),
         &r.pdf,

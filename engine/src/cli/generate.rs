@@ -1,6 +1,7 @@
 //! `tiexin generate`: a synthetic province, written table by table.
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::time::Instant;
 
 use super::args::{FileFormat, GenerateArgs};
@@ -10,6 +11,9 @@ use crate::generate::{self, Format, Options};
 pub fn run(args: GenerateArgs) -> Result<i32> {
     if args.households == 0 {
         return Err(Error::Usage("--households must be at least 1".into()));
+    }
+    if !args.force {
+        refuse_non_empty(&args.out)?;
     }
     std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
     let format = match args.format {
@@ -46,4 +50,21 @@ pub fn run(args: GenerateArgs) -> Result<i32> {
         started.elapsed().as_secs_f64()
     );
     Ok(0)
+}
+
+/// Refuses to write into a folder that holds anything: its files (an archive, with
+/// tables the new one may not replace) would be mixed with the generated ones.
+fn refuse_non_empty(dir: &Path) -> Result<()> {
+    let mut entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    if entries.next().is_some() {
+        return Err(Error::Usage(format!(
+            "--out {} is not empty: generate into a new or empty folder, or add --force to replace its tables",
+            dir.display()
+        )));
+    }
+    Ok(())
 }

@@ -128,18 +128,34 @@ pub fn bundled_archive() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data")
 }
 
-/// The configuration and the session settings the archive arguments name.
+/// The configuration and the session settings the archive arguments name. From here
+/// on, no output of the command may be written into the archive.
 pub fn resolve(args: &ArchiveArgs) -> Result<(Config, session::Settings)> {
     let config = Config::load(args.config.as_deref())?;
     let settings = session::Settings {
-        archive: args.archive.clone().unwrap_or_else(bundled_archive),
+        archive: archive_dir(args),
         cache_dir: config.cache_folder(args.no_cache),
         queries: args.queries.clone(),
         // Replaced query files read the tables masked, as `tiexin query` does.
         masked: args.queries.is_some() && !config.full_access.unwrap_or(false),
         scope: None,
     };
+    output::protect_archive(&settings.archive);
     Ok((config, settings))
+}
+
+/// The archive folder the arguments name.
+fn archive_dir(args: &ArchiveArgs) -> PathBuf {
+    args.archive.clone().unwrap_or_else(bundled_archive)
+}
+
+/// Refuses, before any work, output paths that are in the archive the arguments name.
+pub fn check_outputs(args: &ArchiveArgs, outputs: &[Option<&std::path::Path>]) -> Result<()> {
+    output::protect_archive(&archive_dir(args));
+    outputs
+        .iter()
+        .flatten()
+        .try_for_each(|p| output::check_output(p))
 }
 
 /// Loads the archive the arguments name, with progress on a terminal.
@@ -162,6 +178,14 @@ pub async fn open_session(args: &ArchiveArgs) -> Result<(Session, Config)> {
 /// Opens a session with `settings`, with progress on a terminal.
 pub async fn open_settings(settings: &session::Settings) -> Result<Session> {
     Session::open(settings, &StderrProgress::new()).await
+}
+
+/// Typst's warnings about the document written to `file`, and the texts with
+/// characters no bundled font has, on standard error.
+pub fn warn_rendering(file: &std::path::Path, rendered: &crate::documents::Rendered) {
+    for n in rendered.notices() {
+        eprintln!("warning: {}: {}", file.display(), output::terminal_safe(&n));
+    }
 }
 
 /// A progress message on standard error, only when it is a terminal.
@@ -214,6 +238,6 @@ impl Progress for StderrProgress {
     }
 
     fn warn(&self, message: &str) {
-        eprintln!("warning: {message}");
+        eprintln!("warning: {}", output::terminal_safe(message));
     }
 }

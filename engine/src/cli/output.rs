@@ -1,12 +1,112 @@
 //! Tables on standard output or in a file: an aligned table for people at a terminal
-//! (CJK characters are two columns wide), else CSV or JSON from [`Tabular`]'s writers.
+//! (CJK characters are two columns wide, control characters shown escaped), else CSV or
+//! JSON from [`Tabular`]'s writers. Every output file is written atomically and never
+//! into the archive being read ([`protect_archive`], [`write_file`]).
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use super::args::OutputFormat;
 use crate::error::{Error, Result};
+use crate::files::{self, AtomicFile};
 use crate::sql::table::{Cell, Tabular};
+
+/// The archive folders read by this process, and the files in them (both canonical):
+/// no output may be written there.
+static PROTECTED: Mutex<Vec<(PathBuf, Vec<PathBuf>)>> = Mutex::new(Vec::new());
+
+/// Outputs may no longer be written into the archive folder `dir` or onto any of its
+/// files (wherever a link leads): a command's outputs never replace its inputs.
+pub fn protect_archive(dir: &Path) {
+    let Ok(canonical) = dir.canonicalize() else {
+        return;
+    };
+    let files = std::fs::read_dir(&canonical)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.path().canonicalize().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Ok(mut p) = PROTECTED.lock() {
+        if !p.iter().any(|(d, _)| *d == canonical) {
+            p.push((canonical, files));
+        }
+    }
+}
+
+/// Where writing `path` would put the bytes: the file a link leads to, else the path
+/// in its folder's canonical form (`None` when the folder does not exist yet).
+fn destination(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = path.canonicalize() {
+        return Some(p);
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Some(parent.canonicalize().ok()?.join(path.file_name()?))
+}
+
+/// Refuses `path` as an output when it is in an archive folder being read or is one of
+/// its files (compared by canonical path, so through links too).
+pub fn check_output(path: &Path) -> Result<()> {
+    let Some(dest) = destination(path) else {
+        return Ok(());
+    };
+    let protected = PROTECTED.lock().map(|p| p.clone()).unwrap_or_default();
+    for (dir, files) in &protected {
+        let inside = dest.parent() == Some(dir.as_path()) || files.contains(&dest);
+        if !inside && dest != *dir {
+            continue;
+        }
+        let via = if std::path::absolute(path).is_ok_and(|a| a == dest) {
+            String::new()
+        } else {
+            format!(" (it leads to {})", dest.display())
+        };
+        let what = if inside { "is in" } else { "is" };
+        return Err(Error::Usage(format!(
+            "{}{via} {what} the archive being read ({}): tiexin never writes its outputs there, so choose another place",
+            path.display(),
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Starts writing an output file: refused in the archive being read, written to a
+/// temporary file and renamed into place by [`AtomicFile::commit`].
+pub fn create_file(path: &Path) -> Result<AtomicFile> {
+    check_output(path)?;
+    AtomicFile::create(path)
+}
+
+/// Writes an output file whole: refused in the archive being read, written atomically.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    check_output(path)?;
+    files::write_atomic(path, bytes)
+}
+
+/// Text for a terminal: control characters (ESC, CR, …) of archive text are shown
+/// escaped (`\u{1b}`, `\r`) instead of acting on the terminal.
+pub fn terminal_safe(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// Display width of a string on a terminal: East Asian wide and full-width characters
 /// take two columns.
@@ -44,9 +144,18 @@ fn aligned(t: &Tabular) -> String {
     let cells: Vec<Vec<String>> = t
         .rows
         .iter()
-        .map(|r| r.iter().map(Cell::human).collect())
+        .map(|r| {
+            r.iter()
+                .map(|c| terminal_safe(&c.human()).into_owned())
+                .collect()
+        })
         .collect();
-    let mut widths: Vec<usize> = t.columns.iter().map(|c| display_width(c)).collect();
+    let columns: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| terminal_safe(c).into_owned())
+        .collect();
+    let mut widths: Vec<usize> = columns.iter().map(|c| display_width(c)).collect();
     for r in &cells {
         for (w, c) in widths.iter_mut().zip(r) {
             *w = (*w).max(display_width(c));
@@ -67,7 +176,7 @@ fn aligned(t: &Tabular) -> String {
             .collect();
         parts.join("  ").trim_end().to_string() + "\n"
     };
-    let mut out = line(&t.columns);
+    let mut out = line(&columns);
     out += &line(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>());
     for r in &cells {
         out += &line(r);
@@ -86,7 +195,7 @@ pub fn emit(t: &Tabular, format: Option<OutputFormat>, out: Option<&Path>) -> Re
     });
     let bytes = render(t, format)?;
     match out {
-        Some(p) => std::fs::write(p, bytes).map_err(|e| Error::io(p, e)),
+        Some(p) => write_file(p, &bytes),
         None => {
             let mut so = std::io::stdout().lock();
             so.write_all(&bytes)
@@ -122,5 +231,24 @@ mod tests {
         assert_eq!(lines[2], "济南市总工会  87.5%  12.50");
         assert_eq!(lines[3], "abc               —   0.00");
         assert_eq!(display_width(lines[2]), display_width(lines[3]));
+    }
+
+    #[test]
+    fn control_characters_are_escaped_in_a_table_only() {
+        let t = Tabular {
+            columns: vec!["name\u{1b}".into()],
+            rows: vec![vec![Cell::Text("a\u{1b}[2J\rb\tc\u{9b}\u{7f}".into())]],
+        };
+        let table = String::from_utf8(render(&t, OutputFormat::Table).unwrap()).unwrap();
+        assert_eq!(
+            table.lines().collect::<Vec<_>>(),
+            [
+                "name\\u{1b}",
+                &"-".repeat(28),
+                "a\\u{1b}[2J\\rb\\tc\\u{9b}\\u{7f}"
+            ]
+        );
+        let csv = String::from_utf8(render(&t, OutputFormat::Csv).unwrap()).unwrap();
+        assert!(csv.contains("a\u{1b}[2J\rb\tc\u{9b}\u{7f}"), "{csv:?}");
     }
 }

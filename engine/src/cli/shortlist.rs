@@ -36,6 +36,10 @@ pub async fn run(args: ShortlistArgs) -> Result<i32> {
         ));
     }
     let date = document_date(args.date.as_deref())?;
+    super::check_outputs(
+        &args.archive,
+        &[args.out.as_deref(), args.notice.as_deref()],
+    )?;
     let (s, config) = super::open_session(&args.archive).await?;
     let mut params = Params::from_config(&config.shortlist, args.archive.config.as_deref())?;
     if let Some(n) = args.size {
@@ -49,8 +53,7 @@ pub async fn run(args: ShortlistArgs) -> Result<i32> {
     if pdf {
         let doc = shortlist::document(&s, year, &params).await?;
         if let Some(path) = &args.notice {
-            let bytes = shortlist::notice_csv(&doc.nominees)?;
-            std::fs::write(path, bytes).map_err(|e| Error::io(path, e))?;
+            output::write_file(path, &shortlist::notice_csv(&doc.nominees)?)?;
         }
         let cfg = config.document(None);
         super::status("typesetting the committee's document…");
@@ -60,7 +63,8 @@ pub async fn run(args: ShortlistArgs) -> Result<i32> {
             .out
             .as_deref()
             .unwrap_or(std::path::Path::new("shortlist.pdf"));
-        std::fs::write(out, &r.pdf).map_err(|e| Error::io(out, e))?;
+        output::write_file(out, &r.pdf)?;
+        super::warn_rendering(out, &r);
         eprintln!(
             "wrote {} ({} pages, {} KB), {}: {} nominees of {} eligible contacts",
             out.display(),
@@ -74,8 +78,7 @@ pub async fn run(args: ShortlistArgs) -> Result<i32> {
     }
     let rows = shortlist::shortlist(&s, year, &params).await?;
     if let Some(path) = &args.notice {
-        let bytes = shortlist::notice_csv(&rows)?;
-        std::fs::write(path, bytes).map_err(|e| Error::io(path, e))?;
+        output::write_file(path, &shortlist::notice_csv(&rows)?)?;
     }
     let format = args.format.map(|f| match f {
         ShortlistFormat::Table => OutputFormat::Table,

@@ -1,7 +1,5 @@
 //! `tiexin validate`: counts per table, rejects and warnings files, exit 0/1.
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
 
 use super::args::ValidateArgs;
@@ -12,6 +10,14 @@ use crate::sql::table::{Cell, Tabular};
 
 /// Runs `tiexin validate`.
 pub fn run(args: ValidateArgs) -> Result<i32> {
+    super::check_outputs(
+        &args.archive,
+        &[
+            args.output.out.as_deref(),
+            args.rejects.as_deref(),
+            args.warnings.as_deref(),
+        ],
+    )?;
     let (archive, _config) = super::load_archive(&args.archive)?;
     output::emit(
         &counts(&archive),
@@ -70,11 +76,12 @@ pub(super) fn counts(archive: &Archive) -> Tabular {
 }
 
 pub(super) fn write_file(path: &Path, issues: &[&Issue]) -> Result<()> {
-    let f = File::create(path).map_err(|e| Error::io(path, e))?;
-    write_issues(BufWriter::new(f), issues).map_err(|e| Error::Io {
+    let mut f = output::create_file(path)?;
+    write_issues(&mut f, issues).map_err(|e| Error::Io {
         path: path.to_path_buf(),
         source: e.into(),
-    })
+    })?;
+    f.commit()
 }
 
 /// The first few issues on standard error, so nothing goes unnoticed.
@@ -87,7 +94,8 @@ fn summarize(what: &str, issues: &[&Issue], hint: Option<&str>) {
         } else {
             format!(", column {}", i.column)
         };
-        eprintln!("{what}: {}{line}{column}: {}", i.table, i.reason);
+        let message = format!("{what}: {}{line}{column}: {}", i.table, i.reason);
+        eprintln!("{}", output::terminal_safe(&message));
     }
     if issues.len() > SHOWN {
         let more = issues.len() - SHOWN;

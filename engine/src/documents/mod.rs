@@ -72,10 +72,65 @@ pub struct Rendered {
     pub pages: usize,
     /// Typst's warnings, each described with its place in the template.
     pub warnings: Vec<String>,
-    /// Characters of the data that no bundled font can print, sorted and unique.
-    pub missing_glyphs: Vec<char>,
+    /// The texts of the data holding characters that no bundled font can print.
+    pub missing_glyphs: Vec<MissingGlyphs>,
     /// Every path Typst asked the sandbox for, with whether it was served.
     pub asked: Vec<(String, bool)>,
+}
+
+/// A text of a document's data holding characters that no bundled font has: they print
+/// as empty boxes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingGlyphs {
+    /// The characters no bundled font has, sorted and unique.
+    pub chars: Vec<char>,
+    /// The text they are in, as the data gives it (a name, a union's name, …).
+    pub text: String,
+    /// Where the text is in the document's data (`nominees[1].name`), in order.
+    pub fields: Vec<String>,
+}
+
+impl Rendered {
+    /// Typst's warnings and, for each set of characters no bundled font has, one
+    /// sentence naming them and the texts they are in (with where each text is), for the
+    /// user to see.
+    pub fn notices(&self) -> Vec<String> {
+        const SHOWN: usize = 3;
+        let mut out = self.warnings.clone();
+        let mut done: Vec<&[char]> = Vec::new();
+        for m in &self.missing_glyphs {
+            if done.contains(&m.chars.as_slice()) {
+                continue;
+            }
+            done.push(&m.chars);
+            let texts: Vec<&MissingGlyphs> = self
+                .missing_glyphs
+                .iter()
+                .filter(|t| t.chars == m.chars)
+                .collect();
+            let mut named: Vec<String> = texts
+                .iter()
+                .take(SHOWN)
+                .map(|t| {
+                    let more = match t.fields.len() {
+                        1 => String::new(),
+                        n => format!(" and {} more places", n - 1),
+                    };
+                    format!("{:?} ({}{more})", t.text, t.fields[0])
+                })
+                .collect();
+            if texts.len() > SHOWN {
+                named.push(format!("{} more texts", texts.len() - SHOWN));
+            }
+            let chars: Vec<String> = m.chars.iter().map(|c| format!("{c:?}")).collect();
+            out.push(format!(
+                "no bundled font has the characters {} of {}: they print as empty boxes",
+                chars.join(" "),
+                named.join(", ")
+            ));
+        }
+        out
+    }
 }
 
 /// Compiles the template with the data and writes the PDF (bytes depend only on the
@@ -86,9 +141,8 @@ pub fn render<T: Serialize>(doc: &Document<'_, T>) -> Result<Rendered> {
         serde_json::to_vec(doc.data).map_err(|e| Error::Internal(format!("document data: {e}")))?;
     let value: serde_json::Value = serde_json::from_slice(&json)
         .map_err(|e| Error::Internal(format!("document data: {e}")))?;
-    let mut text = String::new();
-    collect_strings(&value, &mut text);
-    let missing_glyphs = fonts.missing(&text);
+    let mut missing_glyphs = Vec::new();
+    missing_in(&fonts, &value, &mut String::new(), &mut missing_glyphs);
     let world = Sandbox::new(fonts, doc.template, json, &doc.charts, doc.date)?;
     let Warned { output, warnings } = typst::compile::<PagedDocument>(&world);
     let warnings: Vec<String> = warnings.iter().map(|w| world.describe(w)).collect();
@@ -128,11 +182,47 @@ pub fn render<T: Serialize>(doc: &Document<'_, T>) -> Result<Rendered> {
     })
 }
 
-fn collect_strings(v: &serde_json::Value, out: &mut String) {
+/// Every string of the data `v` (at `path`) with characters no bundled font has, one
+/// entry per distinct text.
+fn missing_in(
+    fonts: &fonts::Fonts,
+    v: &serde_json::Value,
+    path: &mut String,
+    out: &mut Vec<MissingGlyphs>,
+) {
+    let len = path.len();
     match v {
-        serde_json::Value::String(s) => out.push_str(s),
-        serde_json::Value::Array(a) => a.iter().for_each(|v| collect_strings(v, out)),
-        serde_json::Value::Object(o) => o.values().for_each(|v| collect_strings(v, out)),
+        serde_json::Value::String(s) => {
+            let chars = fonts.missing(s);
+            if chars.is_empty() {
+                return;
+            }
+            match out.iter_mut().find(|m| m.text == *s) {
+                Some(m) => m.fields.push(path.clone()),
+                None => out.push(MissingGlyphs {
+                    chars,
+                    text: s.clone(),
+                    fields: vec![path.clone()],
+                }),
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                path.push_str(&format!("[{i}]"));
+                missing_in(fonts, v, path, out);
+                path.truncate(len);
+            }
+        }
+        serde_json::Value::Object(o) => {
+            for (k, v) in o {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                missing_in(fonts, v, path, out);
+                path.truncate(len);
+            }
+        }
         _ => {}
     }
 }

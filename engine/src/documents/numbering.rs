@@ -73,11 +73,9 @@ pub fn numbers_for(
         changed = true;
     }
     if changed {
-        let tmp = dir.join("doc-numbers.json.tmp");
         let json = serde_json::to_vec_pretty(&registry)
             .map_err(|e| Error::Internal(format!("document numbers: {e}")))?;
-        std::fs::write(&tmp, json).map_err(|e| Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+        crate::files::write_atomic(&path, &json)?;
     }
     Ok(out)
 }

@@ -59,8 +59,10 @@ pub struct Summary {
 const PROGRESS_EVERY: u64 = 10_000;
 
 /// Writes a synthetic archive of `opts.households` households into `out` (created if
-/// missing; existing table files are overwritten). `progress` receives the number of
-/// households generated so far, every 10,000 households and at the end.
+/// missing). Each table file appears only when complete; an existing one is replaced,
+/// and a table file of the other format is removed, so that the folder holds exactly
+/// the generated archive's tables. `progress` receives the number of households
+/// generated so far, every 10,000 households and at the end.
 pub fn generate(opts: &Options, out: &Path, progress: &mut dyn FnMut(u64)) -> Result<Summary> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let tree = tree::Tree::build(opts.seed, opts.households);
@@ -90,5 +92,15 @@ pub fn generate(opts: &Options, out: &Path, progress: &mut dyn FnMut(u64)) -> Re
         progress(done);
     }
     let rows = archive.finish()?;
+    let other = match opts.format {
+        Format::Csv => "parquet",
+        Format::Parquet => "csv",
+    };
+    for t in crate::ingest::schema::TABLES {
+        let stale = out.join(format!("{}.{other}", t.name));
+        if std::fs::symlink_metadata(&stale).is_ok() {
+            std::fs::remove_file(&stale).map_err(|e| Error::io(&stale, e))?;
+        }
+    }
     Ok(Summary { rows })
 }

@@ -2,8 +2,6 @@
 //! both following the column order and types of `schema::TABLES`.
 
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -20,6 +18,7 @@ use datafusion::parquet::file::properties::WriterProperties;
 use super::calendar;
 use super::Format;
 use crate::error::{Error, Result};
+use crate::files::AtomicFile;
 use crate::ingest::schema::{ColType, Table, MONEY_PRECISION, MONEY_SCALE};
 
 /// Rows per Arrow RecordBatch handed to the Parquet writer.
@@ -124,11 +123,11 @@ impl Column {
 
 enum Sink {
     Csv {
-        out: csv::Writer<BufWriter<File>>,
+        out: csv::Writer<AtomicFile>,
         scratch: String,
     },
     Parquet {
-        out: ArrowWriter<File>,
+        out: ArrowWriter<AtomicFile>,
         schema: SchemaRef,
         columns: Vec<Column>,
     },
@@ -153,10 +152,10 @@ impl TableWriter {
             Format::Parquet => "parquet",
         };
         let path = dir.join(format!("{}.{ext}", table.name));
-        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let file = AtomicFile::create(&path)?;
         let sink = match format {
             Format::Csv => {
-                let mut out = csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, file));
+                let mut out = csv::Writer::from_writer(file);
                 out.write_record(table.columns.iter().map(|c| c.name))
                     .map_err(|e| Error::io(&path, e.into()))?;
                 Sink::Csv {
@@ -272,21 +271,18 @@ impl TableWriter {
         Ok(())
     }
 
-    /// Flushes and closes the file; returns the number of rows written.
+    /// Flushes the file and renames it into place; returns the number of rows written.
     pub fn finish(mut self) -> Result<u64> {
         self.flush()?;
         match self.sink {
-            Sink::Csv { out, .. } => {
-                let inner = out
-                    .into_inner()
-                    .map_err(|e| Error::io(&self.path, std::io::Error::other(e.to_string())))?;
-                inner
-                    .into_inner()
-                    .map_err(|e| Error::io(&self.path, e.into_error()))?;
-            }
-            Sink::Parquet { out, .. } => {
-                out.close().map_err(|e| parquet_err(&self.path, e))?;
-            }
+            Sink::Csv { out, .. } => out
+                .into_inner()
+                .map_err(|e| Error::io(&self.path, std::io::Error::other(e.to_string())))?
+                .commit()?,
+            Sink::Parquet { out, .. } => out
+                .into_inner()
+                .map_err(|e| parquet_err(&self.path, e))?
+                .commit()?,
         }
         Ok(self.rows)
     }

@@ -211,7 +211,7 @@ pub fn locate(dir: &Path) -> Result<Vec<(&'static Table, Option<Found>)>> {
     for t in TABLES {
         let csv = dir.join(format!("{}.csv", t.name));
         let pq = dir.join(format!("{}.parquet", t.name));
-        let file = match (csv.is_file(), pq.is_file()) {
+        let file = match (present(&csv, t.name)?, present(&pq, t.name)?) {
             (true, true) => {
                 return Err(Error::Unreadable(format!(
                     "{} holds both {}.csv and {}.parquet; keep one of them",
@@ -243,6 +243,57 @@ pub fn locate(dir: &Path) -> Result<Vec<(&'static Table, Option<Found>)>> {
         found.push((t, file));
     }
     Ok(found)
+}
+
+/// Whether a table's file is there: `false` when nothing has its name, `true` for a
+/// regular file (or a link to one), and an error naming it for anything else (a
+/// directory, a FIFO, a device, a link to nothing or a loop of links), which would
+/// otherwise be taken for a missing, empty table.
+fn present(path: &Path, table: &str) -> Result<bool> {
+    let name = csv::file_name(path);
+    let folder = path.parent().unwrap_or(Path::new(".")).display();
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Error::io(path, e)),
+        Ok(_) => {}
+    }
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Error::Unreadable(format!(
+            "{name} in {folder} is a symbolic link that leads to no file ({e}), so table {table} cannot be read"
+        ))
+    })?;
+    if meta.is_file() {
+        return Ok(true);
+    }
+    let kind = if meta.is_dir() {
+        "a directory"
+    } else {
+        special_kind(&meta.file_type())
+    };
+    Err(Error::Unreadable(format!(
+        "{name} in {folder} is {kind}, not a regular file, so table {table} cannot be read"
+    )))
+}
+
+/// What a file that is neither a regular file nor a directory is.
+#[cfg(unix)]
+fn special_kind(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
+}
+
+/// What a file that is neither a regular file nor a directory is.
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "a special file"
 }
 
 /// SHA-256 of a file, lower-case hex.

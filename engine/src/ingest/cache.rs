@@ -1,7 +1,9 @@
 //! The validated cache: a table's accepted rows (as Parquet, with their line numbers)
-//! and its rejects, keyed by the SHA-256 of the source file and the validator version.
-//! A second load of an unchanged file skips CSV parsing and validation; any change to
-//! the file's bytes, or a new tiexin, misses the cache. A damaged entry is a miss.
+//! and its rejects, keyed by the SHA-256 of the source file, the package version and a
+//! fingerprint of the validation code (computed by `engine/build.rs` over
+//! `engine/src/ingest/*.rs` and `calendar.rs`). A second load of an unchanged file skips
+//! CSV parsing and validation; any change to the file's bytes, a new tiexin, or a
+//! change to validation misses the cache. A damaged entry is a miss.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use datafusion::parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
 use super::{LoadedTable, Source};
+use crate::files::{write_atomic, AtomicFile};
 use crate::ingest::schema::Table;
 use crate::ingest::Issue;
 
@@ -31,12 +34,16 @@ struct Sidecar {
     warnings: Vec<Issue>,
 }
 
+/// The fingerprint of the validation code this tiexin was built from.
+const FINGERPRINT: &str = env!("TIEXIN_VALIDATION_FINGERPRINT");
+
+/// What an entry must have been written by: package version, layout, validation code.
 fn version() -> String {
-    format!("{}-{LAYOUT}", env!("CARGO_PKG_VERSION"))
+    format!("{}-{LAYOUT}-{FINGERPRINT}", env!("CARGO_PKG_VERSION"))
 }
 
-fn entry(dir: &Path, table: &Table, source: &Source) -> (PathBuf, PathBuf) {
-    let stem = format!("{}-{}-v{}", table.name, source.sha256, version());
+fn entry(dir: &Path, table: &Table, source: &Source, version: &str) -> (PathBuf, PathBuf) {
+    let stem = format!("{}-{}-v{version}", table.name, source.sha256);
     (
         dir.join(format!("{stem}.parquet")),
         dir.join(format!("{stem}.json")),
@@ -45,14 +52,23 @@ fn entry(dir: &Path, table: &Table, source: &Source) -> (PathBuf, PathBuf) {
 
 /// The cached table for this source file, if `dir` holds an intact entry of this tiexin.
 pub fn get(dir: &Path, table: &'static Table, source: &Source) -> Option<LoadedTable> {
-    let (data, side) = entry(dir, table, source);
+    get_version(dir, table, source, &version())
+}
+
+fn get_version(
+    dir: &Path,
+    table: &'static Table,
+    source: &Source,
+    version: &str,
+) -> Option<LoadedTable> {
+    let (data, side) = entry(dir, table, source, version);
     let sidecar: Sidecar = serde_json::from_slice(&std::fs::read(&side).ok()?).ok()?;
     // Mark the entry as used, so that pruning keeps it.
     let _ = File::options()
         .append(true)
         .open(&side)
         .and_then(|f| f.set_modified(std::time::SystemTime::now()));
-    if sidecar.version != version() {
+    if sidecar.version != version {
         return None;
     }
     let _ = File::options()
@@ -101,7 +117,7 @@ pub fn get(dir: &Path, table: &'static Table, source: &Source) -> Option<LoadedT
 /// next load validates again.
 pub fn put(dir: &Path, t: &LoadedTable) {
     let Some(source) = &t.source else { return };
-    let _ = try_put(dir, t, source);
+    let _ = try_put(dir, t, source, &version());
     prune(dir);
 }
 
@@ -127,9 +143,9 @@ fn prune(dir: &Path) {
     }
 }
 
-fn try_put(dir: &Path, t: &LoadedTable, source: &Source) -> Option<()> {
+fn try_put(dir: &Path, t: &LoadedTable, source: &Source, version: &str) -> Option<()> {
     std::fs::create_dir_all(dir).ok()?;
-    let (data, side) = entry(dir, t.table, source);
+    let (data, side) = entry(dir, t.table, source, version);
     let mut fields: Vec<Field> = t
         .table
         .arrow_schema()
@@ -139,11 +155,11 @@ fn try_put(dir: &Path, t: &LoadedTable, source: &Source) -> Option<()> {
         .collect();
     fields.push(Field::new(LINE, DataType::UInt32, false));
     let schema = Arc::new(Schema::new(fields));
-    let tmp = data.with_extension(format!("parquet.tmp{}", std::process::id()));
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).ok()?))
         .build();
-    let mut w = ArrowWriter::try_new(File::create(&tmp).ok()?, schema.clone(), Some(props)).ok()?;
+    let file = AtomicFile::create(&data).ok()?;
+    let mut w = ArrowWriter::try_new(file, schema.clone(), Some(props)).ok()?;
     let mut offset = 0;
     for b in &t.batches {
         let lines: ArrayRef = Arc::new(UInt32Array::from(
@@ -155,16 +171,58 @@ fn try_put(dir: &Path, t: &LoadedTable, source: &Source) -> Option<()> {
         w.write(&RecordBatch::try_new(schema.clone(), cols).ok()?)
             .ok()?;
     }
-    w.close().ok()?;
     let sidecar = Sidecar {
-        version: version(),
+        version: version.to_string(),
         read: t.read,
         rejects: t.rejects.clone(),
         warnings: t.warnings.clone(),
     };
-    let side_tmp = side.with_extension(format!("json.tmp{}", std::process::id()));
-    std::fs::write(&side_tmp, serde_json::to_vec(&sidecar).ok()?).ok()?;
-    std::fs::rename(&tmp, &data).ok()?;
-    std::fs::rename(&side_tmp, &side).ok()?;
+    let json = serde_json::to_vec(&sidecar).ok()?;
+    // The data first: a sidecar is only ever next to its complete data.
+    w.into_inner().ok()?.commit().ok()?;
+    write_atomic(&side, &json).ok()?;
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::schema;
+
+    fn table(source: &Source) -> LoadedTable {
+        LoadedTable {
+            table: schema::table("trainings").unwrap(),
+            source: Some(source.clone()),
+            batches: Vec::new(),
+            lines: Vec::new(),
+            read: 1,
+            rejects: vec![Issue::new("trainings", Some(2), "contact_id", "", "x")],
+            warnings: Vec::new(),
+            cached: false,
+        }
+    }
+
+    /// An entry written by other validation code (another fingerprint) is a miss, even
+    /// for the same file and package version.
+    #[test]
+    fn a_changed_fingerprint_misses_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = Source {
+            path: dir.path().join("trainings.csv"),
+            format: super::super::Format::Csv,
+            bytes: 10,
+            sha256: "ab".repeat(32),
+        };
+        let t = table(&source);
+        let ours = version();
+        assert!(ours.ends_with(FINGERPRINT) && FINGERPRINT.len() == 16);
+        let before = format!("{}-{LAYOUT}-0123456789abcdef", env!("CARGO_PKG_VERSION"));
+        try_put(dir.path(), &t, &source, &before).unwrap();
+        let hit = get_version(dir.path(), t.table, &source, &before).unwrap();
+        assert!(hit.cached && hit.rejects == t.rejects);
+        assert!(get_version(dir.path(), t.table, &source, &ours).is_none());
+        assert!(get(dir.path(), t.table, &source).is_none());
+        put(dir.path(), &t);
+        assert!(get(dir.path(), t.table, &source).is_some());
+    }
 }

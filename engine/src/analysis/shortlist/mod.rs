@@ -28,6 +28,7 @@ use select::{rank, selection, Ranked};
 use steps::{prepare, Year};
 
 use crate::error::{Error, Result};
+use crate::files::spreadsheet_cell;
 use crate::sql::sandbox::mask;
 use crate::sql::table::{Cell, Tabular};
 use crate::sql::Session;
@@ -158,6 +159,8 @@ pub fn tabular(rows: &[Entry]) -> Tabular {
 }
 
 /// The public notice (公示名单) as CSV: `rank,name,union` (the union's name), in rank order.
+/// It is meant to be opened by people in a spreadsheet: text that would run as a
+/// formula is escaped ([`spreadsheet_cell`]).
 pub fn notice_csv(rows: &[Entry]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| Error::Internal(format!("writing CSV: {e}"));
@@ -165,8 +168,8 @@ pub fn notice_csv(rows: &[Entry]) -> Result<Vec<u8>> {
     for e in rows {
         w.write_record([
             e.rank.to_string().as_str(),
-            e.name.as_str(),
-            e.union_name.as_deref().unwrap_or(e.union_id.as_str()),
+            &spreadsheet_cell(&e.name),
+            &spreadsheet_cell(e.union_name.as_deref().unwrap_or(e.union_id.as_str())),
         ])
         .map_err(io)?;
     }

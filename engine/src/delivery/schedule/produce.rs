@@ -62,6 +62,13 @@ fn needs_recipients(job: &Job) -> Result<()> {
     Ok(())
 }
 
+/// The texts of a rendered document with characters no bundled font has.
+fn warn_notices(set: &Settings, job: &Job, r: &crate::documents::Rendered) {
+    for n in r.notices() {
+        set.progress.warn(&format!("job {}: {n}", job.name));
+    }
+}
+
 fn created_by(job: &Job) -> String {
     format!("tiexin schedule (job {})", job.name)
 }
@@ -88,6 +95,7 @@ impl JobRunner for Production {
                 )
                 .await?;
                 let r = bulletin::render(&b)?;
+                warn_notices(set, job, &r);
                 let m = &b.data.meta;
                 Ok(vec![messages::report(
                     Report {
@@ -124,6 +132,7 @@ impl JobRunner for Production {
                         continue;
                     }
                     let r = circulars::render(&c)?;
+                    warn_notices(set, job, &r);
                     out.extend(messages::circular(&c, &job.name, &r.pdf, &by));
                 }
                 Ok(out)
@@ -143,6 +152,7 @@ impl JobRunner for Production {
                 let doc = shortlist::document(&s, year, &params).await?;
                 let c = committee::build(&s, &set.committee, &doc, date, None)?;
                 let r = committee::render(&c)?;
+                warn_notices(set, job, &r);
                 Ok(vec![messages::report(
                     Report {
                         job: &job.name,
