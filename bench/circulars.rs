@@ -50,7 +50,6 @@ async fn main() {
     };
     let set = Settings {
         doc: &doc,
-        deadline_days: circulars::DEFAULT_DEADLINE_DAYS,
         criticism_threshold: circulars::DEFAULT_CRITICISM_THRESHOLD,
     };
     let t = Instant::now();

@@ -33,8 +33,8 @@ fn one_circular_per_union_with_major_findings() {
         index[0].join(","),
         "union_id,name,kind,major_findings,number,to,cc,file,sha256,delivery"
     );
-    // 2026Q3 major findings per union (README): 28 in all, over 7 unions; 5 or more
-    // (the default threshold) make a criticism.
+    // 2026Q3 major findings per union (README): 31 in all, over 8 unions; 5 or more
+    // (the default threshold), or any correction overdue (K1, 历下区), make a criticism.
     let rows: Vec<(String, String, String, String, String)> = index[1..]
         .iter()
         .map(|r| {
@@ -61,8 +61,8 @@ fn one_circular_per_union_with_major_findings() {
         [
             s(
                 "U370102",
-                "circular",
-                "2",
+                "criticism",
+                "3",
                 "lxqzgh@example.cn",
                 "bgs@jnzgh.example.cn"
             ),
@@ -82,8 +82,15 @@ fn one_circular_per_union_with_major_findings() {
                 "snqzgh@example.cn",
                 "bgs@qdzgh.example.cn"
             ),
-            s("U370202001G1", "criticism", "7", "hbsp@example.cn", ""),
+            s("U370202001G1", "criticism", "8", "hbsp@example.cn", ""),
             s("U370202G2", "criticism", "5", "", "snqzgh@example.cn"),
+            s(
+                "U370302",
+                "circular",
+                "1",
+                "zdqzgh@example.cn",
+                "bgs@zbzgh.example.cn"
+            ),
         ]
     );
     let total: u32 = index[1..]
@@ -91,7 +98,7 @@ fn one_circular_per_union_with_major_findings() {
         .map(|r| r[3].parse::<u32>().unwrap())
         .sum();
     assert_eq!(
-        total, 28,
+        total, 31,
         "every major finding of 2026Q3 is in exactly one circular"
     );
     assert!(
@@ -111,20 +118,21 @@ fn one_circular_per_union_with_major_findings() {
         assert_eq!(sha, r[8]);
     }
 
-    // The criticism of 青岛海滨食品 (7 findings: C1, F1×2, R2, V2, V3×2).
+    // The criticism of 青岛海滨食品 (8 findings: C1, F1×2, R2, S2, V2, V3×2).
     let t = pdf_text(&std::fs::read(out.join("U370202001G1-criticism.pdf")).unwrap());
     for expected in [
         "山东省总工会文件",
         "关于对青岛海滨食品有限公司工会2026年第3季度困难职工联系人制度落实问题的通报批评",
         "青岛海滨食品有限公司工会：",
-        "存在以下7个重大问题",
+        "存在以下8个重大问题",
         "部门比对反馈逾期未核实（规则C1，1个）",
         "资金发放对象不在档（规则F1，2个）",
         "连续两个季度未家访（规则V2，1个）",
         "家访日期不在建档期内（规则V3，2个）",
         "每季度对困难职工家庭调查家访一次",
         "家庭H46（户主魏*燕）",
-        "2026年12月28日前",
+        "需求转介超过90日未办结（规则S2，1个）",
+        "2026年11月29日前",
         "抄送：八大关街道总工会。",
     ] {
         assert!(t.contains(expected), "{expected} missing:\n{t}");
@@ -135,41 +143,59 @@ fn one_circular_per_union_with_major_findings() {
     );
     assert!(!t.contains("370202198403035624") && !t.contains("13737046598"));
     // A 督查提示 below the threshold.
-    let t = pdf_text(&std::fs::read(out.join("U370102-circular.pdf")).unwrap());
+    let t = pdf_text(&std::fs::read(out.join("U370202-circular.pdf")).unwrap());
     assert!(
-        t.contains("督查提示") && t.contains("历下区总工会："),
+        t.contains("督查提示") && t.contains("市南区总工会："),
         "{t}"
     );
+    // 历下区: 3 findings, one of them a correction overdue (K1): criticised, and the
+    // circular says what became of the correction (verified after its deadline).
+    let t = pdf_text(&std::fs::read(out.join("U370102-criticism.pdf")).unwrap());
+    for expected in [
+        "存在以下3个重大问题，其中1个上季度重大问题逾期未整改",
+        "重大问题逾期未整改（规则K1，1个）",
+        "整改期限2026年8月29日，2026年9月2日才经县级以上工会核实",
+    ] {
+        assert!(t.contains(expected), "{expected} missing:\n{t}");
+    }
 }
 
 #[test]
-fn threshold_and_deadline_come_from_the_config() {
+fn the_threshold_comes_from_the_config_and_the_deadline_from_the_quarter() {
     let tmp = TempDir::new().unwrap();
     let cfg = tmp.path().join("c.toml");
-    std::fs::write(
-        &cfg,
-        "[circulars]\ncriticism-threshold = 7\ndeadline-days = 10\n",
-    )
-    .unwrap();
+    std::fs::write(&cfg, "[circulars]\ncriticism-threshold = 7\n").unwrap();
     let o = run(&tmp, &["--config", cfg.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = tmp.path().join("out");
     let index = csv_rows(&std::fs::read_to_string(out.join("circulars.csv")).unwrap());
     let kinds: Vec<&str> = index[1..].iter().map(|r| r[2].as_str()).collect();
+    // 历下区 stays a criticism below the threshold: it has a correction overdue (K1).
     assert_eq!(
         kinds,
         [
-            "circular",
+            "criticism",
             "circular",
             "circular",
             "circular",
             "circular",
             "criticism",
+            "circular",
             "circular"
         ]
     );
-    let t = pdf_text(&std::fs::read(out.join("U370102-circular.pdf")).unwrap());
-    assert!(t.contains("2026年12月8日前"), "{t}");
+    // The deadline is d(f) = 2026-09-30 + 60 days, not the document's date plus days.
+    let t = pdf_text(&std::fs::read(out.join("U370202-circular.pdf")).unwrap());
+    assert!(t.contains("2026年11月29日前"), "{t}");
+    // deadline-days is no longer read: a config that sets it is refused, naming it.
+    std::fs::write(&cfg, "[circulars]\ndeadline-days = 10\n").unwrap();
+    let o = run(&tmp, &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("deadline-days is no longer read"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -225,7 +251,7 @@ fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
     let o = tx(&tmp, "alice", &args);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("sent 2"), "{}", stdout(&o));
-    assert!(stderr(&o).contains("3 criticisms held"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("4 criticisms held"), "{}", stderr(&o));
     // The two 督查提示 with an address arrive at once; the criticisms wait.
     let index = csv_rows(&std::fs::read_to_string(out.join("circulars.csv")).unwrap());
     let sha_of = |union: &str| index.iter().find(|r| r[0] == union).unwrap()[8].clone();
@@ -237,13 +263,13 @@ fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
             .unwrap_or_else(|| panic!("nothing to {to}: {got:?}"))
             .clone()
     };
-    let m = by_to("lxqzgh@example.cn");
-    assert_eq!(m["cc"], serde_json::json!(["bgs@jnzgh.example.cn"]));
-    assert_eq!(m["attachments"][0]["sha256"], sha_of("U370102"));
+    let m = by_to("zdqzgh@example.cn");
+    assert_eq!(m["cc"], serde_json::json!(["bgs@zbzgh.example.cn"]));
+    assert_eq!(m["attachments"][0]["sha256"], sha_of("U370302"));
     assert_eq!(m["attachments"][0]["content_type"], "application/pdf");
     assert_eq!(
         m["attachments"][0]["filename"],
-        "历下区总工会督查提示（2026Q3）.pdf"
+        "张店区总工会督查提示（2026Q3）.pdf"
     );
     assert!(m["subject"].as_str().unwrap().contains("督查提示"));
     let m = by_to("snqzgh@example.cn");
@@ -260,7 +286,7 @@ fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
         ],
     );
     let held = csv_rows(&stdout(&list));
-    assert_eq!(held.len() - 1, 3, "{}", stdout(&list));
+    assert_eq!(held.len() - 1, 4, "{}", stdout(&list));
     let ids: Vec<String> = held[1..].iter().map(|r| r[0].clone()).collect();
     let refused = tx(
         &tmp,
@@ -294,9 +320,9 @@ fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
         assert_eq!(m.created_by, "alice");
     }
     let sent = tx(&tmp, "alice", &["outbox", "send", "--config", cfg_s]);
-    assert!(stdout(&sent).contains("sent 3"), "{}", stdout(&sent));
+    assert!(stdout(&sent).contains("sent 4"), "{}", stdout(&sent));
     let got = server.messages();
-    assert_eq!(got.len(), 5);
+    assert_eq!(got.len(), 6);
     let m = got
         .iter()
         .find(|m| m["to"][0] == "hbsp@example.cn")
@@ -313,11 +339,11 @@ fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
     let again = tx(&tmp, "alice", &args);
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     assert!(
-        stderr(&again).contains("0 circulars queued, 5 already queued"),
+        stderr(&again).contains("0 circulars queued, 6 already queued"),
         "{}",
         stderr(&again)
     );
-    assert_eq!(server.messages().len(), 5);
+    assert_eq!(server.messages().len(), 6);
     assert!(copies(&server.messages()).values().all(|n| *n == 1));
 }
 
@@ -352,7 +378,7 @@ fn send_exits_1_when_a_circular_is_refused() {
     let server = SmtpServer::start(
         port,
         &tmp.path().join("mail"),
-        &["--reject", "lxqzgh@example.cn"],
+        &["--reject", "zdqzgh@example.cn"],
     );
     let cfg = tmp.path().join("c.toml");
     std::fs::write(
@@ -402,8 +428,9 @@ fn concurrent_sends_into_one_folder_do_not_mix_attachments() {
             .spawn()
             .unwrap()
     };
-    let a = spawn("alice", "2026-11-28");
-    let b = spawn("bob", "2026-11-29");
+    // Dates that no circular prints otherwise (their deadline is 2026-11-29).
+    let a = spawn("alice", "2026-12-01");
+    let b = spawn("bob", "2026-12-02");
     for (who, child) in [("alice", a), ("bob", b)] {
         let o = child.wait_with_output().unwrap();
         assert_ne!(o.status.code(), Some(2), "{who}: {}", stderr(&o));
@@ -411,14 +438,14 @@ fn concurrent_sends_into_one_folder_do_not_mix_attachments() {
     let outbox =
         tiexin::delivery::outbox::Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
     let rows = outbox.list(None).unwrap();
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.len(), 6);
     for m in rows {
         let m = outbox.get(m.id).unwrap();
         let pdf = outbox.attachment(&m).unwrap().unwrap();
         let text = pdf_text(&pdf);
         let (own, other) = match m.created_by.as_str() {
-            "alice" => ("2026年11月28日", "2026年11月29日"),
-            "bob" => ("2026年11月29日", "2026年11月28日"),
+            "alice" => ("2026年12月1日", "2026年12月2日"),
+            "bob" => ("2026年12月2日", "2026年12月1日"),
             who => panic!("queued by {who}"),
         };
         assert!(
@@ -449,7 +476,7 @@ fn characters_no_font_has_are_reported_per_circular() {
     assert!(
         warnings
             .iter()
-            .any(|w| w.contains("U370102-circular.pdf") && w.contains("\"历下区𠀀总工会\"")),
+            .any(|w| w.contains("U370102-criticism.pdf") && w.contains("\"历下区𠀀总工会\"")),
         "{warnings:?}"
     );
     assert!(

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use tempfile::TempDir;
 
-const METRIC_HEADER: &str = "union_id,name,level,period,due,visited,visit_compliance,base,exits,exits_compliant,exit_rate,exit_procedure_rate,median_days_to_exit,payments,funds_paid,funds_on_target,on_target_share,funds_flagged,budget,budget_execution,subsidies_paid,findings_major,findings_minor";
+const METRIC_HEADER: &str = "union_id,name,level,period,due,visited,visit_compliance,base,exits,exits_compliant,exit_rate,exit_procedure_rate,median_days_to_exit,payments,funds_paid,funds_on_target,on_target_share,funds_flagged,budget,budget_execution,subsidies_paid,findings_major,findings_minor,rectifications_due,rectified_on_time,rectification_rate,referrals,referrals_closed_90,referral_closure_rate";
 
 fn run_ok(tmp: &TempDir, args: &[&str]) -> Vec<Vec<String>> {
     let o = tiexin(tmp.path(), args);
@@ -115,8 +115,8 @@ fn findings_filters_by_rule_severity_and_union() {
             "csv",
         ],
     );
-    // sample-data/README.md: 28 major and 10 minor findings in the province for 2026Q3.
-    assert_eq!((all.len() - 1, major.len() - 1), (38, 28));
+    // sample-data/README.md: 31 major and 12 minor findings in the province for 2026Q3.
+    assert_eq!((all.len() - 1, major.len() - 1), (43, 31));
     assert!(major[1..].iter().all(|r| r[1] == "major"));
     let jinan = run_ok(
         &tmp,

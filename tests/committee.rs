@@ -72,7 +72,7 @@ async fn committee_document_has_method_nominees_reserve_exclusions_and_sensitivi
         "5马红军青岛港湾物流有限公司工会80有重大问题（I1）",
         "7黄立新淄博华光陶瓷厂工会802026年6月30日以后任命",
         "8吴国庆青岛海滨食品有限公司工会80联系家庭少于3户",
-        "19胡振华青岛海滨食品有限公司工会49.722222有重大问题（C1,R2,V2,V3）",
+        "19胡振华青岛海滨食品有限公司工会49.722222有重大问题（C1,R2,S2,V2,V3）",
         // No weight move changes the nine nominees (there are only nine eligible).
         "家访+0.050.55/0.18/0.135/0.1350",
         "图1各市推荐人选与符合条件人数",

@@ -60,15 +60,15 @@ fn demo_writes_and_lists_every_file() {
     }
     // The figures are those of the sample (sample-data/README.md).
     let findings = std::fs::read_to_string(out.join("findings-2026Q3.csv")).unwrap();
-    assert_eq!(findings.lines().count() - 1, 38);
+    assert_eq!(findings.lines().count() - 1, 43);
     let shortlist = csv_rows(&std::fs::read_to_string(out.join("shortlist-2026.csv")).unwrap());
     let ranks: Vec<&str> = shortlist[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(ranks, ["1", "2", "3", "4", "5", "6", "7", "8", "9"]);
-    // Five e-mails (the circulars with an address), none for the two without; each
+    // Six e-mails (the circulars with an address), none for the two without; each
     // carries its PDF and a Message-ID derived from the outbox key; nothing was sent
     // and the user's state folder was not touched.
     let emls: Vec<&String> = listed.iter().filter(|l| l.ends_with(".eml")).collect();
-    assert_eq!(emls.len(), 5, "{emls:?}");
+    assert_eq!(emls.len(), 6, "{emls:?}");
     let eml = std::fs::read_to_string(out.join("circulars/U370102.eml")).unwrap();
     assert!(eml.contains("To: lxqzgh@example.cn"), "{eml}");
     assert!(eml.contains("Cc: bgs@jnzgh.example.cn"));

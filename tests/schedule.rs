@@ -632,10 +632,11 @@ fn production_jobs_deliver_bulletin_circulars_and_shortlist() {
         .unwrap()
         .contains("关于2026年第3季度困难职工联系人制度落实情况的通报"));
     assert_eq!(b[0]["attachments"][0]["content_type"], "application/pdf");
-    // The circulars of 2026Q3: the two 督查提示 with an address; the three criticisms
-    // with an address are held.
-    assert_eq!(to("lxqzgh@example.cn").len(), 1);
+    // The circulars of 2026Q3: the two 督查提示 with an address; the four criticisms
+    // with an address (历下区 has a correction overdue) are held.
+    assert_eq!(to("zdqzgh@example.cn").len(), 1);
     assert_eq!(to("snqzgh@example.cn").len(), 1);
+    assert!(to("lxqzgh@example.cn").is_empty());
     assert!(
         to("hbsp@example.cn").is_empty(),
         "criticism must wait for approval"
@@ -654,7 +655,7 @@ fn production_jobs_deliver_bulletin_circulars_and_shortlist() {
             .list(Some(tiexin::delivery::outbox::State::Held))
             .unwrap()
             .len(),
-        3
+        4
     );
 
     // The same slots again: nothing new.

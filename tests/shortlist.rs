@@ -155,10 +155,11 @@ async fn high_scorers_are_excluded_for_each_reason() {
         (
             t("49.722222"),
             vec!["major finding"],
-            Some(t("C1, R2, V2, V3"))
+            Some(t("C1, R2, S2, V2, V3"))
         )
     );
-    assert_eq!(why("C16").2, Some(t("F5")));
+    // C16: the subsidy of 2026Q2 (F5) and its correction verified late (K1 in 2026Q3).
+    assert_eq!(why("C16").2, Some(t("F5, K1")));
     let c14 = d
         .excluded
         .high_scorers
@@ -688,7 +689,7 @@ async fn eligibility_uses_the_major_findings_of_the_findings_command() {
                 .collect();
             assert_eq!(
                 rules.into_iter().collect::<Vec<_>>(),
-                ["C1", "F5", "I1", "R2", "V2", "V3", "V4"]
+                ["C1", "F5", "I1", "K1", "R2", "S2", "V2", "V3", "V4"]
             );
         }
     }

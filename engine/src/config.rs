@@ -122,20 +122,15 @@ pub const MIN_QUERY_MEMORY: u64 = 1_000_000;
 pub const MAX_QUERY_MEMORY: u64 = 1 << 40;
 /// The largest `query-time-limit`, in seconds (a day).
 pub const MAX_QUERY_SECONDS: f64 = 86_400.0;
-/// The largest `deadline-days` (a year).
-pub const MAX_DEADLINE_DAYS: u32 = 365;
 /// The largest `criticism-threshold`.
 pub const MAX_CRITICISM_THRESHOLD: usize = 1000;
 
-/// The numbers of a document section: `deadline-days` from 1 to 365,
-/// `criticism-threshold` from 1 to 1000.
+/// The numbers of a document section: `criticism-threshold` from 1 to 1000;
+/// `deadline-days` is no longer read (a finding's deadline is d(f), accountability.md).
 fn check_document(section: &str, d: &DocumentConfig) -> std::result::Result<(), String> {
-    if let Some(n) = d
-        .deadline_days
-        .filter(|n| !(1..=MAX_DEADLINE_DAYS).contains(n))
-    {
+    if d.deadline_days.is_some() {
         return Err(format!(
-            "[{section}] deadline-days must be from 1 to {MAX_DEADLINE_DAYS} days, not {n}"
+            "[{section}] deadline-days is no longer read: each finding's deadline is the last day of its quarter plus 60 days (accountability.md); remove the key"
         ));
     }
     if let Some(n) = d

@@ -154,6 +154,12 @@ pub struct Row {
     pub findings_major: i64,
     /// Minor findings of the subtree.
     pub findings_minor: i64,
+    /// Major findings due for correction in the period (`None`: no correction recorded).
+    pub rectifications_due: Option<i64>,
+    /// Of those, rectified on time.
+    pub rectified_on_time: Option<i64>,
+    /// rectified_on_time / rectifications_due.
+    pub rectification_rate: Option<f64>,
 }
 
 /// The rows of a `metrics` result (`queries/metrics/metrics.sql`), decoded.
@@ -171,6 +177,8 @@ pub fn rows(batch: &RecordBatch) -> Result<Vec<Row>> {
     let (payments, funds_paid) = (d.int("payments")?, d.decimal("funds_paid")?);
     let (ots, be) = (d.float("on_target_share")?, d.float("budget_execution")?);
     let (major, minor) = (d.int("findings_major")?, d.int("findings_minor")?);
+    let (rect_due, on_time) = (d.int("rectifications_due")?, d.int("rectified_on_time")?);
+    let rect_rate = d.float("rectification_rate")?;
     (0..d.rows())
         .map(|r| {
             Ok(Row {
@@ -190,6 +198,9 @@ pub fn rows(batch: &RecordBatch) -> Result<Vec<Row>> {
                 budget_execution: be.get(r),
                 findings_major: major.req(r)?,
                 findings_minor: minor.req(r)?,
+                rectifications_due: rect_due.get(r),
+                rectified_on_time: on_time.get(r),
+                rectification_rate: rect_rate.get(r),
             })
         })
         .collect()

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::settings::DocumentConfig;
 use super::text::{chinese_date, chinese_numeral};
 use super::{numbering, Meta, Rendered};
-use crate::analysis::{findings, rules};
+use crate::analysis::{accountability, findings, rules};
 use crate::calendar;
 use crate::error::{Error, Result};
 use crate::sql::catalog::named as query;
@@ -21,8 +21,6 @@ use crate::sql::decode::Decoder;
 use crate::sql::sandbox::mask;
 use crate::sql::{Period, Session};
 
-/// Default days given for correction.
-pub const DEFAULT_DEADLINE_DAYS: u32 = 30;
 /// Default number of major findings from which a circular is a criticism.
 pub const DEFAULT_CRITICISM_THRESHOLD: usize = 5;
 
@@ -166,8 +164,6 @@ impl Circular {
 pub struct Settings<'a> {
     /// The document parts from the configuration (issuer, number prefix, cc…).
     pub doc: &'a DocumentConfig,
-    /// Days given for correction.
-    pub deadline_days: u32,
     /// From this many major findings a union gets a 通报批评.
     pub criticism_threshold: usize,
 }
@@ -185,7 +181,6 @@ impl<'a> Settings<'a> {
         }
         Ok(Settings {
             doc,
-            deadline_days: doc.deadline_days.unwrap_or(DEFAULT_DEADLINE_DAYS),
             criticism_threshold,
         })
     }
@@ -203,8 +198,64 @@ fn subject_label(kind: &str) -> Option<&'static str> {
         "crosscheck" => "部门比对",
         "inspection" => "督查检查",
         "contact" => "联系人",
+        "referral" => "需求转介",
+        "union" => "工会",
+        "finding" => "上季度重大问题",
         _ => return None,
     })
+}
+
+/// For each K1 of `quarter` (by its subject `<rule>:<subject_id>:<occurred_on>`), what
+/// became of the correction it follows up, as of `day`: reported but not verified by a
+/// union at county level or above, verified late, or never reported.
+async fn overdue_states(
+    s: &Session,
+    quarter: &Period,
+    day: i32,
+) -> Result<BTreeMap<String, String>> {
+    let prev = quarter.previous_quarter();
+    let batch = accountability::rectify(s, &prev, day).await?;
+    let q = query("accountability", "rectify")?;
+    let dec = Decoder::new(&batch, q);
+    let (rule, subject, occurred) = (
+        dec.text("rule")?,
+        dec.text("subject_id")?,
+        dec.date("occurred_on")?,
+    );
+    let (deadline, reported, verified, status) = (
+        dec.date("deadline")?,
+        dec.date("reported_on")?,
+        dec.date("verified_on")?,
+        dec.text("status")?,
+    );
+    let cn = |d: i32| {
+        let (y, m, dd) = calendar::civil(d);
+        chinese_date(y, m as u8, dd as u8)
+    };
+    let mut out = BTreeMap::new();
+    for r in 0..dec.rows() {
+        let key = format!(
+            "{}:{}:{}",
+            rule.req(r)?,
+            subject.req(r)?,
+            calendar::iso(occurred.req(r)?)
+        );
+        let due = cn(deadline.req(r)?);
+        let state = match status.req(r)?.as_str() {
+            "late" => format!(
+                "整改期限{due}，{}才经县级以上工会核实",
+                verified.get(r).map(cn).unwrap_or_default()
+            ),
+            "unverified" => format!(
+                "整改期限{due}，{}已报告整改，但未经县级以上工会核实",
+                reported.get(r).map(cn).unwrap_or_default()
+            ),
+            "not_reported" => format!("整改期限{due}，未报告整改情况"),
+            other => format!("整改期限{due}（{other}）"),
+        };
+        out.insert(key, state);
+    }
+    Ok(out)
 }
 
 /// Who receives a union's circular (`queries/circulars/recipients.sql`).
@@ -276,9 +327,18 @@ pub async fn build(
         dec.date("occurred_on")?,
         dec.text("detail")?,
     );
+    // The state of the corrections K1 follows up (accountability.md), as of the date.
+    let (y, m, d) = date;
+    let today = calendar::day(y, m as u32, d as u32);
+    let overdue = if (0..dec.rows()).any(|r| rules_col.get(r).as_deref() == Some("K1")) {
+        overdue_states(s, quarter, today).await?
+    } else {
+        BTreeMap::new()
+    };
     let mut by_union: BTreeMap<String, BTreeMap<String, Vec<Row>>> = BTreeMap::new();
     for r in 0..dec.rows() {
         let (kind, id) = (kinds.req(r)?, subjects.req(r)?);
+        let rule = rules_col.req(r)?;
         let label = subject_label(&kind).ok_or_else(|| {
             Error::Query(format!(
                 "{} gives the unknown subject type {kind}",
@@ -295,22 +355,25 @@ pub async fn build(
             // The rule names no responsible contact.
             _ => "—".to_string(),
         };
+        let detail = match (rule.as_str(), overdue.get(&id)) {
+            ("K1", Some(state)) => format!("{}：{state}", details.req(r)?),
+            _ => details.req(r)?,
+        };
         by_union
             .entry(unions.req(r)?)
             .or_default()
-            .entry(rules_col.req(r)?)
+            .entry(rule)
             .or_default()
             .push(Row {
                 subject,
                 contact,
                 date: calendar::iso(dates.req(r)?),
-                detail: details.req(r)?,
+                detail,
             });
     }
 
-    let (y, m, d) = date;
-    let today = calendar::day(y, m as u32, d as u32);
-    let (dy, dm, dd) = calendar::civil(today + set.deadline_days as i32);
+    // Every major finding of the quarter must be rectified by d(f) = pe + 60 days.
+    let (dy, dm, dd) = calendar::civil(quarter.last_day() + 60);
     let deadline = chinese_date(dy, dm as u8, dd as u8);
     let issuer_name = set.doc.office.clone().unwrap_or(root_name);
     let prefix = set
@@ -318,8 +381,11 @@ pub async fn build(
         .number_prefix
         .clone()
         .unwrap_or_else(|| "鲁工督".to_string());
+    // A union with an overdue correction (K1) is criticised whatever its count.
     let kind_of = |groups: &BTreeMap<String, Vec<Row>>| {
-        if groups.values().map(Vec::len).sum::<usize>() >= set.criticism_threshold {
+        if groups.contains_key("K1")
+            || groups.values().map(Vec::len).sum::<usize>() >= set.criticism_threshold
+        {
             Kind::Criticism
         } else {
             Kind::Prompt
@@ -368,7 +434,16 @@ pub async fn build(
                 quarter.chinese()
             ),
         };
+        let overdue = groups
+            .iter()
+            .find(|g| g.rule == "K1")
+            .map(|g| g.rows.len())
+            .unwrap_or(0);
         let intro = match kind {
+            Kind::Criticism if overdue > 0 => format!(
+                "经对{}困难职工联系人制度落实情况审查，你单位存在以下{count}个重大问题，其中{overdue}个上季度重大问题逾期未整改，根据《关于建立健全困难职工联系人制度的意见》“完善纠错问责制度”的要求，现予通报批评。",
+                quarter.chinese()
+            ),
             Kind::Prompt => format!(
                 "经对{}困难职工联系人制度落实情况审查，你单位存在以下{count}个重大问题，现予督查提示。",
                 quarter.chinese()

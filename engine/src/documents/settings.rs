@@ -36,7 +36,7 @@ pub struct DocumentConfig {
     pub requirements: Option<Vec<RequirementConfig>>,
     /// The issuing office named in the 落款 of circulars [default: the root union's name].
     pub office: Option<String>,
-    /// Circulars: days given for correction [default: 30].
+    /// No longer read: refused with a sentence saying why (the deadline is d(f)).
     pub deadline_days: Option<u32>,
     /// Circulars: from this many major findings a union gets a 通报批评 [default: 5].
     pub criticism_threshold: Option<usize>,

@@ -121,6 +121,7 @@ pub const BULLETIN: &[Query] = &[
     q!("bulletin", "child_ranking"),
     q!("bulletin", "funds_by_category"),
     q!("bulletin", "major_findings"),
+    q!("bulletin", "overdue"),
 ];
 
 /// The folders of `queries/` the catalogue embeds.

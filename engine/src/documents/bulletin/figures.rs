@@ -116,6 +116,21 @@ pub struct ChildRank {
     pub findings_major: i64,
     /// Its minor findings.
     pub findings_minor: i64,
+    /// Major findings due for correction in the period (`None`: no correction recorded).
+    pub rectifications_due: Option<i64>,
+    /// Of those, rectified on time.
+    pub rectified_on_time: Option<i64>,
+    /// rectified_on_time / rectifications_due.
+    pub rectification_rate: Option<f64>,
+}
+
+/// A union of the subtree with corrections overdue (K1) in the period
+/// (`queries/bulletin/overdue.sql`).
+pub struct Overdue {
+    /// The union's name.
+    pub name: String,
+    /// How many corrections are overdue.
+    pub overdue: i64,
 }
 
 /// One category of payments (`queries/bulletin/funds_by_category.sql`).
@@ -149,6 +164,8 @@ pub struct OfUnion {
     pub funds: Vec<FundCategory>,
     /// Major findings by rule and child union.
     pub majors: Vec<MajorCount>,
+    /// The unions with overdue corrections, most first.
+    pub overdue: Vec<Overdue>,
 }
 
 /// Runs `queries/bulletin/` for `union`, in a scope holding the period's metrics as
@@ -170,6 +187,8 @@ pub async fn of_union(s: &Session, p: &Prepared, union: &str) -> Result<OfUnion>
     );
     let (ots, be) = (d.float("on_target_share")?, d.float("budget_execution")?);
     let (major, minor) = (d.int("findings_major")?, d.int("findings_minor")?);
+    let (due, on_time) = (d.int("rectifications_due")?, d.int("rectified_on_time")?);
+    let rect_rate = d.float("rectification_rate")?;
     let ranking = (0..d.rows())
         .map(|r| {
             Ok(ChildRank {
@@ -183,6 +202,9 @@ pub async fn of_union(s: &Session, p: &Prepared, union: &str) -> Result<OfUnion>
                 budget_execution: be.get(r),
                 findings_major: major.req(r)?,
                 findings_minor: minor.req(r)?,
+                rectifications_due: due.get(r),
+                rectified_on_time: on_time.get(r),
+                rectification_rate: rect_rate.get(r),
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -216,9 +238,22 @@ pub async fn of_union(s: &Session, p: &Prepared, union: &str) -> Result<OfUnion>
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    let q = query("bulletin", "overdue")?;
+    let batch = scope.collect(q, params()).await?;
+    let d = Decoder::new(&batch, q);
+    let (name, n) = (d.text("name")?, d.int("overdue")?);
+    let overdue = (0..d.rows())
+        .map(|r| {
+            Ok(Overdue {
+                name: name.req(r)?,
+                overdue: n.req(r)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(OfUnion {
         ranking,
         funds,
         majors,
+        overdue,
     })
 }

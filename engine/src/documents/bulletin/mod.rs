@@ -154,10 +154,37 @@ pub struct Data {
     pub funds: Vec<FundRow>,
     /// Section 四、重大问题, by rule.
     pub findings: Vec<FindingRow>,
-    /// Section 五、工作要求.
+    /// Section 五、整改落实情况, when the archive records corrections.
+    pub rectification: Option<Rectification>,
+    /// Section 工作要求 (五 or 六).
     pub requirements: Vec<Requirement>,
     /// The appendix 数据来源与复核说明.
     pub appendix: Appendix,
+}
+
+/// One union directly below in 整改落实情况.
+#[derive(Debug, Serialize)]
+pub struct RectificationRow {
+    /// The union's name.
+    pub name: String,
+    /// Major findings due for correction in the period.
+    pub due: String,
+    /// Of those, rectified on time.
+    pub on_time: String,
+    /// The rectification rate (`—` when nothing was due).
+    pub rate: String,
+}
+
+/// Section 整改落实情况 (accountability.md): the union's rectification rate, the rate of
+/// each union directly below, and the unions with corrections overdue.
+#[derive(Debug, Serialize)]
+pub struct Rectification {
+    /// The opening sentence with the union's own figures.
+    pub intro: String,
+    /// The unions directly below.
+    pub rows: Vec<RectificationRow>,
+    /// The sentence naming the unions with overdue corrections (K1).
+    pub overdue: String,
 }
 
 /// The figures behind the charts, kept for checks and tests.
@@ -395,6 +422,39 @@ pub async fn build_for(
         print_date: date,
     };
 
+    let rectification = match (cur.rectifications_due, cur.rectified_on_time) {
+        (Some(due), Some(on_time)) => Some(Rectification {
+            intro: format!(
+                "{}，{}（含所属各级工会）整改期限在本期的重大问题{due}个，按期整改并经县级以上工会核实{on_time}个，整改率{}。",
+                period.chinese(),
+                union_name,
+                percent(cur.rectification_rate)
+            ),
+            rows: own
+                .ranking
+                .iter()
+                .map(|c| RectificationRow {
+                    name: c.name.clone(),
+                    due: c.rectifications_due.unwrap_or_default().to_string(),
+                    on_time: c.rectified_on_time.unwrap_or_default().to_string(),
+                    rate: percent(c.rectification_rate),
+                })
+                .collect(),
+            overdue: if own.overdue.is_empty() {
+                "本期没有逾期未整改的重大问题。".to_string()
+            } else {
+                format!(
+                    "逾期未整改的单位：{}。",
+                    own.overdue
+                        .iter()
+                        .map(|o| format!("{}（{}个）", o.name, o.overdue))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                )
+            },
+        }),
+        _ => None,
+    };
     let requirements = cfg.requirements();
     let appendix = Appendix::new(
         &s.archive,
@@ -412,6 +472,7 @@ pub async fn build_for(
         children: Children { note, rows },
         funds,
         findings,
+        rectification,
         requirements,
         appendix,
     };
@@ -454,6 +515,10 @@ fn figure_queries() -> Vec<QueryRef> {
             "queries/bulletin/funds_by_category.sql",
         ),
         f("重大问题按规则分列", "queries/bulletin/major_findings.sql"),
+        f(
+            "整改落实情况",
+            "queries/metrics/rectification.sql，queries/bulletin/overdue.sql",
+        ),
     ]
 }
 
