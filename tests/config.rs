@@ -81,7 +81,7 @@ fn numbers_out_of_range_are_refused_naming_the_key() {
         tmp.path(),
         &format!(
             "grace-hours = 8760\nquery-time-limit = 86400\nquery-memory-limit = 1099511627776\n\
-             [circulars]\ncriticism-threshold = 1000\ndeadline-days = 365\n\
+             [circulars]\ncriticism-threshold = 1000\n\
              [shortlist]\nsize = 100000\n{SMTP}timeout-seconds = 3600\nmax-concurrency = 64\nmax-attempts = 100\nbackoff-seconds = 86400\nport = 65535\n"
         ),
     );

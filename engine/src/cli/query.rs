@@ -32,6 +32,7 @@ pub async fn run(args: QueryArgs) -> Result<i32> {
         return worker(&args).await;
     }
     let (sql, from_stdin) = read_sql(&args)?;
+    super::check_outputs(&args.archive, &[args.output.out.as_deref()])?;
     let config = Config::load(args.archive.config.as_deref())?;
     let log = Log::open(config.state_folder().as_deref())?;
     let mut entry = Entry {
