@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "tiexin",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("TIEXIN_COMMIT"), ")"),
     about = "贴心 tiexin: accountability and evaluation reports for the hardship-contact system of trade unions",
     long_about = None
 )]
@@ -47,6 +47,10 @@ pub enum Command {
     /// The whole job on the bundled sample archive: validation, metrics, findings, a
     /// bulletin, the shortlist and the circulars (written, not sent), into one folder.
     Demo(DemoArgs),
+    /// Print shell completions for bash, zsh or fish (e.g. `tiexin completions bash > ~/.local/share/bash-completion/completions/tiexin`).
+    Completions(CompletionsArgs),
+    /// Check the installation and the configuration: where the fonts, the sample archive and the queries come from, the config file, every template's syntax.
+    Check(CheckArgs),
 }
 
 /// Where the archive and the configuration are.
@@ -351,4 +355,21 @@ pub struct DemoArgs {
     /// Configuration file (TOML) [default: built-in values]
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Configuration file (TOML) to check [default: built-in values]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also check the .sql files of this folder that replace built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub queries: Option<PathBuf>,
 }
