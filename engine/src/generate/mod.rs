@@ -6,15 +6,19 @@
 //! households and everything that hangs off them are streamed to the table writers, so a
 //! million households fit in bounded memory.
 //!
-//! Every finding rule of metrics.md is planted at a low rate (`plant`); the output
-//! validates without rejects under archive.md. The only dangling references are the
-//! payments to unknown households (F1).
+//! Every finding rule of metrics.md and accountability.md is planted at a low rate
+//! (`plant`); the output validates without rejects under archive.md. The only dangling
+//! references are the payments to unknown households (F1). The rectifications come
+//! last: they answer the major findings that the engine computes on the tables written
+//! before them (`rectifications`).
 
 use crate::calendar;
 mod contact_records;
 mod households;
+mod liaisons;
 mod names;
 mod plant;
+mod rectifications;
 mod resident_id;
 mod rng;
 mod tree;
@@ -59,13 +63,15 @@ pub struct Summary {
 const PROGRESS_EVERY: u64 = 10_000;
 
 /// Writes a synthetic archive of `opts.households` households into `out` (created if
-/// missing; existing table files are overwritten). `progress` receives the number of
-/// households generated so far, every 10,000 households and at the end.
+/// missing; existing table files are overwritten, and a table's file in the other
+/// format is removed). `progress` receives the number of households generated so far,
+/// every 10,000 households and at the end; the rectifications are written after that.
 pub fn generate(opts: &Options, out: &Path, progress: &mut dyn FnMut(u64)) -> Result<Summary> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let tree = tree::Tree::build(opts.seed, opts.households);
+    let mut tree = tree::Tree::build(opts.seed, opts.households);
     let mut archive = writer::Archive::create(out, opts.format)?;
     let mut plan = plant::Planter::default();
+    liaisons::appoint(&mut tree, opts.seed, &mut plan);
 
     tree.write_unions(archive.writer(writer::T::Unions))?;
     tree.write_contacts(archive.writer(writer::T::Contacts))?;
@@ -89,6 +95,12 @@ pub fn generate(opts: &Options, out: &Path, progress: &mut dyn FnMut(u64)) -> Re
     if !done.is_multiple_of(PROGRESS_EVERY) {
         progress(done);
     }
-    let rows = archive.finish()?;
+    let mut plan = gen.plan;
+    // Every table but the rectifications is complete (that one is empty so far).
+    let mut rows = archive.finish()?;
+    let n = rectifications::write(&tree, opts.seed, opts.format, out, &mut plan)?;
+    for r in rows.iter_mut().filter(|r| r.0 == "rectifications") {
+        r.1 = n;
+    }
     Ok(Summary { rows })
 }
