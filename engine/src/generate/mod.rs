@@ -2,7 +2,7 @@
 //!
 //! The same options always give byte-identical files: the generator uses its own PRNG
 //! (`rng`), derives one random stream per union, contact and household from the seed,
-//! and runs on one thread. Only the union tree and the contacts are held in memory;
+//! and writes on one thread. Only the union tree and the contacts are held in memory;
 //! households and everything that hangs off them are streamed to the table writers, so a
 //! million households fit in bounded memory.
 //!
@@ -10,7 +10,9 @@
 //! (`plant`); the output validates without rejects under archive.md. The only dangling
 //! references are the payments to unknown households (F1). The rectifications come
 //! last: they answer the major findings that the engine computes on the tables written
-//! before them (`rectifications`).
+//! before them (`rectifications`). That pass loads the archive, as every command that
+//! computes findings does, so its memory grows with the archive; its rows do not
+//! depend on how the engine schedules its threads (the findings are gathered by key).
 
 use crate::calendar;
 mod contact_records;

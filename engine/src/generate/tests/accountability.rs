@@ -17,6 +17,24 @@ use crate::sql::{Catalog, Period, Session};
 
 const END: i32 = crate::generate::tree::END;
 
+/// The kinds of raw-row trigger `triggers` reports that must each occur.
+pub const TRIGGERS: &[&str] = &[
+    "S1",
+    "S2",
+    "U1",
+    "K1: unverified",
+    "K1: verified by a township",
+    "K1: late",
+    "S1 near: raised 14 days before",
+    "S1 near: forwarded on pe",
+    "S2 near: raised 89 days before",
+    "S2 near: closed on pe",
+    "U1 near: left on pe",
+    "U1 near: appointed on pe",
+    "K1 near: verified on d(f)",
+    "rectification of no finding",
+];
+
 /// What the raw rows say of one finding in the quarter ending `pe`: it fires, or (a near
 /// miss, or a rectification that answers no finding) it does not.
 #[derive(Debug, Clone)]
