@@ -147,7 +147,7 @@ fn a_non_empty_folder_needs_force_and_leaves_no_stale_tables() {
     let o = run("parquet", true);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let names: Vec<String> = hashes(&out).into_keys().collect();
-    assert_eq!(names.len(), 14, "{names:?}");
+    assert_eq!(names.len(), 16, "{names:?}");
     assert!(names.iter().all(|n| n.ends_with(".parquet")), "{names:?}");
     let o = tiexin(
         tmp.path(),
