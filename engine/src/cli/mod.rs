@@ -17,6 +17,7 @@ mod schedule;
 mod shortlist;
 mod stream;
 pub mod supervise;
+mod template;
 mod validate;
 
 use std::io::IsTerminal;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Warnings(args) => block_on(accountability::warnings(args)),
         Command::Rectify(args) => block_on(accountability::rectify(args)),
         Command::Demo(args) => block_on(demo::run(args)),
+        Command::Template(args) => template::run(args),
     }
 }
 
