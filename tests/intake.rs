@@ -165,7 +165,7 @@ fn the_template_has_a_sheet_per_table_headers_lists_and_formats() {
     std::io::Read::read_to_string(&mut zip.by_name("xl/styles.xml").unwrap(), &mut styles)
         .unwrap();
     assert!(styles.contains("formatCode=\"yyyy-mm-dd\""));
-    assert!(styles.contains("numFmtId=\"49\""), "text format for ids: {styles}");
+    assert!(styles.contains("formatCode=\"@\""), "text format for ids: {styles}");
     // Two runs give the same bytes.
     let again = tmp.path().join("t2.xlsx");
     tiexin(tmp.path(), &["template", "--out", again.to_str().unwrap()]);
@@ -241,7 +241,7 @@ fn a_reject_in_a_workbook_names_its_row() {
     let template = tmp.path().join("t.xlsx");
     tiexin(tmp.path(), &["template", "--out", template.to_str().unwrap()]);
     let dir = tmp.path().join("a");
-    minimal(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
     let t = |at: &str, v: &str| text_cell(at, "", v);
     let n = |at: &str, v: f64| number_cell(at, "", v);
     let row = |r: usize, id: &str, idn: String, filed: String, members: f64| {
@@ -271,8 +271,28 @@ fn a_reject_in_a_workbook_names_its_row() {
         row(8, "H6", good(8), date(8), 0.0),
         row(9, "H7", good(9), date(9), 2.0),
     ];
-    edit_sheets(&template, &dir.join("档案.xlsx"), |n, xml| {
-        (n == 3).then(|| add_rows(xml, &rows))
+    // The template's other sheets hold the unions and contacts (a table in a CSV
+    // beside it would be a second source).
+    let unions = vec![
+        (2, vec![t("A2", "U1"), t("B2", "省总工会"), t("C2", "省")]),
+        (3, vec![t("A3", "U2"), t("B3", "基层工会"), t("C3", "基层"), t("D3", "U1")]),
+    ];
+    let contacts = vec![(
+        2,
+        vec![
+            t("A2", "C1"),
+            t("B2", "王"),
+            t("C2", "U2"),
+            t("D2", "专职"),
+            t("E2", "否"),
+            n("G2", 45292.0),
+        ],
+    )];
+    edit_sheets(&template, &dir.join("档案.xlsx"), |n, xml| match n {
+        1 => Some(add_rows(xml, &unions)),
+        2 => Some(add_rows(xml, &contacts)),
+        3 => Some(add_rows(xml, &rows)),
+        _ => None,
     });
     let (code, err, got) = rejects_of(tmp.path(), &dir);
     assert_eq!(code, 1, "{err}");
@@ -283,7 +303,7 @@ fn a_reject_in_a_workbook_names_its_row() {
     assert_eq!(
         got,
         [
-            vec!["4", "id_number", "370102196906121000", "a number of more than 15 digits: Excel"],
+            vec!["4", "id_number", "370102196906121000", "a number of more than 15 digits: Excel h"],
             vec!["5", "filed_on", "#N/A", "the cell holds the spreadsheet error #N/"],
             vec!["6", "filed_on", "", "the cell holds a formula without a compu"],
             vec!["7", "filed_on", "60", "no such day: 1900-02-29"],

@@ -138,9 +138,17 @@ pub fn grouped(s: &str) -> String {
 /// A value as an office types it in a CSV, varied by row: dates in every typed form,
 /// money with ¥, 元 and thousands separators, 是/否, Chinese labels, full-width ids.
 pub fn typed(t: &Table, c: &Column, v: &str, row: usize) -> String {
-    if v.is_empty() {
-        return String::new();
+    if c.ty == ColType::Text || v.trim().is_empty() {
+        return v.to_string();
     }
+    // Spaces around a value stay around its typed form.
+    let inner = v.trim();
+    let at = v.find(inner).unwrap();
+    let (before, after) = (&v[..at], &v[at + inner.len()..]);
+    format!("{before}{}{after}", typed_inner(t, c, inner, row))
+}
+
+fn typed_inner(t: &Table, c: &Column, v: &str, row: usize) -> String {
     match c.ty {
         ColType::Date => {
             let (y, m, d) = ymd(v);
@@ -256,6 +264,7 @@ pub fn write_workbook(s: &[SampleTable], path: &Path) {
             for (i, v) in row.iter().enumerate() {
                 let c = t.column(i);
                 let col = i as u16;
+                let v = if c.ty == ColType::Text { v.as_str() } else { v.trim() };
                 if v.is_empty() {
                     continue;
                 }
@@ -424,6 +433,7 @@ pub fn fill_template(template: &Path, s: &[SampleTable], out: &Path) {
                         .position(|h| h == c.name)
                         .map(|i| row[i].as_str())
                         .unwrap_or("");
+                    let v = if c.ty == ColType::Text { v } else { v.trim() };
                     if v.is_empty() {
                         continue;
                     }
