@@ -40,7 +40,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             match cols[i].map(|c| (c, c.ty)) {
                 Some((_, ColType::Date)) => {
-                    let dt = ExcelDateTime::from_ymd(v[..4].parse()?, v[5..7].parse()?, v[8..10].parse()?)?;
+                    let dt = ExcelDateTime::from_ymd(
+                        v[..4].parse()?,
+                        v[5..7].parse()?,
+                        v[8..10].parse()?,
+                    )?;
                     ws.write_datetime_with_format(row, col, &dt, &date)?;
                 }
                 Some((_, ColType::Int | ColType::Money)) => {

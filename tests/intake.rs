@@ -30,7 +30,12 @@ fn figures(dir: &Path, tmp: &Path) -> (Vec<String>, Vec<Vec<String>>, Vec<Vec<St
             let mut a = args.to_vec();
             a.extend(["--archive", archive, "--format", "csv", "--no-cache"]);
             let o = tiexin(tmp, &a);
-            assert_eq!(o.status.code(), Some(0), "{args:?} on {archive}: {}", stderr(&o));
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{args:?} on {archive}: {}",
+                stderr(&o)
+            );
             stdout(&o)
         })
         .collect();
@@ -51,10 +56,23 @@ fn figures(dir: &Path, tmp: &Path) -> (Vec<String>, Vec<Vec<String>>, Vec<Vec<St
             warnings.to_str().unwrap(),
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "validate {archive}: {}", stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "validate {archive}: {}",
+        stderr(&o)
+    );
     let counts: Vec<Vec<String>> = csv_rows(&stdout(&o))
         .into_iter()
-        .map(|r| vec![r[0].clone(), r[2].clone(), r[3].clone(), r[4].clone(), r[5].clone()])
+        .map(|r| {
+            vec![
+                r[0].clone(),
+                r[2].clone(),
+                r[3].clone(),
+                r[4].clone(),
+                r[5].clone(),
+            ]
+        })
         .collect();
     let w = csv_rows(&std::fs::read_to_string(&warnings).unwrap())
         .into_iter()
@@ -71,7 +89,10 @@ fn assert_same_figures(form: &str, dir: &Path) {
         assert!(w.lines().count() > 1, "{args:?} gives rows");
         assert_eq!(g, w, "{form}: {args:?} differs from the canonical sample");
     }
-    assert_eq!(counts, want_counts, "{form}: rows read, accepted, rejected, warned");
+    assert_eq!(
+        counts, want_counts,
+        "{form}: rows read, accepted, rejected, warned"
+    );
     assert_eq!(warnings, want_warnings, "{form}: the same warnings");
 }
 
@@ -85,12 +106,18 @@ fn gb18030_csv_with_chinese_names_and_typed_values_gives_the_same_figures() {
     let bytes = std::fs::read(dir.join("困难职工家庭档案.csv")).unwrap();
     assert!(std::str::from_utf8(&bytes).is_err(), "not UTF-8");
     let (text, _, _) = encoding_rs::GB18030.decode(&bytes);
-    assert!(text.starts_with("*档案编号,户主姓名（必填）,身份证号码"), "{text}");
+    assert!(
+        text.starts_with("*档案编号,户主姓名（必填）,身份证号码"),
+        "{text}"
+    );
     assert!(text.contains("\r\n"));
     assert!(text.contains("年") && text.contains("/"), "typed dates");
     let pay = std::fs::read(dir.join("帮扶资金发放.csv")).unwrap();
     let (pay, _, _) = encoding_rs::GB18030.decode(&pay);
-    assert!(pay.contains("¥") && pay.contains("元") && pay.contains("￥"), "typed money");
+    assert!(
+        pay.contains("¥") && pay.contains("元") && pay.contains("￥"),
+        "typed money"
+    );
     assert_same_figures("GB18030 CSV", &dir);
 }
 
@@ -106,7 +133,14 @@ fn one_workbook_with_date_cells_gives_the_same_figures() {
     assert_same_figures("workbook", &dir);
     let out = tiexin(
         tmp.path(),
-        &["validate", "--archive", dir.to_str().unwrap(), "--format", "csv", "--no-cache"],
+        &[
+            "validate",
+            "--archive",
+            dir.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--no-cache",
+        ],
     );
     let counts = csv_rows(&stdout(&out));
     let households = counts.iter().find(|r| r[0] == "households").unwrap();
@@ -119,7 +153,10 @@ fn one_workbook_with_date_cells_gives_the_same_figures() {
 fn the_sample_written_into_the_template_gives_the_same_figures() {
     let tmp = TempDir::new().unwrap();
     let template = tmp.path().join("档案模板.xlsx");
-    let o = tiexin(tmp.path(), &["template", "--out", template.to_str().unwrap()]);
+    let o = tiexin(
+        tmp.path(),
+        &["template", "--out", template.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let dir = tmp.path().join("archive");
     std::fs::create_dir_all(&dir).unwrap();
@@ -139,37 +176,69 @@ fn the_template_has_a_sheet_per_table_headers_lists_and_formats() {
     let mut wb: Xlsx<_> = calamine::open_workbook(&path).unwrap();
     let names = wb.sheet_names();
     let mut want = vec!["填表说明".to_string()];
-    want.extend(tiexin::ingest::schema::TABLES.iter().map(|t| t.label.to_string()));
+    want.extend(
+        tiexin::ingest::schema::TABLES
+            .iter()
+            .map(|t| t.label.to_string()),
+    );
     assert_eq!(names, want);
     let h = wb.worksheet_range("困难职工家庭档案").unwrap();
-    let header: Vec<String> = h.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let header: Vec<String> = h
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     assert_eq!(
         header,
         [
-            "*档案编号", "*户主姓名", "*身份证号码", "联系电话", "*所在单位工会编号", "*致困原因",
-            "*家庭人口", "家庭人均月收入", "*建档日期", "建档审批工会编号"
+            "*档案编号",
+            "*户主姓名",
+            "*身份证号码",
+            "联系电话",
+            "*所在单位工会编号",
+            "*致困原因",
+            "*家庭人口",
+            "家庭人均月收入",
+            "*建档日期",
+            "建档审批工会编号"
         ]
     );
     let notes = wb.worksheet_range("填表说明").unwrap();
     let text: String = notes.cells().map(|(_, _, c)| c.to_string()).collect();
-    assert!(text.contains("致困原因") && text.contains("从下拉列表中选择：因病、因残、失业、因学、因灾、其他"));
+    assert!(
+        text.contains("致困原因")
+            && text.contains("从下拉列表中选择：因病、因残、失业、因学、因灾、其他")
+    );
     assert!(text.contains("households.cause"));
     // The sheet XML: the list of causes, and the formats of dates and ids.
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
     let mut xml = String::new();
-    std::io::Read::read_to_string(&mut zip.by_name("xl/worksheets/sheet4.xml").unwrap(), &mut xml)
-        .unwrap();
-    assert!(xml.contains("<formula1>\"因病,因残,失业,因学,因灾,其他\"</formula1>"), "{xml}");
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet4.xml").unwrap(),
+        &mut xml,
+    )
+    .unwrap();
+    assert!(
+        xml.contains("<formula1>\"因病,因残,失业,因学,因灾,其他\"</formula1>"),
+        "{xml}"
+    );
     assert!(xml.contains("sqref=\"F2:F1048576\""), "{xml}");
     let mut styles = String::new();
-    std::io::Read::read_to_string(&mut zip.by_name("xl/styles.xml").unwrap(), &mut styles)
-        .unwrap();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/styles.xml").unwrap(), &mut styles).unwrap();
     assert!(styles.contains("formatCode=\"yyyy-mm-dd\""));
-    assert!(styles.contains("formatCode=\"@\""), "text format for ids: {styles}");
+    assert!(
+        styles.contains("formatCode=\"@\""),
+        "text format for ids: {styles}"
+    );
     // Two runs give the same bytes.
     let again = tmp.path().join("t2.xlsx");
     tiexin(tmp.path(), &["template", "--out", again.to_str().unwrap()]);
-    assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(&again).unwrap());
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
 }
 
 /// A minimal archive of unions, contacts and households, canonical CSV.
@@ -226,8 +295,20 @@ fn a_reject_in_a_crlf_gb18030_file_names_its_physical_line() {
     assert_eq!(
         rows[1..],
         [
-            vec!["households", "6", "filed_on", "2026年2月30日", "no such day: 2026-02-30"],
-            vec!["households", "7", "members", "0", "members must be at least 1"],
+            vec![
+                "households",
+                "6",
+                "filed_on",
+                "2026年2月30日",
+                "no such day: 2026-02-30"
+            ],
+            vec![
+                "households",
+                "7",
+                "members",
+                "0",
+                "members must be at least 1"
+            ],
         ]
     );
 }
@@ -239,7 +320,10 @@ fn a_reject_in_a_crlf_gb18030_file_names_its_physical_line() {
 fn a_reject_in_a_workbook_names_its_row() {
     let tmp = TempDir::new().unwrap();
     let template = tmp.path().join("t.xlsx");
-    tiexin(tmp.path(), &["template", "--out", template.to_str().unwrap()]);
+    tiexin(
+        tmp.path(),
+        &["template", "--out", template.to_str().unwrap()],
+    );
     let dir = tmp.path().join("a");
     std::fs::create_dir_all(&dir).unwrap();
     let t = |at: &str, v: &str| text_cell(at, "", v);
@@ -265,8 +349,20 @@ fn a_reject_in_a_workbook_names_its_row() {
         // Row 3 is empty.
         // Excel keeps 15 digits of 370102196906121132 typed as a number.
         row(4, "H2", n("C4", 370102196906121000.0), date(4), 3.0),
-        row(5, "H3", good(5), "<c r=\"I5\" t=\"e\"><v>#N/A</v></c>".into(), 3.0),
-        row(6, "H4", good(6), "<c r=\"I6\"><f>TODAY()</f></c>".into(), 3.0),
+        row(
+            5,
+            "H3",
+            good(5),
+            "<c r=\"I5\" t=\"e\"><v>#N/A</v></c>".into(),
+            3.0,
+        ),
+        row(
+            6,
+            "H4",
+            good(6),
+            "<c r=\"I6\"><f>TODAY()</f></c>".into(),
+            3.0,
+        ),
         row(7, "H5", good(7), n("I7", 60.0), 3.0),
         row(8, "H6", good(8), date(8), 0.0),
         row(9, "H7", good(9), date(9), 2.0),
@@ -275,7 +371,15 @@ fn a_reject_in_a_workbook_names_its_row() {
     // beside it would be a second source).
     let unions = vec![
         (2, vec![t("A2", "U1"), t("B2", "省总工会"), t("C2", "省")]),
-        (3, vec![t("A3", "U2"), t("B3", "基层工会"), t("C3", "基层"), t("D3", "U1")]),
+        (
+            3,
+            vec![
+                t("A3", "U2"),
+                t("B3", "基层工会"),
+                t("C3", "基层"),
+                t("D3", "U1"),
+            ],
+        ),
     ];
     let contacts = vec![(
         2,
@@ -298,14 +402,36 @@ fn a_reject_in_a_workbook_names_its_row() {
     assert_eq!(code, 1, "{err}");
     let got: Vec<Vec<&str>> = got[1..]
         .iter()
-        .map(|r| vec![r[1].as_str(), r[2].as_str(), r[3].as_str(), &r[4][..r[4].len().min(40)]])
+        .map(|r| {
+            vec![
+                r[1].as_str(),
+                r[2].as_str(),
+                r[3].as_str(),
+                &r[4][..r[4].len().min(40)],
+            ]
+        })
         .collect();
     assert_eq!(
         got,
         [
-            vec!["4", "id_number", "370102196906121000", "a number of more than 15 digits: Excel h"],
-            vec!["5", "filed_on", "#N/A", "the cell holds the spreadsheet error #N/"],
-            vec!["6", "filed_on", "", "the cell holds a formula without a compu"],
+            vec![
+                "4",
+                "id_number",
+                "370102196906121000",
+                "a number of more than 15 digits: Excel h"
+            ],
+            vec![
+                "5",
+                "filed_on",
+                "#N/A",
+                "the cell holds the spreadsheet error #N/"
+            ],
+            vec![
+                "6",
+                "filed_on",
+                "",
+                "the cell holds a formula without a compu"
+            ],
             vec!["7", "filed_on", "60", "no such day: 1900-02-29"],
             vec!["8", "members", "0", "members must be at least 1"],
         ]
@@ -353,26 +479,40 @@ fn unreadable_forms_are_refused_in_one_sentence() {
         v.extend_from_slice(b"\x80\xff,1,0\n");
         std::fs::write(d.join("visits.csv"), v).unwrap();
     });
-    assert!(err.contains("visits.csv is neither UTF-8 nor GB18030 (GBK)"), "{err}");
+    assert!(
+        err.contains("visits.csv is neither UTF-8 nor GB18030 (GBK)"),
+        "{err}"
+    );
     assert!(err.contains("line 3") && err.contains("CSV UTF-8"), "{err}");
 
     let err = refused("ambiguous", &|d| {
-        let text = HOUSEHOLDS.replacen("household_id,", "household_id,档案编号,", 1).replacen("H1,", "H1,H1,", 1);
+        let text = HOUSEHOLDS
+            .replacen("household_id,", "household_id,档案编号,", 1)
+            .replacen("H1,", "H1,H1,", 1);
         std::fs::write(d.join("households.csv"), text).unwrap();
     });
-    assert!(err.contains("\"household_id\" and \"档案编号\" both name column household_id"), "{err}");
+    assert!(
+        err.contains("\"household_id\" and \"档案编号\" both name column household_id"),
+        "{err}"
+    );
 
     let err = refused("two", &|d| {
         std::fs::write(d.join("households.csv"), HOUSEHOLDS).unwrap();
         std::fs::write(d.join("困难职工家庭档案.CSV"), HOUSEHOLDS).unwrap();
     });
-    assert!(err.contains("both households.csv and 困难职工家庭档案.CSV for table households"), "{err}");
+    assert!(
+        err.contains("both households.csv and 困难职工家庭档案.CSV for table households"),
+        "{err}"
+    );
 
     let err = refused("et", &|d| {
         std::fs::write(d.join("households.csv"), HOUSEHOLDS).unwrap();
         std::fs::write(d.join("走访.et"), b"not a workbook at all").unwrap();
     });
-    assert!(err.contains("走访.et is a WPS .et workbook that tiexin cannot read"), "{err}");
+    assert!(
+        err.contains("走访.et is a WPS .et workbook that tiexin cannot read"),
+        "{err}"
+    );
     assert!(err.contains("save it as .xlsx"), "{err}");
 }
 
@@ -385,10 +525,24 @@ fn a_sheet_that_names_no_table_is_ignored_with_a_warning() {
     minimal(&dir);
     std::fs::write(dir.join("households.csv"), HOUSEHOLDS).unwrap();
     let mut wb = rust_xlsxwriter::Workbook::new();
-    wb.add_worksheet().set_name("填表说明").unwrap().write_string(0, 0, "x").unwrap();
+    wb.add_worksheet()
+        .set_name("填表说明")
+        .unwrap()
+        .write_string(0, 0, "x")
+        .unwrap();
     let ws = wb.add_worksheet();
     ws.set_name("调查家访").unwrap();
-    for (i, h) in ["家访编号", "档案编号", "联系人编号", "家访日期", "照片数", "视频数"].iter().enumerate() {
+    for (i, h) in [
+        "家访编号",
+        "档案编号",
+        "联系人编号",
+        "家访日期",
+        "照片数",
+        "视频数",
+    ]
+    .iter()
+    .enumerate()
+    {
         ws.write_string(0, i as u16, *h).unwrap();
     }
     for (i, v) in ["V1", "H1", "C1"].iter().enumerate() {
@@ -397,17 +551,31 @@ fn a_sheet_that_names_no_table_is_ignored_with_a_warning() {
     ws.write_string(1, 3, "2026年7月5日").unwrap();
     ws.write_number(1, 4, 2).unwrap();
     ws.write_number(1, 5, 0).unwrap();
-    wb.add_worksheet().set_name("家访记录").unwrap().write_string(0, 0, "x").unwrap();
+    wb.add_worksheet()
+        .set_name("家访记录")
+        .unwrap()
+        .write_string(0, 0, "x")
+        .unwrap();
     let hidden = wb.add_worksheet();
-    hidden.set_name("旧表").unwrap().write_string(0, 0, "x").unwrap();
+    hidden
+        .set_name("旧表")
+        .unwrap()
+        .write_string(0, 0, "x")
+        .unwrap();
     hidden.set_hidden(true);
     wb.save(dir.join("走访.xlsx")).unwrap();
     let (code, err, w) = run_validate(tmp.path(), &dir);
     assert_eq!(code, 0, "{err}");
-    let ignored: Vec<_> = csv_rows(&w).into_iter().filter(|r| r[0].is_empty()).collect();
+    let ignored: Vec<_> = csv_rows(&w)
+        .into_iter()
+        .filter(|r| r[0].is_empty())
+        .collect();
     assert_eq!(ignored.len(), 1, "{w}");
     assert_eq!(ignored[0][3], "走访.xlsx#家访记录");
     assert!(ignored[0][4].contains("named after no table"), "{w}");
-    assert!(err.contains("走访.xlsx#家访记录"), "the warning is shown: {err}");
+    assert!(
+        err.contains("走访.xlsx#家访记录"),
+        "the warning is shown: {err}"
+    );
     assert!(!w.contains("填表说明") && !w.contains("旧表"), "{w}");
 }

@@ -35,7 +35,11 @@ fn assert_cells(what: &str, csv: &str, sheet: &Range<Data>, labels: &[(&str, &st
             .map(|(_, l)| *l)
             .or_else(|| column_label(name))
             .unwrap_or(name);
-        assert_eq!(sheet.get((0, c)).unwrap().to_string(), want, "{what}: header of {name}");
+        assert_eq!(
+            sheet.get((0, c)).unwrap().to_string(),
+            want,
+            "{what}: header of {name}"
+        );
     }
     for (r, row) in rows.iter().enumerate().skip(1) {
         for (c, v) in row.iter().enumerate() {
@@ -78,7 +82,12 @@ fn archive_sha256() -> String {
 fn about_text(sheet: &Range<Data>) -> String {
     sheet
         .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("\t"))
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -102,10 +111,33 @@ fn metrics_findings_shortlist_and_warnings_workbooks_hold_the_csv_values() {
     let tmp = TempDir::new().unwrap();
     let sha = archive_sha256();
     let cases: [(&[&str], &str, &[(&str, &str)], &[&str]); 4] = [
-        (&["metrics", "--period", "2026Q3"], "各级工会指标", &[], &["queries/metrics/visit_compliance.sql", "queries/findings/V1_missed_visit.sql"]),
-        (&["findings", "--period", "2026Q3"], "问题清单", &[], &["queries/findings/A1_no_contact.sql"]),
-        (&["shortlist", "--year", "2026"], "推荐名单", &[("name", "姓名")], &["queries/shortlist/ranking.sql"]),
-        (&["warnings", "--as-of", "2026-08-01"], "预警", &[], &["queries/accountability/warnings.sql"]),
+        (
+            &["metrics", "--period", "2026Q3"],
+            "各级工会指标",
+            &[],
+            &[
+                "queries/metrics/visit_compliance.sql",
+                "queries/findings/V1_missed_visit.sql",
+            ],
+        ),
+        (
+            &["findings", "--period", "2026Q3"],
+            "问题清单",
+            &[],
+            &["queries/findings/A1_no_contact.sql"],
+        ),
+        (
+            &["shortlist", "--year", "2026"],
+            "推荐名单",
+            &[("name", "姓名")],
+            &["queries/shortlist/ranking.sql"],
+        ),
+        (
+            &["warnings", "--as-of", "2026-08-01"],
+            "预警",
+            &[],
+            &["queries/accountability/warnings.sql"],
+        ),
     ];
     for (args, name, labels, queries) in cases {
         let (csv, book) = both(tmp.path(), args);
@@ -114,12 +146,18 @@ fn metrics_findings_shortlist_and_warnings_workbooks_hold_the_csv_values() {
         assert_cells(&format!("{args:?}"), &csv, &book[0].1, labels);
         assert_eq!(book[1].0, "说明");
         let about = about_text(&book[1].1);
-        assert!(about.contains(&format!("档案 SHA-256\t{sha}")), "{args:?}: {about}");
+        assert!(
+            about.contains(&format!("档案 SHA-256\t{sha}")),
+            "{args:?}: {about}"
+        );
         if args[0] != "warnings" {
             assert!(about.contains(&format!("期间\t{}", args[2])), "{about}");
         }
         for q in queries {
-            assert!(about.contains(&format!("查询文件\t{q}")), "{args:?} names {q}: {about}");
+            assert!(
+                about.contains(&format!("查询文件\t{q}")),
+                "{args:?} names {q}: {about}"
+            );
         }
     }
 }
@@ -132,7 +170,15 @@ fn rates_are_percentages_and_money_has_two_decimals() {
     let out = tmp.path().join("m.xlsx");
     let o = tiexin(
         tmp.path(),
-        &["metrics", "--period", "2026Q3", "--format", "xlsx", "--out", out.to_str().unwrap()],
+        &[
+            "metrics",
+            "--period",
+            "2026Q3",
+            "--format",
+            "xlsx",
+            "--out",
+            out.to_str().unwrap(),
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
@@ -145,7 +191,10 @@ fn rates_are_percentages_and_money_has_two_decimals() {
     assert!(styles.contains("formatCode=\"0.0%\""), "{styles}");
     assert!(styles.contains("formatCode=\"#,##0.00\""), "{styles}");
     let sheet = read(&mut zip, "xl/worksheets/sheet1.xml");
-    assert!(sheet.contains("<pane ySplit=\"1\" topLeftCell=\"A2\""), "frozen header");
+    assert!(
+        sheet.contains("<pane ySplit=\"1\" topLeftCell=\"A2\""),
+        "frozen header"
+    );
     assert!(sheet.contains("<autoFilter ref=\"A1:"), "autofilter");
 }
 
@@ -161,23 +210,48 @@ fn validate_workbook_holds_counts_rejects_and_warnings() {
     let o = tiexin(
         tmp.path(),
         &[
-            "validate", "--archive", a, "--format", "csv", "--rejects",
-            rejects.to_str().unwrap(), "--warnings", warnings.to_str().unwrap(),
+            "validate",
+            "--archive",
+            a,
+            "--format",
+            "csv",
+            "--rejects",
+            rejects.to_str().unwrap(),
+            "--warnings",
+            warnings.to_str().unwrap(),
         ],
     );
     assert_eq!(o.status.code(), Some(1));
     let out = tmp.path().join("v.xlsx");
     let x = tiexin(
         tmp.path(),
-        &["validate", "--archive", a, "--format", "xlsx", "--out", out.to_str().unwrap()],
+        &[
+            "validate",
+            "--archive",
+            a,
+            "--format",
+            "xlsx",
+            "--out",
+            out.to_str().unwrap(),
+        ],
     );
     assert_eq!(x.status.code(), Some(1), "{}", stderr(&x));
     let book = sheets(&out);
     let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["各表读取情况", "拒收行", "警告", "说明"]);
     assert_cells("counts", &stdout(&o), &book[0].1, &[]);
-    assert_cells("rejects", &std::fs::read_to_string(&rejects).unwrap(), &book[1].1, &[]);
-    assert_cells("warnings", &std::fs::read_to_string(&warnings).unwrap(), &book[2].1, &[]);
+    assert_cells(
+        "rejects",
+        &std::fs::read_to_string(&rejects).unwrap(),
+        &book[1].1,
+        &[],
+    );
+    assert_cells(
+        "warnings",
+        &std::fs::read_to_string(&warnings).unwrap(),
+        &book[2].1,
+        &[],
+    );
 }
 
 /// A query result: unknown columns keep their names, and text that a spreadsheet would
@@ -195,9 +269,16 @@ fn query_workbook_writes_formula_like_text_as_text() {
     let about = about_text(&book[1].1);
     assert!(about.contains(sql), "{about}");
 
-    let o = tiexin(tmp.path(), &["metrics", "--period", "2026Q3", "--format", "xlsx"]);
+    let o = tiexin(
+        tmp.path(),
+        &["metrics", "--period", "2026Q3", "--format", "xlsx"],
+    );
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--format xlsx needs --out FILE.xlsx"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--format xlsx needs --out FILE.xlsx"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// A bulletin job and a circulars job with `xlsx = true` attach the workbook of their
@@ -219,7 +300,14 @@ fn scheduled_bulletin_and_circulars_attach_their_workbook() {
     )
     .unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_tiexin"))
-        .args(["schedule", "--once", "--config", config.to_str().unwrap(), "--now", "2026-07-01T08:30:00+08:00"])
+        .args([
+            "schedule",
+            "--once",
+            "--config",
+            config.to_str().unwrap(),
+            "--now",
+            "2026-07-01T08:30:00+08:00",
+        ])
         .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
         .output()
         .unwrap();
@@ -238,7 +326,9 @@ fn scheduled_bulletin_and_circulars_attach_their_workbook() {
         let pdf = a[0]["filename"].as_str().unwrap();
         let xlsx = a[1]["filename"].as_str().unwrap();
         assert_eq!(xlsx.trim_end_matches(".xlsx"), pdf.trim_end_matches(".pdf"));
-        tmp.path().join("state/attachments").join(a[1]["sha256"].as_str().unwrap())
+        tmp.path()
+            .join("state/attachments")
+            .join(a[1]["sha256"].as_str().unwrap())
     };
     for m in &got {
         let path = attached(m);
@@ -250,7 +340,10 @@ fn scheduled_bulletin_and_circulars_attach_their_workbook() {
             let metrics = wb.worksheet_range("各级工会指标").unwrap();
             let csv = stdout(&tiexin(
                 tmp.path(),
-                &["metrics", "--period", "2026Q2", "--union", "U37", "--depth", "1", "--format", "csv"],
+                &[
+                    "metrics", "--period", "2026Q2", "--union", "U37", "--depth", "1", "--format",
+                    "csv",
+                ],
             ));
             assert_cells("bulletin figures", &csv, &metrics, &[]);
         } else {

@@ -26,7 +26,12 @@ impl SampleTable {
     pub fn column(&self, i: usize) -> &'static Column {
         self.table
             .column(&self.header[i])
-            .unwrap_or_else(|| panic!("{}.{} is not in the schema", self.table.name, self.header[i]))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}.{} is not in the schema",
+                    self.table.name, self.header[i]
+                )
+            })
             .1
     }
 }
@@ -75,7 +80,12 @@ fn read_parquet(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut rows = Vec::new();
     for b in reader {
         let b = b.unwrap();
-        header = b.schema().fields().iter().map(|f| f.name().clone()).collect();
+        header = b
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
         let cols: Vec<_> = b
             .columns()
             .iter()
@@ -249,7 +259,11 @@ pub fn write_workbook(s: &[SampleTable], path: &Path) {
     notes.write_string(0, 0, "说明文字").unwrap();
     for (k, t) in s.iter().enumerate() {
         let ws = wb.add_worksheet();
-        let name = if k % 2 == 0 { t.table.label } else { t.table.name };
+        let name = if k % 2 == 0 {
+            t.table.label
+        } else {
+            t.table.name
+        };
         ws.set_name(name).unwrap();
         for (i, h) in t.header.iter().enumerate() {
             let h = if k % 2 == 0 {
@@ -264,7 +278,11 @@ pub fn write_workbook(s: &[SampleTable], path: &Path) {
             for (i, v) in row.iter().enumerate() {
                 let c = t.column(i);
                 let col = i as u16;
-                let v = if c.ty == ColType::Text { v.as_str() } else { v.trim() };
+                let v = if c.ty == ColType::Text {
+                    v.as_str()
+                } else {
+                    v.trim()
+                };
                 if v.is_empty() {
                     continue;
                 }
@@ -275,12 +293,18 @@ pub fn write_workbook(s: &[SampleTable], path: &Path) {
                         ws.write_datetime_with_format(r32, col, &dt, &date).unwrap();
                     }
                     ColType::Month => {
-                        let dt = ExcelDateTime::from_ymd(v[..4].parse().unwrap(), v[5..7].parse().unwrap(), 1)
+                        let dt = ExcelDateTime::from_ymd(
+                            v[..4].parse().unwrap(),
+                            v[5..7].parse().unwrap(),
+                            1,
+                        )
+                        .unwrap();
+                        ws.write_datetime_with_format(r32, col, &dt, &month)
                             .unwrap();
-                        ws.write_datetime_with_format(r32, col, &dt, &month).unwrap();
                     }
                     ColType::Int | ColType::Money => {
-                        ws.write_number(r32, col, v.parse::<f64>().unwrap()).unwrap();
+                        ws.write_number(r32, col, v.parse::<f64>().unwrap())
+                            .unwrap();
                     }
                     ColType::Bool => {
                         let b = matches!(v.to_ascii_lowercase().as_str(), "true" | "1");
@@ -299,7 +323,8 @@ pub fn write_workbook(s: &[SampleTable], path: &Path) {
                             && v.bytes().all(|b| b.is_ascii_digit())
                             && !v.starts_with('0') =>
                     {
-                        ws.write_number(r32, col, v.parse::<f64>().unwrap()).unwrap();
+                        ws.write_number(r32, col, v.parse::<f64>().unwrap())
+                            .unwrap();
                     }
                     _ => {
                         ws.write_string(r32, col, v).unwrap();
@@ -369,9 +394,9 @@ pub fn column_styles(xml: &str) -> Vec<(usize, usize, String)> {
     for part in xml.split("<col ").skip(1) {
         let tag = &part[..part.find('>').unwrap()];
         let attr = |name: &str| {
-            let at = tag.find(&format!(" {name}=\"")).or_else(|| {
-                tag.starts_with(&format!("{name}=\"")).then_some(0)
-            })?;
+            let at = tag
+                .find(&format!(" {name}=\""))
+                .or_else(|| tag.starts_with(&format!("{name}=\"")).then_some(0))?;
             let rest = &tag[at..];
             let rest = &rest[rest.find('"').unwrap() + 1..];
             Some(rest[..rest.find('"').unwrap()].to_string())

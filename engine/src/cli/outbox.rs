@@ -97,7 +97,12 @@ fn table(messages: &[Message]) -> Tabular {
                     match (&m.attachment_name, m.extra_attachments.is_empty()) {
                         (Some(a), false) => {
                             let extra = m.extra_attachments.iter().map(|(n, _)| n.as_str());
-                            text(&std::iter::once(a.as_str()).chain(extra).collect::<Vec<_>>().join(", "))
+                            text(
+                                &std::iter::once(a.as_str())
+                                    .chain(extra)
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                            )
                         }
                         _ => opt(&m.attachment_name),
                     },

@@ -147,8 +147,7 @@ pub fn render(t: &Tabular, format: OutputFormat) -> Result<Vec<u8>> {
 pub fn check_format(format: Option<OutputFormat>, out: Option<&Path>) -> Result<()> {
     if format == Some(OutputFormat::Xlsx) && out.is_none() {
         return Err(Error::Usage(
-            "--format xlsx needs --out FILE.xlsx: a workbook is not written to the terminal"
-                .into(),
+            "--format xlsx needs --out FILE.xlsx: a workbook is not written to the terminal".into(),
         ));
     }
     Ok(())

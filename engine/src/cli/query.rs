@@ -171,11 +171,15 @@ async fn execute(args: &QueryArgs, sql: &str) -> std::result::Result<usize, Fail
         kinds,
     );
     if let Some(f) = &args.file {
-        about.notes.push(("查询语句文件".into(), f.display().to_string()));
+        about
+            .notes
+            .push(("查询语句文件".into(), f.display().to_string()));
     }
     about.notes.push(("查询语句".into(), sql.to_string()));
     if let Some(scope) = &args.scope {
-        about.notes.push(("范围".into(), format!("{scope} 及其下级工会")));
+        about
+            .notes
+            .push(("范围".into(), format!("{scope} 及其下级工会")));
     }
     let written = stream::write(rows, args.output.format, out, cap, &about).await?;
     if written.left_out > 0 {

@@ -28,8 +28,7 @@ pub async fn run(args: ShortlistArgs) -> Result<i32> {
     let xlsx = args.format == Some(ShortlistFormat::Xlsx);
     if xlsx && args.out.is_none() {
         return Err(Error::Usage(
-            "--format xlsx needs --out FILE.xlsx: a workbook is not written to the terminal"
-                .into(),
+            "--format xlsx needs --out FILE.xlsx: a workbook is not written to the terminal".into(),
         ));
     }
     if pdf && args.out.is_none() {

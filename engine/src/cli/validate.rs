@@ -145,7 +145,11 @@ pub(super) fn write_file(path: &Path, issues: &[&Issue]) -> Result<()> {
 fn summarize(what: &str, issues: &[&Issue], hint: Option<&str>) {
     const SHOWN: usize = 5;
     // Sheets that hold no table were shown while the archive loaded.
-    let issues: Vec<&Issue> = issues.iter().copied().filter(|i| !i.table.is_empty()).collect();
+    let issues: Vec<&Issue> = issues
+        .iter()
+        .copied()
+        .filter(|i| !i.table.is_empty())
+        .collect();
     for i in issues.iter().take(SHOWN) {
         let line = i.line.map(|l| format!(" line {l}")).unwrap_or_default();
         let column = if i.column.is_empty() {

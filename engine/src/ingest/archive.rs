@@ -135,7 +135,8 @@ impl Archive {
         let files = located.tables;
         let mut order: Vec<usize> = (0..files.len()).collect();
         // Largest files first, so the workers finish together.
-        order.sort_by_key(|&i| std::cmp::Reverse(files[i].1.as_ref().map(|s| s.bytes).unwrap_or(0)));
+        order
+            .sort_by_key(|&i| std::cmp::Reverse(files[i].1.as_ref().map(|s| s.bytes).unwrap_or(0)));
         let queue = Mutex::new(order.into_iter());
         let results: Mutex<Vec<Option<Result<LoadedTable>>>> =
             Mutex::new((0..files.len()).map(|_| None).collect());

@@ -164,7 +164,11 @@ fn code(r: &Reading, codes: &'static [&'static str], s: &str) -> Result<&'static
     }
     let mut reason = format!("not one of {}", codes.join("/"));
     if !r.labels.is_empty() {
-        let labels: Vec<&str> = r.labels.iter().filter_map(|(_, l)| l.first().copied()).collect();
+        let labels: Vec<&str> = r
+            .labels
+            .iter()
+            .filter_map(|(_, l)| l.first().copied())
+            .collect();
         reason += &format!(" (or {})", labels.join("、"));
     }
     Err(reason)
@@ -264,21 +268,47 @@ mod tests {
         }
         let e = text("unions", "level", "区").unwrap_err();
         assert_eq!(e.0, "区");
-        assert!(e.1.starts_with("not one of province/city/county/township/grassroots (or 省、市、"));
-        assert_eq!(str_value(text("contacts", "role", "联络指导员").unwrap()), "liaison");
-        assert_eq!(str_value(text("rectifications", "rule", "v1").unwrap()), "V1");
-        assert_eq!(str_value(text("crosschecks", "department", "市场监管").unwrap()), "market");
+        assert!(e
+            .1
+            .starts_with("not one of province/city/county/township/grassroots (or 省、市、"));
+        assert_eq!(
+            str_value(text("contacts", "role", "联络指导员").unwrap()),
+            "liaison"
+        );
+        assert_eq!(
+            str_value(text("rectifications", "rule", "v1").unwrap()),
+            "V1"
+        );
+        assert_eq!(
+            str_value(text("crosschecks", "department", "市场监管").unwrap()),
+            "market"
+        );
     }
 
     #[test]
     fn full_width_ids_and_reject_values_as_held() {
-        assert_eq!(str_value(text("households", "household_id", " Ｈ０１ ").unwrap()), "H01");
-        assert_eq!(str_value(text("subsidies", "month", "2026年7月").unwrap()), "2026-07");
+        assert_eq!(
+            str_value(text("households", "household_id", " Ｈ０１ ").unwrap()),
+            "H01"
+        );
+        assert_eq!(
+            str_value(text("subsidies", "month", "2026年7月").unwrap()),
+            "2026-07"
+        );
         let e = text("households", "filed_on", " 2026年2月30日 ").unwrap_err();
-        assert_eq!(e, ("2026年2月30日".into(), "no such day: 2026-02-30".into()));
+        assert_eq!(
+            e,
+            ("2026年2月30日".into(), "no such day: 2026-02-30".into())
+        );
         // Text is kept as it is.
-        assert_eq!(str_value(text("households", "head_name", " 张三 ").unwrap()), " 张三 ");
-        assert_eq!(text("households", "income_per_capita", "¥1,000").unwrap(), Value::Money(100000));
+        assert_eq!(
+            str_value(text("households", "head_name", " 张三 ").unwrap()),
+            " 张三 "
+        );
+        assert_eq!(
+            text("households", "income_per_capita", "¥1,000").unwrap(),
+            Value::Money(100000)
+        );
     }
 
     #[test]
@@ -288,23 +318,41 @@ mod tests {
         assert_eq!(e.0, "370102196906121000");
         assert!(e.1.contains("format the column as text"));
         let r = reading("households", "household_id");
-        assert_eq!(str_value(check(&r, Some(Input::Number(1001.0))).unwrap()), "1001");
+        assert_eq!(
+            str_value(check(&r, Some(Input::Number(1001.0))).unwrap()),
+            "1001"
+        );
         let r = reading("households", "filed_on");
-        assert_eq!(check(&r, Some(Input::Date(46208.5))).unwrap(), Value::Date(20639));
-        assert_eq!(check(&r, Some(Input::Number(46208.0))).unwrap(), Value::Date(20639));
+        assert_eq!(
+            check(&r, Some(Input::Date(46208.5))).unwrap(),
+            Value::Date(20639)
+        );
+        assert_eq!(
+            check(&r, Some(Input::Number(46208.0))).unwrap(),
+            Value::Date(20639)
+        );
         let e = check(&r, Some(Input::Number(60.0))).unwrap_err();
         assert_eq!(e, ("60".into(), "no such day: 1900-02-29".into()));
         let e = check(&r, Some(Input::Error("#N/A"))).unwrap_err();
         assert_eq!(e.0, "#N/A");
         let r = reading("contacts", "civil_servant");
-        assert_eq!(check(&r, Some(Input::Bool(true))).unwrap(), Value::Bool(true));
+        assert_eq!(
+            check(&r, Some(Input::Bool(true))).unwrap(),
+            Value::Bool(true)
+        );
         let r = reading("subsidies", "month");
-        assert_eq!(str_value(check(&r, Some(Input::Date(46208.0))).unwrap()), "2026-07");
+        assert_eq!(
+            str_value(check(&r, Some(Input::Date(46208.0))).unwrap()),
+            "2026-07"
+        );
         let r = reading("households", "members");
         let e = check(&r, Some(Input::Number(0.0))).unwrap_err();
         assert_eq!(e, ("0".into(), "members must be at least 1".into()));
         let r = reading("subsidies", "amount");
         let e = check(&r, Some(Input::Number(12.345))).unwrap_err();
-        assert_eq!(e, ("12.345".into(), "money with more than 2 decimals".into()));
+        assert_eq!(
+            e,
+            ("12.345".into(), "money with more than 2 decimals".into())
+        );
     }
 }

@@ -31,7 +31,9 @@ pub fn scan(path: &Path) -> Result<(String, Encoding)> {
     let mut carried = 0;
     let mut utf8 = true;
     loop {
-        let n = f.read(&mut buf[carried..]).map_err(|e| Error::io(path, e))?;
+        let n = f
+            .read(&mut buf[carried..])
+            .map_err(|e| Error::io(path, e))?;
         if n == 0 {
             utf8 &= carried == 0;
             break;
@@ -164,9 +166,9 @@ impl<R: Read> Read for Gb18030<R> {
                 self.eof = n == 0;
             }
             let input = &self.raw[self.start..self.end];
-            let (result, read, written) =
-                self.decoder
-                    .decode_to_utf8_without_replacement(input, out, self.eof);
+            let (result, read, written) = self
+                .decoder
+                .decode_to_utf8_without_replacement(input, out, self.eof);
             match result {
                 DecoderResult::Malformed(bad, after) => {
                     let upto = read.saturating_sub(usize::from(bad) + usize::from(after));
@@ -203,7 +205,10 @@ mod tests {
         bad.extend_from_slice(b"H02,\xff\r\n");
         let e = decode(&bad).unwrap_err();
         let msg = e.to_string();
-        assert!(msg.starts_with("t.csv is neither UTF-8 nor GB18030 (GBK): the byte at line 3"), "{msg}");
+        assert!(
+            msg.starts_with("t.csv is neither UTF-8 nor GB18030 (GBK): the byte at line 3"),
+            "{msg}"
+        );
     }
 
     #[test]

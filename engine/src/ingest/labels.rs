@@ -398,11 +398,19 @@ mod tests {
 
     #[test]
     fn names_and_headers_match_after_nfkc() {
-        assert_eq!(table_by_name(" 困难职工家庭档案 ").unwrap().name, "households");
+        assert_eq!(
+            table_by_name(" 困难职工家庭档案 ").unwrap().name,
+            "households"
+        );
         assert_eq!(table_by_name("households").unwrap().name, "households");
         assert!(table_by_name("Households").is_none());
         let h = schema::table("households").unwrap();
-        for raw in ["*户主姓名", "户主姓名（必填）", " 户主姓名\n", "head_name(必填)*"] {
+        for raw in [
+            "*户主姓名",
+            "户主姓名（必填）",
+            " 户主姓名\n",
+            "head_name(必填)*",
+        ] {
             assert_eq!(column_by_header(h, raw), Some(1), "{raw:?}");
         }
         // Full-width letters and digits become half-width.

@@ -26,8 +26,7 @@ pub mod values;
 pub mod xlsx;
 
 pub use archive::{
-    sha256_bytes, sha256_file, Archive, Format, LoadOptions, LoadedTable, Progress, Quiet,
-    Source,
+    sha256_bytes, sha256_file, Archive, Format, LoadOptions, LoadedTable, Progress, Quiet, Source,
 };
 pub use issue::{write_issues, Issue, ISSUE_HEADER};
 pub use sources::locate;

@@ -362,16 +362,7 @@ mod tests {
         .unwrap();
         b.push(
             3,
-            &row(&[
-                "P2",
-                "U1",
-                "H1",
-                "food",
-                "100",
-                "2026-07-01",
-                "",
-                "fiscal",
-            ]),
+            &row(&["P2", "U1", "H1", "food", "100", "2026-07-01", "", "fiscal"]),
         )
         .unwrap();
         b.push(

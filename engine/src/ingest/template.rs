@@ -178,7 +178,10 @@ fn instructions(ws: &mut Worksheet) -> std::result::Result<(), XlsxError> {
         r += 1;
     }
     r += 1;
-    for (c, h) in ["工作表", "列名", "必填", "英文列名", "填写要求"].iter().enumerate() {
+    for (c, h) in ["工作表", "列名", "必填", "英文列名", "填写要求"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string_with_format(r, c as u16, *h, &header)?;
     }
     ws.set_freeze_panes(r + 1, 0)?;

@@ -9,7 +9,8 @@ use super::values::{self, days_in_month};
 use crate::calendar;
 
 /// The forms of a date, for reasons.
-pub const DATE_FORMS: &str = "not a date (YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日 or YYYYMMDD)";
+pub const DATE_FORMS: &str =
+    "not a date (YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日 or YYYYMMDD)";
 /// The forms of a month, for reasons.
 pub const MONTH_FORMS: &str = "not a month (YYYY-MM, YYYY/M or YYYY年M月)";
 
@@ -278,7 +279,14 @@ mod tests {
         }
         assert_eq!(iso(date("2026年2月30日")), "no such day: 2026-02-30");
         assert_eq!(iso(date("2026/2/29")), "no such day: 2026-02-29");
-        for bad in ["2026-7/5", "26/7/5", "5/7/2026", "2026年7月5", "2026-13-01", "2026"] {
+        for bad in [
+            "2026-7/5",
+            "26/7/5",
+            "5/7/2026",
+            "2026年7月5",
+            "2026-13-01",
+            "2026",
+        ] {
             assert_eq!(iso(date(bad)), DATE_FORMS, "{bad}");
         }
     }
@@ -312,7 +320,10 @@ mod tests {
         assert_eq!(money("1,234,567.5元"), Ok(123456750));
         assert_eq!(money("800元"), Ok(80000));
         assert_eq!(money("-5"), Err("money must not be negative".into()));
-        assert_eq!(money("12.345"), Err("money with more than 2 decimals".into()));
+        assert_eq!(
+            money("12.345"),
+            Err("money with more than 2 decimals".into())
+        );
         for bad in ["1,00", "12,3456", ",100", "1e3", "¥", "12."] {
             assert_eq!(money(bad), Err("not an amount of money".into()), "{bad}");
         }

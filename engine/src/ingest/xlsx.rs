@@ -39,14 +39,18 @@ pub fn open(path: &Path) -> Result<Book> {
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
     let opened = match ext.as_str() {
-        "xls" | "et" => calamine::open_workbook(path).map(Sheets::Xls).map_err(|e| e.to_string()),
+        "xls" | "et" => calamine::open_workbook(path)
+            .map(Sheets::Xls)
+            .map_err(|e| e.to_string()),
         "xlsx" | "xlsm" => calamine::open_workbook(path)
             .map(Sheets::Xlsx)
             .map_err(|e| e.to_string()),
         "xlsb" => calamine::open_workbook(path)
             .map(Sheets::Xlsb)
             .map_err(|e| e.to_string()),
-        "ods" => calamine::open_workbook(path).map(Sheets::Ods).map_err(|e| e.to_string()),
+        "ods" => calamine::open_workbook(path)
+            .map(Sheets::Ods)
+            .map_err(|e| e.to_string()),
         _ => calamine::open_workbook_auto(path).map_err(|e| e.to_string()),
     };
     opened.map_err(|e| {
@@ -102,7 +106,9 @@ pub fn read(
     let mut sink = Sink::new(label, builder, progress);
     match book {
         Sheets::Xlsx(x) => {
-            let mut cells = x.worksheet_cells_reader(sheet).map_err(|e| unreadable(&e))?;
+            let mut cells = x
+                .worksheet_cells_reader(sheet)
+                .map_err(|e| unreadable(&e))?;
             let mut row: Vec<(u32, DataRef)> = Vec::new();
             let mut at = 0u32;
             while let Some(c) = cells
@@ -292,7 +298,8 @@ impl<'b> Sink<'b> {
             .collect();
         let names: Vec<String> = named.iter().map(|(_, n)| n.clone()).collect();
         let ColumnMap { sources, warnings } = map_header(self.builder.table(), self.label, &names)?;
-        let mut columns: Vec<(u32, Option<usize>)> = named.iter().map(|(c, _)| (*c, None)).collect();
+        let mut columns: Vec<(u32, Option<usize>)> =
+            named.iter().map(|(c, _)| (*c, None)).collect();
         for (t, src) in sources.iter().enumerate() {
             if let Some(i) = src {
                 columns[*i].1 = Some(t);

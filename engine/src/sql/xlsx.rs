@@ -45,7 +45,13 @@ pub struct About {
 impl About {
     /// The note of `archive`, with the query files of `kinds` (`metrics`, `findings`, …)
     /// of `catalog`, replaced ones named with their file and SHA-256.
-    pub fn new(title: &str, period: Option<String>, archive: &Archive, catalog: &Catalog, kinds: &[&str]) -> About {
+    pub fn new(
+        title: &str,
+        period: Option<String>,
+        archive: &Archive,
+        catalog: &Catalog,
+        kinds: &[&str],
+    ) -> About {
         let files = archive
             .tables
             .iter()

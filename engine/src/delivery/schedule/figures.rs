@@ -39,12 +39,14 @@ pub async fn bulletin(
     let m = tree::filter_rows(&figures.metrics, "union_id", |u| near.contains(u))?;
     let f = tree::filter_rows(&figures.findings, "union_id", |u| all.contains(u))?;
     let title = format!("{}的数字", pdf_name.trim_end_matches(".pdf"));
-    let about = About::new(&title, Some(period.to_string()), &s.archive, &s.catalog, BULLETIN_QUERIES);
-    book(
-        &[("各级工会指标", &m), ("问题清单", &f)],
-        &about,
-        pdf_name,
-    )
+    let about = About::new(
+        &title,
+        Some(period.to_string()),
+        &s.archive,
+        &s.catalog,
+        BULLETIN_QUERIES,
+    );
+    book(&[("各级工会指标", &m), ("问题清单", &f)], &about, pdf_name)
 }
 
 /// The workbook of a circular: the union's major findings of the quarter, out of
