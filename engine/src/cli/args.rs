@@ -51,12 +51,22 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Check the installation and the configuration: where the fonts, the sample archive and the queries come from, the config file, every template's syntax.
     Check(CheckArgs),
+    /// Write the workbook offices fill in: one sheet per table, Chinese headers,
+    /// drop-down lists, and a first sheet 填表说明.
+    Template(TemplateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// The workbook to write (e.g. 档案模板.xlsx).
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub out: PathBuf,
 }
 
 /// Where the archive and the configuration are.
 #[derive(Debug, Args)]
 pub struct ArchiveArgs {
-    /// The archive folder (one <table>.csv or <table>.parquet per table) [default: the bundled sample-data/]
+    /// The archive folder (one <table>.csv, .parquet or .xlsx per table, named in English or Chinese, or workbooks with a sheet per table) [default: the bundled sample-data/]
     #[arg(long, value_name = "DIR")]
     pub archive: Option<PathBuf>,
     /// Configuration file (TOML) [default: built-in values]
@@ -75,6 +85,8 @@ pub enum OutputFormat {
     Table,
     Csv,
     Json,
+    /// A workbook for people (Chinese column labels, a sheet 说明); needs --out FILE.xlsx.
+    Xlsx,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +278,8 @@ pub enum ShortlistFormat {
     Json,
     /// The award committee's document (method, nominees, reserve, exclusions, sensitivity).
     Pdf,
+    /// A workbook for people (Chinese column labels, a sheet 说明); needs --out FILE.xlsx.
+    Xlsx,
 }
 
 #[derive(Debug, Args)]

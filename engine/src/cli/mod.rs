@@ -18,6 +18,7 @@ mod schedule;
 mod shortlist;
 mod stream;
 pub mod supervise;
+mod template;
 mod validate;
 
 use std::io::IsTerminal;
@@ -57,6 +58,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Demo(args) => block_on(demo::run(args)),
         Command::Completions(args) => check::completions(args),
         Command::Check(args) => check::check(args),
+        Command::Template(args) => template::run(args),
     }
 }
 
