@@ -356,3 +356,105 @@ fn scheduled_bulletin_and_circulars_attach_their_workbook() {
         }
     }
 }
+
+/// A scheduled `warnings` job (issue 15): as of the slot's date in the job's timezone
+/// (2026-12-01), the one union with warnings and an address (历下区环境卫生服务中心工会:
+/// W5 T09 due 12-10, W1 H21 due 12-31; sample-data/README.md) gets one e-mail listing
+/// them, with the workbook of its rows, equal to `tiexin warnings`; the union with a
+/// warning but no address is reported undeliverable. A second slot of the same day
+/// queues nothing; the next day's slot sends again.
+#[test]
+fn scheduled_warnings_one_mail_per_union_per_day_with_its_workbook() {
+    let tmp = TempDir::new().unwrap();
+    let port = free_port();
+    let server = SmtpServer::start(port, &tmp.path().join("mail"), &[]);
+    let config = tmp.path().join("tiexin.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "state-dir = {:?}\n\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n\n\
+             [[jobs]]\nname = \"warnings\"\ncron = \"0 0 8,14 * * *\"\nkind = \"warnings\"\ncc = [\"ducha@example.cn\"]\n",
+            tmp.path().join("state").to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let run = |now: &str| {
+        Command::new(env!("CARGO_BIN_EXE_tiexin"))
+            .args(["schedule", "--once", "--config"])
+            .arg(&config)
+            .args(["--now", now])
+            .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    // 2026-12-01 00:30 UTC is 08:30 in Shanghai: the 08:00 slot of 2026-12-01.
+    let o = run("2026-12-01T00:30:00Z");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o)
+            .contains("U370202G2 青岛港湾物流有限公司工会 has warnings but no e-mail address"),
+        "{}",
+        stderr(&o)
+    );
+    let got = server.messages();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let m = &got[0];
+    assert_eq!(m["to"][0], "lxhw@example.cn");
+    assert_eq!(m["cc"][0], "ducha@example.cn");
+    assert_eq!(
+        m["subject"],
+        "关于历下区环境卫生服务中心工会困难职工帮扶工作预警事项的提示（截至2026年12月1日）"
+    );
+    let body = m["body"].as_str().unwrap();
+    assert!(
+        body.contains("1. 本季度尚未完成入户走访的困难职工家庭1户，最早于2026年12月31日到期。")
+            && body.contains("2. 尚未转交的转办事项1件，最早于2026年12月10日到期。"),
+        "{body}"
+    );
+    let a = &m["attachments"][0];
+    assert_eq!(
+        a["content_type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert_eq!(
+        a["filename"],
+        "历下区环境卫生服务中心工会预警事项（截至2026年12月1日）.xlsx"
+    );
+    let bytes = std::fs::read(
+        tmp.path()
+            .join("state/attachments")
+            .join(a["sha256"].as_str().unwrap()),
+    )
+    .unwrap();
+    let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(wb.sheet_names(), ["预警", "说明"]);
+    let sheet = wb.worksheet_range("预警").unwrap();
+    let csv = stdout(&tiexin(
+        tmp.path(),
+        &[
+            "warnings",
+            "--as-of",
+            "2026-12-01",
+            "--union",
+            "U370102G2",
+            "--format",
+            "csv",
+        ],
+    ));
+    assert_eq!(csv_rows(&csv).len(), 3, "{csv}");
+    assert_cells("warnings of U370102G2", &csv, &sheet, &[]);
+
+    // The 14:00 slot of the same day: nothing new.
+    let o = run("2026-12-01T06:30:00Z");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.messages().len(), 1);
+    // The next day: its own warnings e-mail.
+    let o = run("2026-12-02T00:30:00Z");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let got = server.messages();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got[1]["subject"]
+        .as_str()
+        .unwrap()
+        .contains("截至2026年12月2日"));
+}

@@ -21,6 +21,8 @@ pub enum Kind {
     Bulletin,
     /// The award committee's shortlist document, as a PDF.
     Shortlist,
+    /// A union's early warnings (预警) of one day, as a workbook.
+    Warning,
 }
 
 impl Kind {
@@ -31,6 +33,7 @@ impl Kind {
             Kind::Criticism => "criticism",
             Kind::Bulletin => "bulletin",
             Kind::Shortlist => "shortlist",
+            Kind::Warning => "warning",
         }
     }
 }
@@ -43,6 +46,7 @@ impl FromStr for Kind {
             "criticism" => Kind::Criticism,
             "bulletin" => Kind::Bulletin,
             "shortlist" => Kind::Shortlist,
+            "warning" => Kind::Warning,
             other => return Err(Error::State(format!("unknown message kind {other:?}"))),
         })
     }

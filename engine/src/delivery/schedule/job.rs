@@ -30,15 +30,19 @@ pub enum JobKind {
     Circulars,
     /// The award committee's shortlist document, sent to the job's recipients.
     Shortlist,
+    /// The early warnings as of the slot's date: one e-mail to each union that has any.
+    Warnings,
 }
 
 impl JobKind {
-    /// The kind as written in the configuration (`bulletin`, `circulars`, `shortlist`).
+    /// The kind as written in the configuration (`bulletin`, `circulars`, `shortlist`,
+    /// `warnings`).
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Bulletin => "bulletin",
             JobKind::Circulars => "circulars",
             JobKind::Shortlist => "shortlist",
+            JobKind::Warnings => "warnings",
         }
     }
 }
@@ -88,6 +92,8 @@ pub struct JobOptions {
     /// A bulletin or circulars job also attaches the workbook of its figures beside
     /// each PDF (`xlsx = true`).
     pub xlsx: Option<bool>,
+    /// A warnings job lists only the warnings due in at most this many days.
+    pub within: Option<i64>,
 }
 
 /// One `[[jobs]]` entry.
@@ -175,6 +181,28 @@ impl Job {
         if self.options.xlsx == Some(true) && self.kind == JobKind::Shortlist {
             return Err(format!(
                 "job {:?}: options xlsx is for bulletin and circulars jobs (the shortlist's figures are its document)",
+                self.name
+            ));
+        }
+        if self.options.within.is_some() && self.kind != JobKind::Warnings {
+            return Err(format!(
+                "job {:?}: options within is for warnings jobs",
+                self.name
+            ));
+        }
+        if let Some(n) = self.options.within.filter(|n| *n < 0) {
+            return Err(format!(
+                "job {:?}: options within must be a number of days, 0 or more, not {n}",
+                self.name
+            ));
+        }
+        if self.kind == JobKind::Warnings
+            && (self.options.xlsx.is_some()
+                || self.options.period.is_some()
+                || self.options.size.is_some())
+        {
+            return Err(format!(
+                "job {:?}: a warnings job takes the options union and within (its day is the slot's date, and its workbook is always attached)",
                 self.name
             ));
         }

@@ -34,6 +34,7 @@ mod ledger;
 mod lock;
 pub mod produce;
 mod runner;
+pub mod warn;
 
 use std::future::Future;
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
 
-use super::{figures, Job, JobKind, JobRunner};
+use super::{figures, warn, Job, JobKind, JobRunner};
 use crate::analysis::findings;
 use crate::analysis::shortlist::{self, Params};
 use crate::delivery::messages::{self, Report};
@@ -154,6 +154,24 @@ impl JobRunner for Production {
                             .push(figures::circular(&s, found, &c)?);
                     }
                     out.push(message);
+                }
+                Ok(out)
+            }
+            JobKind::Warnings => {
+                let run = warn::Run {
+                    date,
+                    within: job.options.within,
+                    union: job.options.union.as_deref(),
+                    office: set.circulars.office.as_deref(),
+                    cc: &job.cc,
+                    created_by: &by,
+                };
+                let (out, undeliverable) = warn::messages(&s, &run).await?;
+                for u in undeliverable {
+                    set.progress.warn(&format!(
+                        "job {}: {u} has warnings but no e-mail address: undeliverable",
+                        job.name
+                    ));
                 }
                 Ok(out)
             }

@@ -235,13 +235,16 @@ impl<R: JobRunner> Scheduler<R> {
     /// report per slot: its key is made unique to the slot (`job` becomes
     /// `NAME@SLOT`). A circular is one per union and period, whichever slot or command
     /// made it: its key is that of `tiexin circulars --send` (`circulars|PERIOD|…`), so
-    /// a union never gets the same quarter's circular twice.
+    /// a union never gets the same quarter's circular twice. Warnings are one per union
+    /// and as-of date (the slot's local date), so a second slot of the day queues none.
     async fn run_slot(&self, job: &Job, slot: DateTime<Utc>) -> Result<usize> {
         let messages = self.runner.run(job, slot).await?;
         let n = messages.len();
         for mut m in messages {
             m.job = match job.kind {
                 JobKind::Circulars => "circulars".to_string(),
+                // Keyed by union and as-of date (its `period`): one per union and day.
+                JobKind::Warnings => "warnings".to_string(),
                 _ => format!("{}@{}", job.name, stamp(slot)),
             };
             self.outbox.enqueue(m)?;
