@@ -154,7 +154,7 @@ fn body(name: &str, when: &str, office: &str, rows: &Tabular) -> Result<String> 
         lines.push(format!(
             "{}. {what}{n}{unit}，最早于{}到期。{ask}。",
             i + 1,
-            iso_to_chinese(&due)?
+            iso_to_chinese(due)?
         ));
     }
     Ok(format!(
