@@ -12,8 +12,10 @@ fn main() {
         Ok(code) => std::process::exit(code),
         Err(e) => {
             // Archive text in a message (a header, a value) may hold control characters.
+            tiexin::cli::terminal::clear();
             eprintln!(
-                "error: {}",
+                "{} {}",
+                tiexin::cli::terminal::paint("error:", 31),
                 tiexin::cli::output::terminal_safe(&e.to_string())
             );
             std::process::exit(e.exit_code());

@@ -38,11 +38,8 @@ pub async fn warnings(args: WarningsArgs) -> Result<i32> {
         let keep = tree::members(&s.archive, root, None)?;
         batch = tree::filter_rows(&batch, "union_id", |u| keep.contains(u))?;
     }
-    output::emit_table(
-        &Tabular::from_batch(&batch)?,
-        args.output.format,
-        args.output.out.as_deref(),
-        || output::Book {
+    output::emit_table(&Tabular::from_batch(&batch)?, args.output.target(), || {
+        output::Book {
             sheet: "预警",
             labels: &[],
             about: About::new(
@@ -52,8 +49,8 @@ pub async fn warnings(args: WarningsArgs) -> Result<i32> {
                 &s.catalog,
                 &["views", "quarter", "findings", "accountability"],
             ),
-        },
-    )?;
+        }
+    })?;
     Ok(0)
 }
 
@@ -76,11 +73,8 @@ pub async fn rectify(args: RectifyArgs) -> Result<i32> {
         let keep = tree::members(&s.archive, root, None)?;
         batch = tree::filter_rows(&batch, "union_id", |u| keep.contains(u))?;
     }
-    output::emit_table(
-        &Tabular::from_batch(&batch)?,
-        args.output.format,
-        args.output.out.as_deref(),
-        || output::Book {
+    output::emit_table(&Tabular::from_batch(&batch)?, args.output.target(), || {
+        output::Book {
             sheet: "整改情况",
             labels: &[],
             about: About::new(
@@ -90,7 +84,7 @@ pub async fn rectify(args: RectifyArgs) -> Result<i32> {
                 &s.catalog,
                 &["views", "quarter", "findings", "accountability"],
             ),
-        },
-    )?;
+        }
+    })?;
     Ok(0)
 }

@@ -16,6 +16,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Say nothing but the answer, warnings and errors (no progress line).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say every step on its own line (each table read, with its rows).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Never send a long table through the pager ($PAGER, less by default).
+    #[arg(long, global = true)]
+    pub no_pager: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,6 +106,10 @@ pub struct OutputArgs {
     /// Write to this file instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+    /// Only these columns, in this order (names or Chinese labels, comma-separated).
+    /// On a terminal the table shows the key columns that fit its width.
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    pub columns: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -292,6 +305,9 @@ pub struct ShortlistArgs {
     /// Write to this file instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+    /// Only these columns, in this order (names or Chinese labels, comma-separated).
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',')]
+    pub columns: Vec<String>,
     /// The year, e.g. 2026.
     #[arg(long)]
     pub year: String,

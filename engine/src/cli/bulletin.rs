@@ -29,7 +29,7 @@ pub async fn run(args: BulletinArgs) -> Result<i32> {
     let rendered = bulletin::render(&b)?;
     super::output::write_file(&args.out, &rendered.pdf)?;
     super::warn_rendering(&args.out, &rendered);
-    eprintln!(
+    say!(
         "wrote {} ({} pages, {} KB), {}",
         args.out.display(),
         rendered.pages,

@@ -99,7 +99,7 @@ pub async fn run(args: CircularsArgs) -> Result<i32> {
             held.push(id);
         }
     }
-    eprintln!(
+    say!(
         "outbox: {queued} circulars queued, {again} already queued before (not sent twice), {} criticisms held until a second person approves them",
         held.len()
     );
@@ -109,7 +109,7 @@ pub async fn run(args: CircularsArgs) -> Result<i32> {
     println!("{}", summary.line());
     if !held.is_empty() {
         let ids: Vec<String> = held.iter().map(|i| i.to_string()).collect();
-        eprintln!(
+        say!(
             "held: outbox messages {}; send each with `tiexin outbox approve ID --by NAME` (not the person who queued it), then `tiexin outbox send`",
             ids.join(", ")
         );
@@ -162,14 +162,14 @@ pub async fn write_all(
         .iter()
         .filter(|w| w.circular.kind == circulars::Kind::Criticism)
         .count();
-    eprintln!(
+    say!(
         "wrote {} circulars ({} 督查提示, {criticism} 通报批评) and circulars.csv into {}",
         written.len(),
         written.len() - criticism,
         out.display()
     );
     if !undeliverable.is_empty() {
-        eprintln!(
+        say!(
             "undeliverable (no e-mail address in unions.csv): {}",
             undeliverable.join(", ")
         );

@@ -33,12 +33,12 @@ struct Demo {
 impl Demo {
     fn step(&mut self, what: &str) {
         self.step += 1;
-        eprintln!(
+        super::terminal::progress(&format!(
             "[{}/{}] {what} ({:.1} s)",
             self.step,
             self.steps,
             self.started.elapsed().as_secs_f64()
-        );
+        ));
     }
 
     fn file(&mut self, name: &str, description: String) -> PathBuf {
@@ -198,7 +198,7 @@ pub async fn run(args: DemoArgs) -> Result<i32> {
         state.join("doc-numbers.json"),
         "the demo's document-number counter (鲁工帮〔2026〕N号 …), kept apart from yours".into(),
     ));
-    eprintln!();
+    super::terminal::clear();
     println!("tiexin demo: every file written into {}", out.display());
     let width = d
         .files

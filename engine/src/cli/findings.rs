@@ -44,11 +44,8 @@ pub async fn run(args: FindingsArgs) -> Result<i32> {
     if let Some(sev) = &args.severity {
         batch = tree::filter_rows(&batch, "severity", |x| x == sev)?;
     }
-    output::emit_table(
-        &Tabular::from_batch(&batch)?,
-        args.output.format,
-        args.output.out.as_deref(),
-        || output::Book {
+    output::emit_table(&Tabular::from_batch(&batch)?, args.output.target(), || {
+        output::Book {
             sheet: "问题清单",
             labels: &[],
             about: About::new(
@@ -58,7 +55,7 @@ pub async fn run(args: FindingsArgs) -> Result<i32> {
                 &s.catalog,
                 &["views", "quarter", "findings"],
             ),
-        },
-    )?;
+        }
+    })?;
     Ok(0)
 }

@@ -1,6 +1,5 @@
 //! `tiexin generate`: a synthetic province, written table by table.
 
-use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
 
@@ -25,26 +24,20 @@ pub fn run(args: GenerateArgs) -> Result<i32> {
         seed: args.seed,
         format,
     };
-    let show = std::io::stderr().is_terminal();
     let total = args.households;
     let started = Instant::now();
     let mut progress = |done: u64| {
-        if show {
-            eprint!(
-                "\r  {done} / {total} households ({:.0}%)",
-                done as f64 * 100.0 / total as f64
-            );
-        }
+        super::terminal::progress(&format!(
+            "  {done} / {total} households ({:.0}%)",
+            done as f64 * 100.0 / total as f64
+        ));
     };
     let summary = generate::generate(&opts, &args.out, &mut progress)?;
-    if show {
-        eprintln!();
-    }
     let rows: u64 = summary.rows.iter().map(|(_, n)| n).sum();
     for (table, n) in &summary.rows {
         println!("{table}\t{n}");
     }
-    eprintln!(
+    say!(
         "wrote {rows} rows for {total} households to {} in {:.1} s",
         args.out.display(),
         started.elapsed().as_secs_f64()

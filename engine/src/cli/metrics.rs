@@ -28,11 +28,8 @@ pub async fn run(args: MetricsArgs) -> Result<i32> {
         let keep = tree::members(&s.archive, root, args.depth)?;
         batch = tree::filter_rows(&batch, "union_id", |u| keep.contains(u))?;
     }
-    output::emit_table(
-        &Tabular::from_batch(&batch)?,
-        args.output.format,
-        args.output.out.as_deref(),
-        || output::Book {
+    output::emit_table(&Tabular::from_batch(&batch)?, args.output.target(), || {
+        output::Book {
             sheet: "各级工会指标",
             labels: &[],
             about: About::new(
@@ -42,7 +39,7 @@ pub async fn run(args: MetricsArgs) -> Result<i32> {
                 &s.catalog,
                 &["views", "quarter", "metrics", "findings"],
             ),
-        },
-    )?;
+        }
+    })?;
     Ok(0)
 }

@@ -2,6 +2,14 @@
 //! module per command, each thin: parse, resolve the settings once, call the library,
 //! print. `run` dispatches and returns the exit code.
 
+/// `eprintln!` after clearing the progress line: a command's own lines on standard error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        $crate::cli::terminal::clear();
+        eprintln!($($arg)*);
+    }};
+}
+
 mod accountability;
 pub mod args;
 mod bulletin;
@@ -18,10 +26,11 @@ mod schedule;
 mod shortlist;
 mod stream;
 pub mod supervise;
+mod table;
 mod template;
+pub mod terminal;
 mod validate;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 pub use args::Cli;
@@ -37,6 +46,18 @@ use crate::sql::session::{self, Session};
 
 /// Runs the command; the exit code when it finished, an error when it could not run.
 pub fn run(cli: Cli) -> Result<i32> {
+    let verbosity = match (cli.quiet, cli.verbose) {
+        (true, _) => terminal::Verbosity::Quiet,
+        (_, true) => terminal::Verbosity::Verbose,
+        _ => terminal::Verbosity::Normal,
+    };
+    terminal::configure(verbosity, cli.no_pager);
+    let code = dispatch(cli);
+    terminal::clear();
+    code
+}
+
+fn dispatch(cli: Cli) -> Result<i32> {
     if guard::worker_limits().is_none() {
         if let Some(args) = replaced_queries(&cli.command) {
             return run_replaced(args);
@@ -134,7 +155,7 @@ pub fn bundled_archive() -> PathBuf {
     match crate::assets::sample_dir() {
         Some(Ok(dir)) => dir,
         Some(Err(e)) => {
-            eprintln!("warning: {e}; using the source tree's sample-data/");
+            terminal::warn(&format!("{e}; using the source tree's sample-data/"));
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data")
         }
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data"),
@@ -197,60 +218,44 @@ pub async fn open_settings(settings: &session::Settings) -> Result<Session> {
 /// characters no bundled font has, on standard error.
 pub fn warn_rendering(file: &std::path::Path, rendered: &crate::documents::Rendered) {
     for n in rendered.notices() {
-        eprintln!("warning: {}: {}", file.display(), output::terminal_safe(&n));
+        terminal::warn(&format!("{}: {n}", file.display()));
     }
 }
 
-/// A progress message on standard error, only when it is a terminal.
+/// A progress message on standard error (one line rewritten in place on a terminal).
 pub fn status(message: &str) {
-    if std::io::stderr().is_terminal() {
-        eprintln!("{message}");
-    }
+    terminal::progress(message);
 }
 
-/// Progress lines on standard error when it is a terminal; warnings always.
-pub struct StderrProgress {
-    enabled: bool,
-}
+/// Progress on standard error when it is a terminal (see [`terminal`]); warnings
+/// always.
+#[derive(Default)]
+pub struct StderrProgress;
 
 impl StderrProgress {
-    /// Progress shown when standard error is a terminal.
+    /// Progress as the command line's options say.
     pub fn new() -> StderrProgress {
-        StderrProgress {
-            enabled: std::io::stderr().is_terminal(),
-        }
-    }
-}
-
-impl Default for StderrProgress {
-    fn default() -> Self {
-        StderrProgress::new()
+        StderrProgress
     }
 }
 
 impl Progress for StderrProgress {
     fn rows(&self, file: &str, rows: u64) {
-        if self.enabled {
-            eprintln!("  {file}: {rows} rows…");
-        }
+        terminal::progress(&format!("reading {file}: {rows} rows…"));
     }
 
     fn table_done(&self, t: &LoadedTable) {
-        if self.enabled {
-            if let Some(s) = &t.source {
-                let how = if t.cached { " (validated cache)" } else { "" };
-                eprintln!("  {}: {} rows read{how}", s.file_name(), t.read);
-            }
+        if let Some(s) = &t.source {
+            let how = if t.cached { " (validated cache)" } else { "" };
+            terminal::detail(&format!("  {}: {} rows read{how}", s.file_name(), t.read));
         }
     }
 
     fn status(&self, message: &str) {
-        if self.enabled {
-            eprintln!("{message}");
-        }
+        terminal::progress(message);
     }
 
     fn warn(&self, message: &str) {
-        eprintln!("warning: {}", output::terminal_safe(message));
+        terminal::warn(message);
     }
 }

@@ -18,11 +18,7 @@ pub async fn run(args: OutboxArgs) -> Result<i32> {
     match args.action {
         OutboxAction::List { output, state } => {
             let state = state.as_deref().map(str::parse::<State>).transpose()?;
-            output::emit(
-                &table(&outbox.list(state)?),
-                output.format,
-                output.out.as_deref(),
-            )?;
+            output::emit(&table(&outbox.list(state)?), output.target())?;
         }
         OutboxAction::Show { id } => {
             let m = outbox.get(id)?;

@@ -8,10 +8,11 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::args::OutputFormat;
+use super::args::{OutputArgs, OutputFormat};
+use super::table::{self, Layout};
 use crate::error::{Error, Result};
 use crate::files::{self, AtomicFile};
-use crate::sql::table::{Cell, Tabular};
+use crate::sql::table::Tabular;
 use crate::sql::xlsx::{self, About, Sheet};
 
 /// The archive folders read by this process, and the files in them (both canonical):
@@ -122,19 +123,10 @@ fn is_wide(c: char) -> bool {
         | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
 }
 
-fn pad(s: &str, width: usize, right: bool) -> String {
-    let fill = " ".repeat(width.saturating_sub(display_width(s)));
-    if right {
-        format!("{fill}{s}")
-    } else {
-        format!("{s}{fill}")
-    }
-}
-
 /// The table in `format`.
 pub fn render(t: &Tabular, format: OutputFormat) -> Result<Vec<u8>> {
     match format {
-        OutputFormat::Table => Ok(aligned(t).into_bytes()),
+        OutputFormat::Table => Ok(table::aligned(t, Layout::default()).into_bytes()),
         OutputFormat::Csv => t.to_csv(),
         OutputFormat::Json => t.to_json(),
         OutputFormat::Xlsx => Err(Error::Usage(
@@ -171,82 +163,73 @@ pub struct Book<'a> {
     pub about: About,
 }
 
-/// [`emit`], or with `--format xlsx` the workbook of the table that `book` describes.
-pub fn emit_table<'a>(
-    t: &Tabular,
-    format: Option<OutputFormat>,
-    out: Option<&Path>,
-    book: impl FnOnce() -> Book<'a>,
-) -> Result<()> {
-    if format != Some(OutputFormat::Xlsx) {
-        return emit(t, format, out);
+/// Where and how a command's table goes: `--format`, `--out`, `--columns`.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The format [default: a table on a terminal, CSV otherwise].
+    pub format: Option<OutputFormat>,
+    /// The file, or standard output.
+    pub out: Option<&'a Path>,
+    /// The columns chosen, in order (all when empty).
+    pub columns: &'a [String],
+}
+
+impl OutputArgs {
+    /// The target these options name.
+    pub fn target(&self) -> Target<'_> {
+        Target {
+            format: self.format,
+            out: self.out.as_deref(),
+            columns: &self.columns,
+        }
     }
+}
+
+/// [`emit`], or with `--format xlsx` the workbook of the table that `book` describes.
+pub fn emit_table<'a>(t: &Tabular, to: Target<'_>, book: impl FnOnce() -> Book<'a>) -> Result<()> {
+    if to.format != Some(OutputFormat::Xlsx) {
+        return emit(t, to);
+    }
+    let t = table::select(t, to.columns)?;
     let b = book();
     let sheet = Sheet {
         name: b.sheet,
-        table: t,
+        table: &t,
         labels: b.labels,
     };
-    write_workbook(&[sheet], &b.about, out)
-}
-
-/// The table aligned in columns, for a terminal.
-fn aligned(t: &Tabular) -> String {
-    let cells: Vec<Vec<String>> = t
-        .rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| terminal_safe(&c.human()).into_owned())
-                .collect()
-        })
-        .collect();
-    let columns: Vec<String> = t
-        .columns
-        .iter()
-        .map(|c| terminal_safe(c).into_owned())
-        .collect();
-    let mut widths: Vec<usize> = columns.iter().map(|c| display_width(c)).collect();
-    for r in &cells {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(display_width(c));
-        }
-    }
-    let right: Vec<bool> = (0..t.columns.len())
-        .map(|i| {
-            t.rows
-                .iter()
-                .any(|r| r.get(i).is_some_and(Cell::right_aligned) && !matches!(r[i], Cell::Null))
-        })
-        .collect();
-    let line = |vals: &[String]| {
-        let parts: Vec<String> = vals
-            .iter()
-            .enumerate()
-            .map(|(i, v)| pad(v, widths[i], right[i]))
-            .collect();
-        parts.join("  ").trim_end().to_string() + "\n"
-    };
-    let mut out = line(&columns);
-    out += &line(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>());
-    for r in &cells {
-        out += &line(r);
-    }
-    out
+    write_workbook(&[sheet], &b.about, to.out)
 }
 
 /// Writes the table to `out` (a file) or standard output, in `format` or the default:
-/// a table on a terminal, CSV otherwise.
-pub fn emit(t: &Tabular, format: Option<OutputFormat>, out: Option<&Path>) -> Result<()> {
-    let to_terminal = out.is_none() && std::io::stdout().is_terminal();
-    let format = format.unwrap_or(if to_terminal {
+/// a table on a terminal (the key columns that fit its width, through the pager when
+/// taller than the screen), CSV otherwise.
+pub fn emit(t: &Tabular, to: Target<'_>) -> Result<()> {
+    let to_terminal = to.out.is_none() && std::io::stdout().is_terminal();
+    let format = to.format.unwrap_or(if to_terminal {
         OutputFormat::Table
     } else {
         OutputFormat::Csv
     });
-    let bytes = render(t, format)?;
-    match out {
+    let t = table::select(t, to.columns)?;
+    let bytes = match format {
+        OutputFormat::Table => {
+            let layout = Layout {
+                width: to
+                    .out
+                    .is_none()
+                    .then(super::terminal::stdout_width)
+                    .flatten(),
+                key_first: to.columns.is_empty(),
+            };
+            table::aligned(&t, layout).into_bytes()
+        }
+        other => render(&t, other)?,
+    };
+    match to.out {
         Some(p) => write_file(p, &bytes),
+        None if format == OutputFormat::Table => {
+            super::terminal::page(&bytes).map_err(|e| Error::io("standard output", e))
+        }
         None => {
             let mut so = std::io::stdout().lock();
             so.write_all(&bytes)
@@ -259,6 +242,7 @@ pub fn emit(t: &Tabular, format: Option<OutputFormat>, out: Option<&Path>) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sql::table::Cell;
 
     #[test]
     fn cjk_columns_align() {

@@ -33,6 +33,11 @@ pub async fn run(args: QueryArgs) -> Result<i32> {
         return worker(&args).await;
     }
     super::output::check_format(args.output.format, args.output.out.as_deref())?;
+    if !args.output.columns.is_empty() {
+        return Err(Error::Usage(
+            "--columns is not for query: name the columns in the SELECT".into(),
+        ));
+    }
     let (sql, from_stdin) = read_sql(&args)?;
     super::check_outputs(&args.archive, &[args.output.out.as_deref()])?;
     let config = Config::load(args.archive.config.as_deref())?;
@@ -184,7 +189,7 @@ async fn execute(args: &QueryArgs, sql: &str) -> std::result::Result<usize, Fail
     }
     let written = stream::write(rows, args.output.format, out, cap, &about).await?;
     if written.left_out > 0 {
-        eprintln!(
+        say!(
             "{} more rows left out (a terminal shows {TERMINAL_ROWS}): use --out FILE to get all {}",
             written.left_out, written.rows
         );

@@ -59,20 +59,20 @@ pub async fn run(args: ScheduleArgs) -> Result<i32> {
         return Ok(if tick.ok() { 0 } else { 1 });
     }
     let offset = now.map_or(chrono::Duration::zero(), |n| n - Utc::now());
-    eprintln!(
+    say!(
         "tiexin schedule: {} jobs, state in {} (stop with Ctrl-C or SIGTERM)",
         config.jobs.len(),
         state_dir.display()
     );
     scheduler
         .run(offset, report, |e, pause| {
-            eprintln!(
+            say!(
                 "tiexin schedule: {e}; trying again in {} s",
                 pause.as_secs_f64()
             )
         })
         .await?;
-    eprintln!("tiexin schedule: stopped");
+    say!("tiexin schedule: stopped");
     Ok(0)
 }
 

@@ -72,7 +72,7 @@ pub async fn run(args: ShortlistArgs) -> Result<i32> {
             .unwrap_or(std::path::Path::new("shortlist.pdf"));
         output::write_file(out, &r.pdf)?;
         super::warn_rendering(out, &r);
-        eprintln!(
+        say!(
             "wrote {} ({} pages, {} KB), {}: {} nominees of {} eligible contacts",
             out.display(),
             r.pages,
@@ -95,8 +95,11 @@ pub async fn run(args: ShortlistArgs) -> Result<i32> {
     });
     output::emit_table(
         &shortlist::tabular(&rows),
-        format,
-        args.out.as_deref(),
+        output::Target {
+            format,
+            out: args.out.as_deref(),
+            columns: &args.columns,
+        },
         || output::Book {
             sheet: "推荐名单",
             labels: &[("name", "姓名")],

@@ -7,7 +7,6 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::args::OutputFormat;
-use super::output;
 use crate::error::{Error, Result};
 use crate::sql::sandbox::{self, Failure, Rows};
 use crate::sql::table::{Cell, Tabular};
@@ -182,7 +181,11 @@ pub async fn write(
                         }
                     }
                 }
-                let text = output::render(&table, OutputFormat::Table).map_err(failed)?;
+                let layout = super::table::Layout {
+                    width: out.is_none().then(super::terminal::stdout_width).flatten(),
+                    key_first: false,
+                };
+                let text = super::table::aligned(&table, layout).into_bytes();
                 w.write_all(&text).map_err(io)?;
             }
         }

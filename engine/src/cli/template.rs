@@ -10,7 +10,7 @@ use crate::ingest::template;
 pub fn run(args: TemplateArgs) -> Result<i32> {
     let bytes = template::template()?;
     output::write_file(&args.out, &bytes)?;
-    eprintln!(
+    say!(
         "wrote {}: a sheet per table and 填表说明; fill it in, put it in the archive folder and run tiexin validate",
         args.out.display()
     );

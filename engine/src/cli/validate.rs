@@ -56,11 +56,7 @@ pub fn run(args: ValidateArgs) -> Result<i32> {
         );
         output::write_workbook(&sheets, &about, args.output.out.as_deref())?;
     } else {
-        output::emit(
-            &counts(&archive),
-            args.output.format,
-            args.output.out.as_deref(),
-        )?;
+        output::emit(&counts(&archive), args.output.target())?;
     }
     if let Some(p) = &args.rejects {
         write_file(p, &rejects)?;
@@ -158,13 +154,13 @@ fn summarize(what: &str, issues: &[&Issue], hint: Option<&str>) {
             format!(", column {}", i.column)
         };
         let message = format!("{what}: {}{line}{column}: {}", i.table, i.reason);
-        eprintln!("{}", output::terminal_safe(&message));
+        say!("{}", output::terminal_safe(&message));
     }
     if issues.len() > SHOWN {
         let more = issues.len() - SHOWN;
         match hint {
-            Some(h) => eprintln!("… and {more} more {what}s (write them all with {h})"),
-            None => eprintln!("… and {more} more {what}s"),
+            Some(h) => say!("… and {more} more {what}s (write them all with {h})"),
+            None => say!("… and {more} more {what}s"),
         }
     }
 }
