@@ -21,4 +21,5 @@ pub const ALL: &[(&str, &str)] = &[
     template!("bulletin.typ"),
     template!("circular.typ"),
     template!("committee.typ"),
+    template!("sources.typ"),
 ];
