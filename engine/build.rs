@@ -1,6 +1,8 @@
 //! Build script: a fingerprint of the validation code, so that the validated cache
 //! (engine/src/ingest/cache.rs) misses when validation changes, even without a new
-//! package version.
+//! package version; the git commit for `tiexin --version`; and the list of files the
+//! binary embeds (the fonts and the sample archive), so that it runs without its source
+//! tree.
 
 use std::path::Path;
 
@@ -42,4 +44,62 @@ fn main() {
         }
     }
     println!("cargo:rustc-env=TIEXIN_VALIDATION_FINGERPRINT={hash:016x}");
+    commit(&root);
+    embedded(&root);
+}
+
+/// `TIEXIN_COMMIT`: the short hash of the checkout's HEAD (with `+` when files differ
+/// from it), or `unknown` outside a git checkout.
+fn commit(root: &str) {
+    for f in [".git/HEAD", ".git/index"] {
+        if Path::new(root).join(f).exists() {
+            println!("cargo:rerun-if-changed={root}/{f}");
+        }
+    }
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let hash = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let dirty =
+        git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    let mark = if dirty && hash != "unknown" { "+" } else { "" };
+    println!("cargo:rustc-env=TIEXIN_COMMIT={hash}{mark}");
+}
+
+/// `$OUT_DIR/embedded.rs`: the fonts of report-templates/fonts/ and the files of
+/// sample-data/, as `(name, bytes)` pairs for the binary (`engine/src/main.rs`).
+fn embedded(root: &str) {
+    let list = |dir: &str, keep: &dyn Fn(&str) -> bool| -> Vec<String> {
+        println!("cargo:rerun-if-changed={root}/{dir}");
+        let mut names: Vec<String> = std::fs::read_dir(Path::new(root).join(dir))
+            .expect("the folder is readable")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| keep(n))
+            .collect();
+        names.sort();
+        names
+            .iter()
+            .map(|n| format!("    ({n:?}, include_bytes!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{dir}/{n}\"))),\n"))
+            .collect()
+    };
+    let fonts = list("report-templates/fonts", &|n| {
+        n.ends_with(".otf") || n.ends_with(".ttf") || n.ends_with(".ttc")
+    });
+    let sample = list("sample-data", &|n| {
+        n.ends_with(".csv") || n.ends_with(".parquet")
+    });
+    let text = format!(
+        "/// The bundled fonts.\npub static FONTS: &[(&str, &[u8])] = &[\n{}];\n/// The bundled sample archive.\npub static SAMPLE: &[(&str, &[u8])] = &[\n{}];\n",
+        fonts.concat(),
+        sample.concat()
+    );
+    let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    std::fs::write(Path::new(&out).join("embedded.rs"), text).expect("OUT_DIR is writable");
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// The layers, lowest first; modules of one layer may not use each other.
 const LAYERS: &[&[&str]] = &[
     &["error", "calendar", "dirs"],
-    &["files"],
+    &["files", "assets"],
     &["ingest"],
     &["sql"],
     &["analysis"],

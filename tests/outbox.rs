@@ -58,6 +58,7 @@ fn circular(union: &str, to: &str, cc: &[&str], seed: u32) -> NewMessage {
             name: format!("督查提示-{union}.pdf"),
             bytes: pdf(seed, 40_000),
         }),
+        extra_attachments: Vec::new(),
         held: false,
         created_by: "alice".into(),
         created_uid: Some(own_uid() + 1),

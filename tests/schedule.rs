@@ -56,6 +56,7 @@ impl JobRunner for TestRunner {
                 name: format!("工作通报-{period}.pdf"),
                 bytes: report_bytes(slot),
             }),
+            extra_attachments: Vec::new(),
             held: false,
             created_by: "scheduler".into(),
             created_uid: None,

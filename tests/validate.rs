@@ -8,26 +8,26 @@ use tempfile::TempDir;
 /// Every reject of tests/fixtures/rejects, worked out by hand from the files.
 const EXPECTED_REJECTS: &str = r#"table,line,column,value,reason
 unions,5,union_id,U 4,"id may only contain A-Z, a-z, 0-9, '_', '.' and '-'"
-unions,6,level,City,not one of province/city/county/township/grassroots
+unions,6,level,城市,not one of province/city/county/township/grassroots (or 省、市、县(市、区)、乡镇(街道)、基层/企业)
 unions,7,name,,required value is missing
 unions,8,union_id,U3,duplicate union_id (first at line 4)
-contacts,4,civil_servant,yes,not a boolean (true/false/1/0): yes
+contacts,4,civil_servant,yes,not a boolean (true/false/1/0/是/否)
 contacts,5,appointed_on,2021-02-29,no such day: 2021-02-29
-contacts,6,appointed_on,2021-13-01,not a date (YYYY-MM-DD): 2021-13-01
+contacts,6,appointed_on,2021-13-01,"not a date (YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日 or YYYYMMDD)"
 households,4,members,0,members must be at least 1
-households,5,members,two,not a whole number: two
-households,6,income_per_capita,100.123,money with more than 2 decimals: 100.123
-households,7,income_per_capita,-5,money must not be negative: -5
+households,5,members,two,not a whole number
+households,6,income_per_capita,100.123,money with more than 2 decimals
+households,7,income_per_capita,-5,money must not be negative
 households,8,id_number,,required value is missing
 households,9,,,"has 9 fields, the header has 10"
 assignments,3,to_date,2025-02-28,to_date 2025-02-28 is before from_date 2025-03-01
 visits,3,photos,-1,photos must be at least 0
-visits,6,visited_on,2025/11/01,not a date (YYYY-MM-DD): 2025/11/01
+visits,6,visited_on,11/01/2025,"not a date (YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日 or YYYYMMDD)"
 disbursements,3,amount,0,amount must be greater than 0
-disbursements,5,category,food,not one of living/medical/education/employment/housing/emergency
-subsidies,3,month,2025-13,not a month (YYYY-MM): 2025-13
+disbursements,5,category,food,not one of living/medical/education/employment/housing/emergency (or 生活救助、医疗救助、助学、就业、住房、临时救助)
+subsidies,3,month,2025-13,"not a month (YYYY-MM, YYYY/M or YYYY年M月)"
 budgets,3,"union_id, year","U3, 2025","duplicate union_id, year (first at line 2)"
-trainings,3,course,bad � byte,not valid UTF-8
+trainings,3,trained_on,2025-4-31,no such day: 2025-04-31
 feedback,3,score,6,score must be between 1 and 5
 "#;
 
@@ -154,7 +154,7 @@ fn warnings_keep_the_row_and_line_numbers_survive_quoted_line_breaks() {
         "",
         "",
         "",
-        "no requests.csv or requests.parquet: the table is empty"
+        "no requests.csv, requests.parquet or sheet requests (临时困难诉求): the table is empty"
     ));
 }
 

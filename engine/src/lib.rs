@@ -13,10 +13,11 @@
 //! | [`sql`] | the query catalogue, sessions, the generic runner, periods, the union tree, the sandbox |
 //! | [`ingest`] | the archive: schema, values, rows, checks, CSV and Parquet readers, the cache |
 //! | [`files`] | output files written atomically; cells safe for spreadsheets |
-//! | [`error`], [`calendar`], [`dirs`] | leaves used everywhere |
+//! | [`error`], [`calendar`], [`dirs`], [`assets`] | leaves used everywhere |
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod assets;
 pub mod calendar;
 pub mod cli;
 pub mod config;

@@ -1,6 +1,12 @@
 use clap::Parser;
 
+/// The fonts and the sample archive, carried inside the executable.
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
 fn main() {
+    tiexin::assets::register(embedded::FONTS, embedded::SAMPLE);
     let cli = tiexin::cli::Cli::parse();
     match tiexin::cli::run(cli) {
         Ok(code) => std::process::exit(code),

@@ -7,4 +7,5 @@ WHERE id = (SELECT id FROM messages
             LIMIT 1)
 RETURNING id, idem_key, message_id, kind, subject, body, to_addrs, cc_addrs,
           attachment_name, attachment_sha256, state, attempts, next_attempt_at, last_reply,
-          created_at, updated_at, sent_at, created_by, approved_by, created_uid, approved_uid
+          created_at, updated_at, sent_at, created_by, approved_by, created_uid, approved_uid,
+       extra_attachments

@@ -8,6 +8,7 @@ use crate::documents::document_date;
 use crate::error::{Error, Result};
 use crate::sql::table::Tabular;
 use crate::sql::tree;
+use crate::sql::xlsx::About;
 use crate::sql::Period;
 
 /// A day given as `--as-of`, or today in China.
@@ -24,6 +25,7 @@ fn as_of(given: Option<&str>) -> Result<i32> {
 /// Runs `tiexin warnings`.
 pub async fn warnings(args: WarningsArgs) -> Result<i32> {
     let day = as_of(Some(&args.as_of))?;
+    output::check_format(args.output.format, args.output.out.as_deref())?;
     if args.within.is_some_and(|n| n < 0) {
         return Err(Error::Usage(
             "--within: give a number of days, 0 or more".into(),
@@ -36,10 +38,21 @@ pub async fn warnings(args: WarningsArgs) -> Result<i32> {
         let keep = tree::members(&s.archive, root, None)?;
         batch = tree::filter_rows(&batch, "union_id", |u| keep.contains(u))?;
     }
-    output::emit(
+    output::emit_table(
         &Tabular::from_batch(&batch)?,
         args.output.format,
         args.output.out.as_deref(),
+        || output::Book {
+            sheet: "预警",
+            labels: &[],
+            about: About::new(
+                &format!("截至{}的预警（tiexin warnings）", args.as_of),
+                None,
+                &s.archive,
+                &s.catalog,
+                &["views", "quarter", "findings", "accountability"],
+            ),
+        },
     )?;
     Ok(0)
 }
@@ -55,6 +68,7 @@ pub async fn rectify(args: RectifyArgs) -> Result<i32> {
         )));
     }
     let day = as_of(args.as_of.as_deref())?;
+    output::check_format(args.output.format, args.output.out.as_deref())?;
     let (s, _) = super::open_session(&args.archive).await?;
     super::status(&format!("computing the corrections of {period}…"));
     let mut batch = accountability::rectify(&s, &period, day).await?;
@@ -62,10 +76,21 @@ pub async fn rectify(args: RectifyArgs) -> Result<i32> {
         let keep = tree::members(&s.archive, root, None)?;
         batch = tree::filter_rows(&batch, "union_id", |u| keep.contains(u))?;
     }
-    output::emit(
+    output::emit_table(
         &Tabular::from_batch(&batch)?,
         args.output.format,
         args.output.out.as_deref(),
+        || output::Book {
+            sheet: "整改情况",
+            labels: &[],
+            about: About::new(
+                "重大问题整改情况（tiexin rectify）",
+                Some(args.period.clone()),
+                &s.archive,
+                &s.catalog,
+                &["views", "quarter", "findings", "accountability"],
+            ),
+        },
     )?;
     Ok(0)
 }

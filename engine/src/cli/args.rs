@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "tiexin",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("TIEXIN_COMMIT"), ")"),
     about = "贴心 tiexin: accountability and evaluation reports for the hardship-contact system of trade unions",
     long_about = None
 )]
@@ -47,12 +47,26 @@ pub enum Command {
     /// The whole job on the bundled sample archive: validation, metrics, findings, a
     /// bulletin, the shortlist and the circulars (written, not sent), into one folder.
     Demo(DemoArgs),
+    /// Print shell completions for bash, zsh or fish (e.g. `tiexin completions bash > ~/.local/share/bash-completion/completions/tiexin`).
+    Completions(CompletionsArgs),
+    /// Check the installation and the configuration: where the fonts, the sample archive and the queries come from, the config file, every template's syntax.
+    Check(CheckArgs),
+    /// Write the workbook offices fill in: one sheet per table, Chinese headers,
+    /// drop-down lists, and a first sheet 填表说明.
+    Template(TemplateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// The workbook to write (e.g. 档案模板.xlsx).
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub out: PathBuf,
 }
 
 /// Where the archive and the configuration are.
 #[derive(Debug, Args)]
 pub struct ArchiveArgs {
-    /// The archive folder (one <table>.csv or <table>.parquet per table) [default: the bundled sample-data/]
+    /// The archive folder (one <table>.csv, .parquet or .xlsx per table, named in English or Chinese, or workbooks with a sheet per table) [default: the bundled sample-data/]
     #[arg(long, value_name = "DIR")]
     pub archive: Option<PathBuf>,
     /// Configuration file (TOML) [default: built-in values]
@@ -71,6 +85,8 @@ pub enum OutputFormat {
     Table,
     Csv,
     Json,
+    /// A workbook for people (Chinese column labels, a sheet 说明); needs --out FILE.xlsx.
+    Xlsx,
 }
 
 #[derive(Debug, Args)]
@@ -262,6 +278,8 @@ pub enum ShortlistFormat {
     Json,
     /// The award committee's document (method, nominees, reserve, exclusions, sensitivity).
     Pdf,
+    /// A workbook for people (Chinese column labels, a sheet 说明); needs --out FILE.xlsx.
+    Xlsx,
 }
 
 #[derive(Debug, Args)]
@@ -351,4 +369,21 @@ pub struct DemoArgs {
     /// Configuration file (TOML) [default: built-in values]
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Configuration file (TOML) to check [default: built-in values]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also check the .sql files of this folder that replace built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub queries: Option<PathBuf>,
 }

@@ -296,6 +296,7 @@ fn eml_step(d: &mut Demo, config: &Config, written: &[super::circulars::Written]
                 to: &m.to,
                 cc: &m.cc,
                 attachment,
+                extra: &[],
             },
         )
         .map_err(|e| Error::Internal(format!("the e-mail of {}: {e}", c.union_id)))?;

@@ -7,11 +7,13 @@ use crate::error::{Error, Result};
 use crate::sql::catalog;
 use crate::sql::table::Tabular;
 use crate::sql::tree;
+use crate::sql::xlsx::About;
 use crate::sql::Period;
 
 /// Runs `tiexin findings`.
 pub async fn run(args: FindingsArgs) -> Result<i32> {
     let period: Period = args.period.parse()?;
+    output::check_format(args.output.format, args.output.out.as_deref())?;
     if !period.is_quarter() {
         return Err(Error::Usage(format!(
             "--period {}: findings are computed per quarter; give one like {}Q3",
@@ -42,10 +44,21 @@ pub async fn run(args: FindingsArgs) -> Result<i32> {
     if let Some(sev) = &args.severity {
         batch = tree::filter_rows(&batch, "severity", |x| x == sev)?;
     }
-    output::emit(
+    output::emit_table(
         &Tabular::from_batch(&batch)?,
         args.output.format,
         args.output.out.as_deref(),
+        || output::Book {
+            sheet: "问题清单",
+            labels: &[],
+            about: About::new(
+                "季度问题清单（tiexin findings）",
+                Some(args.period.clone()),
+                &s.archive,
+                &s.catalog,
+                &["views", "quarter", "findings"],
+            ),
+        },
     )?;
     Ok(0)
 }

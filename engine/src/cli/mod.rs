@@ -5,6 +5,7 @@
 mod accountability;
 pub mod args;
 mod bulletin;
+mod check;
 mod circulars;
 mod demo;
 mod findings;
@@ -17,6 +18,7 @@ mod schedule;
 mod shortlist;
 mod stream;
 pub mod supervise;
+mod template;
 mod validate;
 
 use std::io::IsTerminal;
@@ -54,6 +56,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Warnings(args) => block_on(accountability::warnings(args)),
         Command::Rectify(args) => block_on(accountability::rectify(args)),
         Command::Demo(args) => block_on(demo::run(args)),
+        Command::Completions(args) => check::completions(args),
+        Command::Check(args) => check::check(args),
+        Command::Template(args) => template::run(args),
     }
 }
 
@@ -123,9 +128,17 @@ fn block_on<F: std::future::Future<Output = Result<i32>>>(f: F) -> Result<i32> {
     result
 }
 
-/// The bundled sample archive: `sample-data/` next to the sources tiexin was built from.
+/// The bundled sample archive: the copy the executable carries (written out once to the
+/// cache folder), else `sample-data/` of the sources tiexin was built from.
 pub fn bundled_archive() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data")
+    match crate::assets::sample_dir() {
+        Some(Ok(dir)) => dir,
+        Some(Err(e)) => {
+            eprintln!("warning: {e}; using the source tree's sample-data/");
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data")
+        }
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data"),
+    }
 }
 
 /// The configuration and the session settings the archive arguments name. From here

@@ -94,7 +94,18 @@ fn table(messages: &[Message]) -> Tabular {
                     text(&m.to.join(", ")),
                     text(&m.cc.join(", ")),
                     text(&m.subject),
-                    opt(&m.attachment_name),
+                    match (&m.attachment_name, m.extra_attachments.is_empty()) {
+                        (Some(a), false) => {
+                            let extra = m.extra_attachments.iter().map(|(n, _)| n.as_str());
+                            text(
+                                &std::iter::once(a.as_str())
+                                    .chain(extra)
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                            )
+                        }
+                        _ => opt(&m.attachment_name),
+                    },
                     Cell::Int(m.attempts as i64),
                     if m.state == State::Pending {
                         text(&m.next_attempt_at)
@@ -124,6 +135,10 @@ fn show(m: &Message, attachment: std::result::Result<Option<Vec<u8>>, String>) -
         (Some(name), Err(why)) => format!("{name} (SHA-256 {sha}): {why}"),
         _ => "—".into(),
     };
+    let mut attachment = attachment;
+    for (name, sha) in &m.extra_attachments {
+        attachment += &format!("\n                 {name} (SHA-256 {sha})");
+    }
     let uid = |u: Option<u32>| u.map(|u| format!(" (uid {u})")).unwrap_or_default();
     format!(
         "id:              {}\nstate:           {}\nkind:            {}\nkey:             {}\nmessage-id:      {}\nto:              {}\ncc:              {}\nsubject:         {}\nattachment:      {attachment}\nattempts:        {}\nnext attempt at: {}\nlast reply:      {}\ncreated:         {} by {}{}\napproved by:     {}{}\nupdated:         {}\nsent:            {}\n\n{}\n",

@@ -12,6 +12,7 @@ use super::args::OutputFormat;
 use crate::error::{Error, Result};
 use crate::files::{self, AtomicFile};
 use crate::sql::table::{Cell, Tabular};
+use crate::sql::xlsx::{self, About, Sheet};
 
 /// The archive folders read by this process, and the files in them (both canonical):
 /// no output may be written there.
@@ -136,7 +137,57 @@ pub fn render(t: &Tabular, format: OutputFormat) -> Result<Vec<u8>> {
         OutputFormat::Table => Ok(aligned(t).into_bytes()),
         OutputFormat::Csv => t.to_csv(),
         OutputFormat::Json => t.to_json(),
+        OutputFormat::Xlsx => Err(Error::Usage(
+            "--format xlsx is for validate, metrics, findings, shortlist, query, warnings and rectify".into(),
+        )),
     }
+}
+
+/// `--format xlsx` needs `--out`: refused before any work otherwise.
+pub fn check_format(format: Option<OutputFormat>, out: Option<&Path>) -> Result<()> {
+    if format == Some(OutputFormat::Xlsx) && out.is_none() {
+        return Err(Error::Usage(
+            "--format xlsx needs --out FILE.xlsx: a workbook is not written to the terminal".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Writes the workbook of `sheets` (and the sheet 说明 of `about`) to `out`.
+pub fn write_workbook(sheets: &[Sheet], about: &About, out: Option<&Path>) -> Result<()> {
+    check_format(Some(OutputFormat::Xlsx), out)?;
+    let bytes = xlsx::workbook(sheets, about)?;
+    write_file(out.unwrap_or(Path::new("out.xlsx")), &bytes)
+}
+
+/// What a command's workbook holds besides its table: the sheet's name, the Chinese
+/// labels that differ from the usual ones, and the sheet 说明.
+pub struct Book<'a> {
+    /// The sheet's name.
+    pub sheet: &'a str,
+    /// Labels of columns that differ from [`xlsx::column_label`]'s.
+    pub labels: &'a [(&'a str, &'a str)],
+    /// What the sheet 说明 says.
+    pub about: About,
+}
+
+/// [`emit`], or with `--format xlsx` the workbook of the table that `book` describes.
+pub fn emit_table<'a>(
+    t: &Tabular,
+    format: Option<OutputFormat>,
+    out: Option<&Path>,
+    book: impl FnOnce() -> Book<'a>,
+) -> Result<()> {
+    if format != Some(OutputFormat::Xlsx) {
+        return emit(t, format, out);
+    }
+    let b = book();
+    let sheet = Sheet {
+        name: b.sheet,
+        table: t,
+        labels: b.labels,
+    };
+    write_workbook(&[sheet], &b.about, out)
 }
 
 /// The table aligned in columns, for a terminal.

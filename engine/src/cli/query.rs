@@ -21,6 +21,7 @@ use crate::sql::sandbox::audit::{self, Entry, Log, Outcome};
 use crate::sql::sandbox::guard::{self, say};
 use crate::sql::sandbox::{self, readonly, Failure};
 use crate::sql::session::Session;
+use crate::sql::xlsx::About;
 use crate::sql::Period;
 
 /// Rows shown on a terminal; `--out` gets them all.
@@ -31,6 +32,7 @@ pub async fn run(args: QueryArgs) -> Result<i32> {
     if guard::worker_limits().is_some() {
         return worker(&args).await;
     }
+    super::output::check_format(args.output.format, args.output.out.as_deref())?;
     let (sql, from_stdin) = read_sql(&args)?;
     super::check_outputs(&args.archive, &[args.output.out.as_deref()])?;
     let config = Config::load(args.archive.config.as_deref())?;
@@ -153,7 +155,34 @@ async fn execute(args: &QueryArgs, sql: &str) -> std::result::Result<usize, Fail
     let out = args.output.out.as_deref();
     let terminal = out.is_none() && std::io::stdout().is_terminal();
     let cap = terminal.then_some(TERMINAL_ROWS);
-    let written = stream::write(rows, args.output.format, out, cap).await?;
+    let catalog = match &args.archive.queries {
+        Some(dir) => Catalog::with_overrides(dir).unwrap_or_default(),
+        None => Catalog::builtin(),
+    };
+    let kinds: &[&str] = if period.is_some() {
+        &["views", "quarter", "metrics", "findings"]
+    } else {
+        &[]
+    };
+    let mut about = About::new(
+        "查询结果（tiexin query）",
+        args.period.clone(),
+        &archive,
+        &catalog,
+        kinds,
+    );
+    if let Some(f) = &args.file {
+        about
+            .notes
+            .push(("查询语句文件".into(), f.display().to_string()));
+    }
+    about.notes.push(("查询语句".into(), sql.to_string()));
+    if let Some(scope) = &args.scope {
+        about
+            .notes
+            .push(("范围".into(), format!("{scope} 及其下级工会")));
+    }
+    let written = stream::write(rows, args.output.format, out, cap, &about).await?;
     if written.left_out > 0 {
         eprintln!(
             "{} more rows left out (a terminal shows {TERMINAL_ROWS}): use --out FILE to get all {}",

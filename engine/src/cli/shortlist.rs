@@ -5,6 +5,7 @@ use super::output;
 use crate::analysis::shortlist::{self, Params};
 use crate::documents::{committee, document_date};
 use crate::error::{Error, Result};
+use crate::sql::xlsx::About;
 use crate::sql::Period;
 
 /// Runs `tiexin shortlist`.
@@ -24,6 +25,12 @@ pub async fn run(args: ShortlistArgs) -> Result<i32> {
         ));
     }
     let pdf = args.format == Some(ShortlistFormat::Pdf);
+    let xlsx = args.format == Some(ShortlistFormat::Xlsx);
+    if xlsx && args.out.is_none() {
+        return Err(Error::Usage(
+            "--format xlsx needs --out FILE.xlsx: a workbook is not written to the terminal".into(),
+        ));
+    }
     if pdf && args.out.is_none() {
         return Err(Error::Usage(
             "--format pdf needs --out FILE.pdf: a PDF is not written to the terminal".into(),
@@ -83,8 +90,24 @@ pub async fn run(args: ShortlistArgs) -> Result<i32> {
     let format = args.format.map(|f| match f {
         ShortlistFormat::Table => OutputFormat::Table,
         ShortlistFormat::Json => OutputFormat::Json,
+        ShortlistFormat::Xlsx => OutputFormat::Xlsx,
         _ => OutputFormat::Csv,
     });
-    output::emit(&shortlist::tabular(&rows), format, args.out.as_deref())?;
+    output::emit_table(
+        &shortlist::tabular(&rows),
+        format,
+        args.out.as_deref(),
+        || output::Book {
+            sheet: "推荐名单",
+            labels: &[("name", "姓名")],
+            about: About::new(
+                &format!("{year}年度困难职工贴心人推荐名单（tiexin shortlist）"),
+                Some(year.to_string()),
+                &s.archive,
+                &s.catalog,
+                &["views", "quarter", "findings", "shortlist"],
+            ),
+        },
+    )?;
     Ok(0)
 }

@@ -11,6 +11,7 @@ use super::output;
 use crate::error::{Error, Result};
 use crate::sql::sandbox::{self, Failure, Rows};
 use crate::sql::table::{Cell, Tabular};
+use crate::sql::xlsx::{self, About, Sheet};
 
 /// What was written.
 pub struct Written {
@@ -65,12 +66,15 @@ impl Sink {
 }
 
 /// Writes `rows` in `format` (default: a table on a terminal, CSV otherwise) to `out`
-/// or standard output; a table holds at most `cap` rows (the rest are counted).
+/// or standard output; a table holds at most `cap` rows (the rest are counted). A
+/// workbook (`--format xlsx`) holds every row in memory, at most a sheet's, with the
+/// sheet 说明 of `about`.
 pub async fn write(
     mut rows: Rows,
     format: Option<OutputFormat>,
     out: Option<&Path>,
     cap: Option<usize>,
+    about: &About,
 ) -> std::result::Result<Written, Failure> {
     let failed = sandbox::failed;
     let format = format.unwrap_or(if cap.is_some() {
@@ -145,6 +149,26 @@ pub async fn write(
                 }
                 w.write_all(if n == 0 { b"]\n" } else { b"\n]\n" })
                     .map_err(io)?;
+            }
+            OutputFormat::Xlsx => {
+                while let Some(batch) = rows.next().await {
+                    let t = Tabular::from_batches(&schema, &[batch?]).map_err(failed)?;
+                    n += t.rows.len();
+                    if n > xlsx::MAX_ROWS {
+                        return Err(failed(Error::Usage(format!(
+                            "the result has more than {} rows, more than a sheet holds; use --format csv",
+                            xlsx::MAX_ROWS
+                        ))));
+                    }
+                    table.rows.extend(t.rows);
+                }
+                let sheet = Sheet {
+                    name: "查询结果",
+                    table: &table,
+                    labels: &[],
+                };
+                let bytes = xlsx::workbook(&[sheet], about).map_err(failed)?;
+                w.write_all(&bytes).map_err(io)?;
             }
             OutputFormat::Table => {
                 while let Some(batch) = rows.next().await {

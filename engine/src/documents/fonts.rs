@@ -31,12 +31,36 @@ pub struct Fonts {
 
 static FONTS: OnceLock<std::result::Result<Arc<Fonts>, String>> = OnceLock::new();
 
-/// The bundled fonts, loaded on first use.
+/// The bundled fonts, loaded on first use: `$TIEXIN_FONT_DIR` if set, else those the
+/// executable carries, else a font folder found on disk ([`locate`]).
 pub fn shared() -> Result<Arc<Fonts>> {
     FONTS
-        .get_or_init(|| load(&locate()?).map(Arc::new).map_err(|e| e.to_string()))
+        .get_or_init(|| {
+            let from_env = std::env::var_os("TIEXIN_FONT_DIR").is_some_and(|d| !d.is_empty());
+            match crate::assets::fonts() {
+                Some(files) if !from_env => from_embedded(files),
+                _ => load(&locate()?),
+            }
+            .map(Arc::new)
+            .map_err(|e| e.to_string())
+        })
         .clone()
         .map_err(Error::Render)
+}
+
+/// The fonts the executable carries.
+fn from_embedded(files: crate::assets::Files) -> Result<Fonts> {
+    let mut fonts = Vec::new();
+    for (name, data) in files {
+        let before = fonts.len();
+        fonts.extend(Font::iter(Bytes::new(*data)));
+        if fonts.len() == before {
+            return Err(Error::Render(format!(
+                "the embedded font {name} cannot be read"
+            )));
+        }
+    }
+    finish(PathBuf::from("(embedded in the tiexin executable)"), fonts)
 }
 
 /// Where the font folder is: `$TIEXIN_FONT_DIR`, `fonts/` or `report-templates/fonts/`
@@ -101,6 +125,11 @@ pub fn load(dir: &Path) -> Result<Fonts> {
             )));
         }
     }
+    finish(dir.to_path_buf(), fonts)
+}
+
+/// The book of `fonts`, checked to hold every family the templates name.
+fn finish(dir: PathBuf, fonts: Vec<Font>) -> Result<Fonts> {
     let book = FontBook::from_fonts(&fonts);
     for family in REQUIRED_FAMILIES {
         if !book.contains_family(&family.to_lowercase()) {
@@ -111,7 +140,7 @@ pub fn load(dir: &Path) -> Result<Fonts> {
         }
     }
     Ok(Fonts {
-        dir: dir.to_path_buf(),
+        dir,
         book: LazyHash::new(book),
         fonts,
     })

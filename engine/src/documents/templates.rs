@@ -23,3 +23,21 @@ pub const ALL: &[(&str, &str)] = &[
     template!("committee.typ"),
     template!("sources.typ"),
 ];
+
+/// Parses every template; the names of those that parse, or the first syntax error
+/// with its file.
+pub fn check() -> crate::error::Result<Vec<&'static str>> {
+    let mut ok = Vec::new();
+    for (name, text) in ALL {
+        let source = typst::syntax::Source::detached(*text);
+        let (errors, _) = source.root().errors_and_warnings();
+        if let Some(e) = errors.first() {
+            return Err(crate::error::Error::Render(format!(
+                "report-templates/{name}: {}",
+                e.message
+            )));
+        }
+        ok.push(*name);
+    }
+    Ok(ok)
+}

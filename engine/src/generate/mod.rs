@@ -2,19 +2,25 @@
 //!
 //! The same options always give byte-identical files: the generator uses its own PRNG
 //! (`rng`), derives one random stream per union, contact and household from the seed,
-//! and runs on one thread. Only the union tree and the contacts are held in memory;
+//! and writes on one thread. Only the union tree and the contacts are held in memory;
 //! households and everything that hangs off them are streamed to the table writers, so a
 //! million households fit in bounded memory.
 //!
-//! Every finding rule of metrics.md is planted at a low rate (`plant`); the output
-//! validates without rejects under archive.md. The only dangling references are the
-//! payments to unknown households (F1).
+//! Every finding rule of metrics.md and accountability.md is planted at a low rate
+//! (`plant`); the output validates without rejects under archive.md. The only dangling
+//! references are the payments to unknown households (F1). The rectifications come
+//! last: they answer the major findings that the engine computes on the tables written
+//! before them (`rectifications`). That pass loads the archive, as every command that
+//! computes findings does, so its memory grows with the archive; its rows do not
+//! depend on how the engine schedules its threads (the findings are gathered by key).
 
 use crate::calendar;
 mod contact_records;
 mod households;
+mod liaisons;
 mod names;
 mod plant;
+mod rectifications;
 mod resident_id;
 mod rng;
 mod tree;
@@ -62,12 +68,14 @@ const PROGRESS_EVERY: u64 = 10_000;
 /// missing). Each table file appears only when complete; an existing one is replaced,
 /// and a table file of the other format is removed, so that the folder holds exactly
 /// the generated archive's tables. `progress` receives the number of households
-/// generated so far, every 10,000 households and at the end.
+/// generated so far, every 10,000 households and at the end; the rectifications are
+/// written after that.
 pub fn generate(opts: &Options, out: &Path, progress: &mut dyn FnMut(u64)) -> Result<Summary> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let tree = tree::Tree::build(opts.seed, opts.households);
+    let mut tree = tree::Tree::build(opts.seed, opts.households);
     let mut archive = writer::Archive::create(out, opts.format)?;
     let mut plan = plant::Planter::default();
+    liaisons::appoint(&mut tree, opts.seed, &mut plan);
 
     tree.write_unions(archive.writer(writer::T::Unions))?;
     tree.write_contacts(archive.writer(writer::T::Contacts))?;
@@ -91,16 +99,12 @@ pub fn generate(opts: &Options, out: &Path, progress: &mut dyn FnMut(u64)) -> Re
     if !done.is_multiple_of(PROGRESS_EVERY) {
         progress(done);
     }
-    let rows = archive.finish()?;
-    let other = match opts.format {
-        Format::Csv => "parquet",
-        Format::Parquet => "csv",
-    };
-    for t in crate::ingest::schema::TABLES {
-        let stale = out.join(format!("{}.{other}", t.name));
-        if std::fs::symlink_metadata(&stale).is_ok() {
-            std::fs::remove_file(&stale).map_err(|e| Error::io(&stale, e))?;
-        }
+    let mut plan = gen.plan;
+    // Every table but the rectifications is complete (that one is empty so far).
+    let mut rows = archive.finish()?;
+    let n = rectifications::write(&tree, opts.seed, opts.format, out, &mut plan)?;
+    for r in rows.iter_mut().filter(|r| r.0 == "rectifications") {
+        r.1 = n;
     }
     Ok(Summary { rows })
 }

@@ -1,4 +1,4 @@
-//! Planting the finding rules of metrics.md at low rates.
+//! Planting the finding rules of metrics.md and accountability.md at low rates.
 //!
 //! Each plant site asks `want(rule, rng, p)`: true with probability `p`, and always
 //! true while the rule has not been planted yet, so that even a small archive carries
@@ -24,6 +24,11 @@
 //! | E3 | filing approved by a township (or NULL) | 1% of households |
 //! | R1, R2 | a request open over a quarter end (8–29 days) / open 31–120 days or never resolved | 1.5% / 1% of requests |
 //! | I1 | an inspection resolved after its quarter, or never | 2% of inspections |
+//! | S1 | a referral not forwarded by a quarter end 15–60 days after it was raised (forwarded 1–20 days later, or never) | 4% of referrals (4% of active households get one a year) |
+//! | S2 | a referral still open at the first quarter end 90 days after it (closed 1–60 days later, or never) | 3% of referrals |
+//! | U1 | a county's liaison leaves in May–September 2026 with no successor | 2% of counties |
+//! | K1 | a major finding never reported rectified (`K1`), reported but not verified, verified by a township union, or verified after d(f) | 3%, 3%, 2%, 8% of major findings |
+//! | (near misses) | a referral raised 14 days before a quarter end or forwarded on it; one raised 89 days before a quarter end or closed on it; a liaison leaving on a quarter end or a successor appointed on it; a finding verified on d(f); a rectification of no finding | 1% of referrals, 1% of unions, 2% and 0.2% of major findings |
 //! | (warning) | a resident ID with a wrong check character | 0.2% of households |
 
 use super::rng::Rng;
@@ -50,16 +55,50 @@ pub enum Rule {
     R1,
     R2,
     I1,
+    S1,
+    S2,
+    U1,
+    K1,
     /// A resident ID with a wrong check character (a validation warning).
     IdChecksum,
+    /// Near miss of S1: raised 14 days before a quarter end, forwarded after it.
+    S1RaisedDay14,
+    /// Near miss of S1: 15 or more days open, forwarded on the quarter's last day.
+    S1ForwardedOnQuarterEnd,
+    /// Near miss of S2: raised 89 days before a quarter end, closed after it.
+    S2RaisedDay89,
+    /// Near miss of S2: 90 or more days open, closed on the quarter's last day.
+    S2ClosedOnQuarterEnd,
+    /// Near miss of U1: a liaison leaves on a quarter's last day (still serving on it).
+    U1LeftOnQuarterEnd,
+    /// Near miss of U1: a successor appointed on a quarter's last day.
+    U1AppointedOnQuarterEnd,
+    /// K1 by a rectification verified after d(f).
+    RectifiedLate,
+    /// K1 by a rectification reported but never verified.
+    RectificationUnverified,
+    /// K1 by a rectification verified by a township union (not a compliant approver).
+    RectifiedByTownship,
+    /// Near miss of K1: a correction verified on its deadline d(f).
+    RectifiedOnDeadline,
+    /// A rectification row that matches no finding (ignored by K1).
+    RectificationUnmatched,
 }
 
-const RULES: usize = Rule::IdChecksum as usize + 1;
+const RULES: usize = Rule::RectificationUnmatched as usize + 1;
 
 /// Which rules have been planted so far.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Planter {
     done: [bool; RULES],
+}
+
+impl Default for Planter {
+    fn default() -> Self {
+        Planter {
+            done: [false; RULES],
+        }
+    }
 }
 
 impl Planter {

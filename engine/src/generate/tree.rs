@@ -49,7 +49,8 @@ pub struct Union {
     pub area: String,
     /// Hardship households of this union (grassroots only).
     pub households: u32,
-    /// Indices into `Tree::contacts`, ascending.
+    /// Indices into `Tree::contacts`, ascending; the union's liaisons are not among
+    /// them (they hold no households and make no visits).
     pub contacts: Vec<usize>,
 }
 
@@ -58,7 +59,8 @@ pub struct Contact {
     pub id: String,
     pub name: String,
     pub union: usize,
-    pub full_time: bool,
+    /// `full_time`, `part_time` or `liaison` (contacts.role).
+    pub role: &'static str,
     pub civil_servant: bool,
     pub phone: Option<String>,
     pub appointed: i32,
@@ -74,6 +76,8 @@ impl Contact {
 
 pub struct Tree {
     pub unions: Vec<Union>,
+    /// Every contact: those the unions name (`Union::contacts`), then the liaisons
+    /// (`liaisons::appoint`).
     pub contacts: Vec<Contact>,
     /// Grassroots unions in the order their households are generated.
     pub grassroots: Vec<usize>,
@@ -303,11 +307,7 @@ impl Tree {
                 V::S(&c.id),
                 V::S(&c.name),
                 V::S(&self.unions[c.union].id),
-                V::S(if c.full_time {
-                    "full_time"
-                } else {
-                    "part_time"
-                }),
+                V::S(c.role),
                 V::Bool(c.civil_servant),
                 c.phone.as_deref().map_or(V::Null, V::S),
                 V::Date(c.appointed),
@@ -358,7 +358,11 @@ fn appoint_contacts(rng: &mut Rng, unions: &mut [Union]) -> Vec<Contact> {
                 id: format!("C{:07}", contacts.len() + 1),
                 name: names::person(rng),
                 union: ui,
-                full_time: rng.chance(if grassroots { 0.3 } else { 0.8 }),
+                role: if rng.chance(if grassroots { 0.3 } else { 0.8 }) {
+                    "full_time"
+                } else {
+                    "part_time"
+                },
                 civil_servant,
                 phone: rng.chance(0.97).then(|| names::phone(rng)),
                 appointed,

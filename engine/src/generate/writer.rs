@@ -346,6 +346,18 @@ impl Archive {
                 "generate: schema::TABLES changed order".into(),
             ));
         }
+        // A table's file in the other format would make the folder ambiguous (and the
+        // generator reads the folder back to answer its findings).
+        let other = match format {
+            Format::Csv => "parquet",
+            Format::Parquet => "csv",
+        };
+        for t in tables {
+            let stale = dir.join(format!("{}.{other}", t.name));
+            if std::fs::symlink_metadata(&stale).is_ok() {
+                std::fs::remove_file(&stale).map_err(|e| Error::io(&stale, e))?;
+            }
+        }
         let writers = tables
             .iter()
             .map(|t| TableWriter::create(dir, t, format))

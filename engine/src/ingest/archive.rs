@@ -1,5 +1,5 @@
-//! The archive: one folder, one file per table (`<table>.csv` or `<table>.parquet`),
-//! loaded into validated Arrow tables.
+//! The archive: one folder, one source per table (a CSV or Parquet file, or a sheet of
+//! a workbook: [`super::sources`]), loaded into validated Arrow tables.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -8,27 +8,24 @@ use std::sync::Mutex;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use sha2::{Digest, Sha256};
 
+use super::encoding::{self, Encoding};
 use super::rows::TableBuilder;
-use super::{cache, checks, csv, parquet, Issue};
+use super::sources::{locate, Found};
+use super::{cache, checks, csv, parquet, xlsx, Issue};
 use crate::error::{Error, Result};
-use crate::ingest::schema::{Table, TABLES};
+use crate::ingest::schema::Table;
 
-/// The format of a table's file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// `<table>.csv`.
-    Csv,
-    /// `<table>.parquet`.
-    Parquet,
-}
+pub use super::sources::Format;
 
 /// The file a table was read from.
 #[derive(Debug, Clone)]
 pub struct Source {
     /// The file's path.
     pub path: PathBuf,
-    /// CSV or Parquet, by the file's extension.
+    /// CSV, Parquet or a workbook, by the file's extension.
     pub format: Format,
+    /// The sheet holding the table, when the file is a workbook.
+    pub sheet: Option<String>,
     /// The file's size in bytes.
     pub bytes: u64,
     /// SHA-256 of the file's bytes, lower-case hex.
@@ -36,9 +33,14 @@ pub struct Source {
 }
 
 impl Source {
-    /// The file's name without its folder (`households.csv`).
+    /// The file's name without its folder (`households.csv`), and the sheet of a
+    /// workbook (`档案.xlsx#困难职工家庭档案`).
     pub fn file_name(&self) -> String {
-        csv::file_name(&self.path)
+        let file = csv::file_name(&self.path);
+        match &self.sheet {
+            Some(s) => format!("{file}#{s}"),
+            None => file,
+        }
     }
 }
 
@@ -91,7 +93,8 @@ pub struct Archive {
     pub dir: PathBuf,
     /// In the order of the archive format.
     pub tables: Vec<LoadedTable>,
-    /// Warnings that involve more than one row: references and the union tree.
+    /// Warnings that involve more than one row (references and the union tree), and,
+    /// with an empty `table`, the sheets of workbooks that hold no table.
     pub warnings: Vec<Issue>,
 }
 
@@ -125,10 +128,15 @@ impl Progress for Quiet {}
 impl Archive {
     /// Loads and validates every table of `dir` (in parallel), then runs the cross-table checks.
     pub fn load(dir: &Path, opts: &LoadOptions, progress: &dyn Progress) -> Result<Archive> {
-        let files = locate(dir)?;
+        let located = locate(dir)?;
+        for w in &located.warnings {
+            progress.warn(&format!("{}: {}", w.value, w.reason));
+        }
+        let files = located.tables;
         let mut order: Vec<usize> = (0..files.len()).collect();
         // Largest files first, so the workers finish together.
-        order.sort_by_key(|&i| std::cmp::Reverse(files[i].1.as_ref().map(|s| s.1).unwrap_or(0)));
+        order
+            .sort_by_key(|&i| std::cmp::Reverse(files[i].1.as_ref().map(|s| s.bytes).unwrap_or(0)));
         let queue = Mutex::new(order.into_iter());
         let results: Mutex<Vec<Option<Result<LoadedTable>>>> =
             Mutex::new((0..files.len()).map(|_| None).collect());
@@ -142,8 +150,7 @@ impl Archive {
                     let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
                     let Some(i) = next else { break };
                     let (table, file) = &files[i];
-                    let loaded =
-                        load_table(table, file.as_ref().map(|f| f.0.as_path()), opts, progress);
+                    let loaded = load_table(table, file.as_ref(), opts, progress);
                     if let Ok(t) = &loaded {
                         progress.table_done(t);
                     }
@@ -160,7 +167,8 @@ impl Archive {
         for r in results {
             tables.push(r.ok_or_else(|| Error::Internal("a table was not loaded".into()))??);
         }
-        let mut warnings = checks::references(&tables);
+        let mut warnings = located.warnings;
+        warnings.extend(checks::references(&tables));
         if let Some(unions) = tables.iter().find(|t| t.table.name == "unions") {
             warnings.extend(checks::union_tree(unions));
         }
@@ -189,111 +197,26 @@ impl Archive {
             .chain(self.warnings.iter().filter(move |w| w.table == table))
     }
 
+    /// The SHA-256 of the archive: of the lines `<SHA-256>  <file>` that `sha256sum`
+    /// prints for every file read, one line per file, sorted by file name (so that
+    /// `LC_ALL=C sha256sum $(ls FILES) | sha256sum` gives it).
+    pub fn sha256(&self) -> String {
+        let mut files: Vec<(String, String)> = self
+            .tables
+            .iter()
+            .filter_map(|t| t.source.as_ref())
+            .map(|s| (csv::file_name(&s.path), s.sha256.clone()))
+            .collect();
+        files.sort();
+        files.dedup();
+        let manifest: String = files.iter().map(|(f, s)| format!("{s}  {f}\n")).collect();
+        sha256_bytes(manifest.as_bytes())
+    }
+
     /// Rows rejected, over every table.
     pub fn rejected(&self) -> u64 {
         self.tables.iter().map(|t| t.rejects.len() as u64).sum()
     }
-}
-
-/// A table's file and its size in bytes.
-pub type Found = (PathBuf, u64);
-
-/// Finds each table's file. Fails when the folder is missing, a required table has no
-/// file, or a table has both a CSV and a Parquet file.
-pub fn locate(dir: &Path) -> Result<Vec<(&'static Table, Option<Found>)>> {
-    if !dir.is_dir() {
-        return Err(Error::Unreadable(format!(
-            "archive folder {} does not exist",
-            dir.display()
-        )));
-    }
-    let mut found = Vec::new();
-    for t in TABLES {
-        let csv = dir.join(format!("{}.csv", t.name));
-        let pq = dir.join(format!("{}.parquet", t.name));
-        let file = match (present(&csv, t.name)?, present(&pq, t.name)?) {
-            (true, true) => {
-                return Err(Error::Unreadable(format!(
-                    "{} holds both {}.csv and {}.parquet; keep one of them",
-                    dir.display(),
-                    t.name,
-                    t.name
-                )))
-            }
-            (true, false) => Some(csv),
-            (false, true) => Some(pq),
-            (false, false) if t.required => {
-                return Err(Error::Unreadable(format!(
-                    "required table {} is missing: no {}.csv or {}.parquet in {}",
-                    t.name,
-                    t.name,
-                    t.name,
-                    dir.display()
-                )))
-            }
-            (false, false) => None,
-        };
-        let file = match file {
-            Some(p) => {
-                let len = std::fs::metadata(&p).map_err(|e| Error::io(&p, e))?.len();
-                Some((p, len))
-            }
-            None => None,
-        };
-        found.push((t, file));
-    }
-    Ok(found)
-}
-
-/// Whether a table's file is there: `false` when nothing has its name, `true` for a
-/// regular file (or a link to one), and an error naming it for anything else (a
-/// directory, a FIFO, a device, a link to nothing or a loop of links), which would
-/// otherwise be taken for a missing, empty table.
-fn present(path: &Path, table: &str) -> Result<bool> {
-    let name = csv::file_name(path);
-    let folder = path.parent().unwrap_or(Path::new(".")).display();
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(Error::io(path, e)),
-        Ok(_) => {}
-    }
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Error::Unreadable(format!(
-            "{name} in {folder} is a symbolic link that leads to no file ({e}), so table {table} cannot be read"
-        ))
-    })?;
-    if meta.is_file() {
-        return Ok(true);
-    }
-    let kind = if meta.is_dir() {
-        "a directory"
-    } else {
-        special_kind(&meta.file_type())
-    };
-    Err(Error::Unreadable(format!(
-        "{name} in {folder} is {kind}, not a regular file, so table {table} cannot be read"
-    )))
-}
-
-/// What a file that is neither a regular file nor a directory is.
-#[cfg(unix)]
-fn special_kind(t: &std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if t.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if t.is_socket() {
-        "a socket"
-    } else if t.is_block_device() || t.is_char_device() {
-        "a device"
-    } else {
-        "a special file"
-    }
-}
-
-/// What a file that is neither a regular file nor a directory is.
-#[cfg(not(unix))]
-fn special_kind(_: &std::fs::FileType) -> &'static str {
-    "a special file"
 }
 
 /// SHA-256 of a file, lower-case hex.
@@ -313,14 +236,14 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 
 fn load_table(
     table: &'static Table,
-    path: Option<&Path>,
+    found: Option<&Found>,
     opts: &LoadOptions,
     progress: &dyn Progress,
 ) -> Result<LoadedTable> {
-    let Some(path) = path else {
+    let Some(found) = found else {
         let reason = format!(
-            "no {}.csv or {}.parquet: the table is empty",
-            table.name, table.name
+            "no {}.csv, {}.parquet or sheet {} ({}): the table is empty",
+            table.name, table.name, table.name, table.label
         );
         return Ok(LoadedTable {
             table,
@@ -333,21 +256,19 @@ fn load_table(
             cached: false,
         });
     };
-    let format = if path.extension().is_some_and(|e| e == "parquet") {
-        Format::Parquet
-    } else {
-        Format::Csv
-    };
-    let file = csv::file_name(path);
+    let path = found.path.as_path();
+    let file = found.label();
     progress.table_started(&file);
-    let bytes = std::fs::metadata(path)
-        .map_err(|e| Error::io(path, e))?
-        .len();
+    let (sha256, encoding) = match found.format {
+        Format::Csv => encoding::scan(path)?,
+        _ => (sha256_file(path)?, Encoding::Utf8),
+    };
     let source = Source {
         path: path.to_path_buf(),
-        format,
-        bytes,
-        sha256: sha256_file(path)?,
+        format: found.format,
+        sheet: found.sheet.clone(),
+        bytes: found.bytes,
+        sha256,
     };
     if let Some(dir) = &opts.cache_dir {
         if let Some(t) = cache::get(dir, table, &source) {
@@ -356,9 +277,18 @@ fn load_table(
     }
     let mut builder = TableBuilder::new(table, file.clone());
     let report = |n| progress.rows(&file, n);
-    let warnings = match format {
-        Format::Csv => csv::read(path, &mut builder, &report)?,
-        Format::Parquet => parquet::read(path, &mut builder, &report)?,
+    let warnings = match (found.format, &found.book, &found.sheet) {
+        (Format::Csv, ..) => csv::read(path, encoding, &mut builder, &report)?,
+        (Format::Parquet, ..) => parquet::read(path, &mut builder, &report)?,
+        (Format::Workbook, Some(book), Some(sheet)) => {
+            let mut book = book
+                .lock()
+                .map_err(|_| Error::Internal("a workbook reader panicked".into()))?;
+            xlsx::read(&mut book, sheet, &file, &mut builder, &report)?
+        }
+        (Format::Workbook, ..) => {
+            return Err(Error::Internal(format!("{file}: the workbook is not open")))
+        }
     };
     let built = builder.finish()?;
     let loaded = LoadedTable {

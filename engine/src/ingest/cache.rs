@@ -210,6 +210,7 @@ mod tests {
         let source = Source {
             path: dir.path().join("trainings.csv"),
             format: super::super::Format::Csv,
+            sheet: None,
             bytes: 10,
             sha256: "ab".repeat(32),
         };

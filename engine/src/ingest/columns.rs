@@ -1,9 +1,10 @@
-//! Matching a file's columns to the table's: extra columns are ignored with a warning,
-//! a missing optional column is all NULL with a warning, a missing required one is fatal.
-
-use std::collections::HashMap;
+//! Matching a file's columns to the table's (intake.md, "Headers"): by English name or
+//! Chinese header after NFKC normalisation ([`labels::column_by_header`]). Extra
+//! columns are ignored with a warning, a missing optional column is all NULL with a
+//! warning, a missing required one or two headers for one column are fatal.
 
 use crate::error::{Error, Result};
+use crate::ingest::labels;
 use crate::ingest::schema::Table;
 use crate::ingest::Issue;
 
@@ -13,37 +14,45 @@ pub struct ColumnMap {
     pub warnings: Vec<Issue>,
 }
 
-/// Maps a header in time linear in its width (a file may have 100,000 columns).
+/// Maps a header in time linear in its width (a file may have 100,000 columns). `file`
+/// names the file (and sheet) in messages.
 pub fn map_header(table: &Table, file: &str, names: &[String]) -> Result<ColumnMap> {
-    let mut position: HashMap<&str, usize> = HashMap::with_capacity(names.len());
+    let mut sources: Vec<Option<usize>> = vec![None; table.columns.len()];
+    let mut warnings = Vec::new();
+    let mut extra = Vec::new();
     for (i, n) in names.iter().enumerate() {
-        if position.insert(n.as_str(), i).is_some() {
+        let Some(c) = labels::column_by_header(table, n) else {
+            extra.push(n);
+            continue;
+        };
+        if let Some(first) = sources[c] {
             return Err(Error::Unreadable(format!(
-                "{file}: column {n} appears twice in the header"
+                "{file}: the headers {:?} and {:?} both name column {} ({}); keep one of them",
+                names[first],
+                n,
+                table.columns[c].name,
+                labels::header(table.name, table.columns[c].name).unwrap_or("")
             )));
         }
+        sources[c] = Some(i);
     }
-    let mut warnings = Vec::new();
-    let mut sources = Vec::with_capacity(table.columns.len());
-    for c in table.columns {
-        let pos = position.get(c.name).copied();
-        if pos.is_none() {
-            if c.required {
-                return Err(Error::Unreadable(format!(
-                    "{file}: required column {} is missing, so table {} cannot be loaded",
-                    c.name, table.name
-                )));
-            }
-            let reason = "column missing from the file; all its values are NULL";
-            warnings.push(Issue::new(table.name, Some(1), c.name, "", reason));
+    for (c, pos) in table.columns.iter().zip(&sources) {
+        if pos.is_some() {
+            continue;
         }
-        sources.push(pos);
+        let chinese = labels::header(table.name, c.name).unwrap_or("");
+        if c.required {
+            return Err(Error::Unreadable(format!(
+                "{file}: required column {} is missing (its header is {} or {chinese}), so table {} cannot be loaded",
+                c.name, c.name, table.name
+            )));
+        }
+        let reason = "column missing from the file; all its values are NULL";
+        warnings.push(Issue::new(table.name, Some(1), c.name, "", reason));
     }
-    for n in names {
-        if table.column(n).is_none() {
-            let reason = "column is not part of the archive format; ignored";
-            warnings.push(Issue::new(table.name, Some(1), n, "", reason));
-        }
+    for n in extra {
+        let reason = "column is not part of the archive format; ignored";
+        warnings.push(Issue::new(table.name, Some(1), n, "", reason));
     }
     Ok(ColumnMap { sources, warnings })
 }

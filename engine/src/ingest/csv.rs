@@ -1,5 +1,5 @@
-//! Reading a table from CSV: UTF-8 (BOM tolerated), RFC 4180 quoting, header row, lines
-//! ending in LF, CRLF or CR.
+//! Reading a table from CSV: UTF-8 (BOM tolerated) or GB18030 ([`super::encoding`]),
+//! RFC 4180 quoting, header row, lines ending in LF, CRLF or CR.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -7,6 +7,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use super::columns::{map_header, ColumnMap};
+use super::encoding::{Encoding, Gb18030, NotDecodable};
 use crate::error::{Error, Result};
 use crate::ingest::rows::{TableBuilder, MAX_COLS};
 use crate::ingest::Issue;
@@ -14,15 +15,28 @@ use crate::ingest::Issue;
 /// Feeds every record of `path` to `builder`; header problems are returned as warnings
 /// or, for a missing required column, as an error. A record's line is the physical line
 /// where it starts (header = 1); a record whose cells are all empty is not a row.
-pub fn read(path: &Path, builder: &mut TableBuilder, progress: &dyn Fn(u64)) -> Result<Vec<Issue>> {
+pub fn read(
+    path: &Path,
+    encoding: Encoding,
+    builder: &mut TableBuilder,
+    progress: &dyn Fn(u64),
+) -> Result<Vec<Issue>> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let name = file_name(path);
+    let bytes = BufReader::with_capacity(1 << 20, file);
+    let source: Box<dyn Read> = match encoding {
+        Encoding::Utf8 => Box::new(bytes),
+        Encoding::Gb18030 => Box::new(Gb18030::new(bytes, &name)),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(Lines::new(BufReader::with_capacity(1 << 20, file)));
+        .from_reader(Lines::new(source));
     let mut header = csv::ByteRecord::new();
-    let unreadable = |e: csv::Error| Error::Unreadable(format!("{name} cannot be read: {e}"));
+    let unreadable = |e: csv::Error| match undecodable(&e) {
+        Some(sentence) => Error::Unreadable(sentence),
+        None => Error::Unreadable(format!("{name} cannot be read: {e}")),
+    };
     if !reader.read_byte_record(&mut header).map_err(unreadable)? {
         return Err(Error::Unreadable(format!(
             "{name} is empty: it has no header row"
@@ -49,6 +63,9 @@ pub fn read(path: &Path, builder: &mut TableBuilder, progress: &dyn Fn(u64)) -> 
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
+                if let Some(sentence) = undecodable(&e) {
+                    return Err(Error::Unreadable(sentence));
+                }
                 let byte = e.position().map(|p| p.byte()).unwrap_or(0);
                 let line = reader.get_mut().line_at(byte);
                 return Err(Error::Unreadable(format!(
@@ -80,6 +97,17 @@ pub fn read(path: &Path, builder: &mut TableBuilder, progress: &dyn Fn(u64)) -> 
         }
     }
     Ok(warnings)
+}
+
+/// The sentence of a file that is neither UTF-8 nor GB18030.
+fn undecodable(e: &csv::Error) -> Option<String> {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<NotDecodable>())
+            .map(|n| n.0.clone()),
+        _ => None,
+    }
 }
 
 pub fn file_name(path: &Path) -> String {

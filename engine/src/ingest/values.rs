@@ -5,13 +5,14 @@
 
 use crate::calendar;
 
-/// A parsed cell, borrowing its text from the record it came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A parsed cell, borrowing its text from the record it came from when it can (a value
+/// that normalisation changed is owned).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value<'a> {
     /// An empty cell.
     Null,
     /// Text: an id, text, enumeration code or month.
-    Str(&'a str),
+    Str(std::borrow::Cow<'a, str>),
     /// Days since 1970-01-01 (Arrow `Date32`).
     Date(i32),
     /// A boolean.

@@ -1,6 +1,7 @@
 //! SQL: the catalogue of query files, sessions over the archive, the generic runner,
-//! periods and their parameters, the union tree, tables of cells, typed decoding of
-//! results, and the sandbox in which inspectors' queries run.
+//! periods and their parameters, the union tree, tables of cells (and their workbooks
+//! for people, [`xlsx`]), typed decoding of results, and the sandbox in which
+//! inspectors' queries run.
 
 pub mod catalog;
 pub mod decode;
@@ -10,6 +11,7 @@ pub mod sandbox;
 pub mod session;
 pub mod table;
 pub mod tree;
+pub mod xlsx;
 
 pub use catalog::{Catalog, Query};
 pub use period::Period;

@@ -155,6 +155,18 @@ impl Outbox {
         }
     }
 
+    /// The files attached beside the attachment of `m`, each read from the state folder
+    /// and checked against its SHA-256; the error is a sentence saying what is wrong.
+    pub fn extra_attachments(
+        &self,
+        m: &Message,
+    ) -> std::result::Result<Vec<(String, Vec<u8>)>, String> {
+        m.extra_attachments
+            .iter()
+            .map(|(name, sha)| Ok((name.clone(), self.attachments.get(sha, name)?)))
+            .collect()
+    }
+
     /// The connection, for the modules that keep their own tables here (the run ledger).
     pub(crate) fn lock(&self) -> Result<MutexGuard<'_, Connection>> {
         self.conn
@@ -184,6 +196,15 @@ impl Outbox {
             Some(a) => (Some(a.name.as_str()), Some(self.attachments.put(&a.bytes)?)),
             None => (None, None),
         };
+        let mut extras = Vec::with_capacity(m.extra_attachments.len());
+        for a in &m.extra_attachments {
+            extras.push((a.name.clone(), self.attachments.put(&a.bytes)?));
+        }
+        let extras = if extras.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&extras).map_err(|e| Error::Internal(e.to_string()))?)
+        };
         let state = if m.held { State::Held } else { State::Pending };
         let conn = self.lock()?;
         let created = conn
@@ -203,6 +224,7 @@ impl Outbox {
                     ":now": now,
                     ":created_by": m.created_by,
                     ":created_uid": m.created_uid,
+                    ":extra_attachments": extras,
                 },
             )
             .map_err(|e| self.db_error(e))?

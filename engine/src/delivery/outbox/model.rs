@@ -140,6 +140,8 @@ pub struct NewMessage {
     pub cc: Vec<String>,
     /// The PDF attached, if any.
     pub attachment: Option<Attachment>,
+    /// Files attached beside it (the workbook of a document's figures).
+    pub extra_attachments: Vec<Attachment>,
     /// Queued `held`: sent only after a second person approves it.
     pub held: bool,
     /// Who queued it (see [`crate::dirs::user`]).
@@ -209,6 +211,8 @@ pub struct Message {
     pub attachment_name: Option<String>,
     /// The SHA-256 of the attachment's bytes, as hex.
     pub attachment_sha256: Option<String>,
+    /// The files attached beside it: (name, SHA-256 as hex).
+    pub extra_attachments: Vec<(String, String)>,
     /// Where the message is in its life.
     pub state: State,
     /// Delivery attempts made so far.
@@ -268,6 +272,16 @@ impl Message {
             approved_by: r.get(18)?,
             created_uid: r.get(19)?,
             approved_uid: r.get(20)?,
+            extra_attachments: match r.get::<_, Option<String>>(21)? {
+                Some(text) => serde_json::from_str(&text).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        21,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })?,
+                None => Vec::new(),
+            },
         })
     }
 }

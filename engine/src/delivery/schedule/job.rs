@@ -85,6 +85,9 @@ pub struct JobOptions {
     pub union: Option<String>,
     /// The shortlist's size (1 to 100000).
     pub size: Option<u32>,
+    /// A bulletin or circulars job also attaches the workbook of its figures beside
+    /// each PDF (`xlsx = true`).
+    pub xlsx: Option<bool>,
 }
 
 /// One `[[jobs]]` entry.
@@ -166,6 +169,12 @@ impl Job {
         {
             return Err(format!(
                 "job {:?}: options size must be from 1 to {max}, not {n}",
+                self.name
+            ));
+        }
+        if self.options.xlsx == Some(true) && self.kind == JobKind::Shortlist {
+            return Err(format!(
+                "job {:?}: options xlsx is for bulletin and circulars jobs (the shortlist's figures are its document)",
                 self.name
             ));
         }

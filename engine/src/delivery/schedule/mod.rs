@@ -28,6 +28,7 @@
 //! first** (`sec min hour day-of-month month day-of-week [year]`), day-of-week 1–7 with
 //! 1 = Sunday (prefer names: `Mon-Fri`).
 
+pub mod figures;
 mod job;
 mod ledger;
 mod lock;

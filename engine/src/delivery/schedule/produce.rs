@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
 
-use super::{Job, JobKind, JobRunner};
+use super::{figures, Job, JobKind, JobRunner};
+use crate::analysis::findings;
 use crate::analysis::shortlist::{self, Params};
 use crate::delivery::messages::{self, Report};
 use crate::delivery::outbox::{Kind, NewMessage};
@@ -97,7 +98,8 @@ impl JobRunner for Production {
                 let r = bulletin::render(&b)?;
                 warn_notices(set, job, &r);
                 let m = &b.data.meta;
-                Ok(vec![messages::report(
+                let file_name = format!("{}工作通报（{period}）.pdf", m.office);
+                let mut message = messages::report(
                     Report {
                         job: &job.name,
                         period: period.to_string(),
@@ -107,11 +109,17 @@ impl JobRunner for Production {
                         ask: "请查收附件。",
                         to: &job.recipients,
                         cc: &job.cc,
-                        file_name: format!("{}工作通报（{period}）.pdf", m.office),
+                        file_name: file_name.clone(),
                         created_by: &by,
                     },
                     r.pdf,
-                )])
+                );
+                if job.options.xlsx == Some(true) {
+                    let union = job.options.union.as_deref();
+                    let book = figures::bulletin(&s, &period, union, &file_name).await?;
+                    message.extra_attachments.push(book);
+                }
+                Ok(vec![message])
             }
             JobKind::Circulars => {
                 let cs = circulars::Settings::from_doc(&set.circulars)?;
@@ -120,6 +128,10 @@ impl JobRunner for Production {
                     None => None,
                 };
                 let mut out = Vec::new();
+                let quarter = match job.options.xlsx {
+                    Some(true) => Some(findings::findings(&s, &period).await?),
+                    _ => None,
+                };
                 for c in circulars::build(&s, &cs, &period, date).await? {
                     if keep.as_ref().is_some_and(|k| !k.contains(&c.union_id)) {
                         continue;
@@ -133,7 +145,15 @@ impl JobRunner for Production {
                     }
                     let r = circulars::render(&c)?;
                     warn_notices(set, job, &r);
-                    out.extend(messages::circular(&c, &job.name, &r.pdf, &by));
+                    let Some(mut message) = messages::circular(&c, &job.name, &r.pdf, &by) else {
+                        continue;
+                    };
+                    if let Some(found) = &quarter {
+                        message
+                            .extra_attachments
+                            .push(figures::circular(&s, found, &c)?);
+                    }
+                    out.push(message);
                 }
                 Ok(out)
             }

@@ -1,5 +1,5 @@
 //! An e-mail as sent: RFC 5322 bytes and the envelope, multipart/mixed with the
-//! plain-text body and one attachment. Delivery and the `.eml` files of the demo both
+//! plain-text body, one attachment and the files beside it. Delivery and the `.eml` files of the demo both
 //! use it, so what is written is what would be sent.
 
 use lettre::address::Envelope;
@@ -20,6 +20,8 @@ pub struct Draft<'a> {
     pub cc: &'a [String],
     /// File name and bytes.
     pub attachment: Option<(&'a str, &'a [u8])>,
+    /// Files attached after it (name and bytes).
+    pub extra: &'a [(&'a str, &'a [u8])],
 }
 
 /// The message as sent (RFC 5322 bytes) and its envelope: multipart/mixed with the
@@ -40,9 +42,12 @@ pub fn compose(from: &Mailbox, m: &Draft<'_>) -> std::result::Result<(Envelope, 
             .map_err(|e| format!("Cc address {a:?} is invalid: {e}"))?);
     }
     let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(m.body.to_string()));
-    if let Some((name, bytes)) = m.attachment {
-        let ct = if name.to_ascii_lowercase().ends_with(".pdf") {
+    for (name, bytes) in m.attachment.into_iter().chain(m.extra.iter().copied()) {
+        let lower = name.to_ascii_lowercase();
+        let ct = if lower.ends_with(".pdf") {
             ContentType::parse("application/pdf")
+        } else if lower.ends_with(".xlsx") {
+            ContentType::parse("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         } else {
             ContentType::parse("application/octet-stream")
         }

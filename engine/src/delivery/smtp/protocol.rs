@@ -351,6 +351,14 @@ impl Worker {
             (Some(name), Some(bytes)) => Some((name.as_str(), bytes.as_slice())),
             _ => None,
         };
+        let extras = self
+            .outbox
+            .extra_attachments(m)
+            .map_err(|e| format!("not sent: {e}"))?;
+        let extra: Vec<(&str, &[u8])> = extras
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
         compose(
             &self.from,
             &Draft {
@@ -360,6 +368,7 @@ impl Worker {
                 to: &m.to,
                 cc: &m.cc,
                 attachment,
+                extra: &extra,
             },
         )
     }

@@ -1,9 +1,11 @@
 //! Per-household histories: the archive record, its contact assignments, quarterly
-//! visits, data cross-checks, exit, payments, requests and feedback. Households are
-//! generated union by union and written as they are made; `records` makes the
-//! assignment histories, visits, payments and requests of one household.
+//! visits, data cross-checks, exit, payments, requests, feedback and referrals.
+//! Households are generated union by union and written as they are made; `records`
+//! makes the assignment histories, visits, payments and requests of one household,
+//! `referrals` its referrals.
 
 mod records;
+mod referrals;
 
 use super::calendar::{day, quarter_end, quarter_of, quarter_start, year};
 use super::names;
@@ -42,6 +44,7 @@ struct Seq {
     exit: u64,
     payment: u64,
     request: u64,
+    referral: u64,
 }
 
 /// State kept while the households of one grassroots union are generated: the planted
@@ -484,6 +487,6 @@ impl<'a> Households<'a> {
             )?;
             self.plan.mark(Rule::V3);
         }
-        Ok(())
+        self.referrals(out, index, &hid, &segs, filed, end)
     }
 }
