@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod layout;
 pub mod sample;
 pub mod smtp;
 

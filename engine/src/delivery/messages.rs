@@ -5,18 +5,32 @@
 use super::outbox::{Attachment, Kind, NewMessage};
 use crate::documents::circulars::{self, Circular};
 use crate::documents::Meta;
+use crate::error::Result;
 
 /// The e-mail of a circular for the outbox, or `None` when the union has no address
-/// (undeliverable). A criticism is queued held: it waits for a second person's
-/// approval (`tiexin outbox approve`).
-pub fn circular(c: &Circular, job: &str, pdf: &[u8], created_by: &str) -> Option<NewMessage> {
-    let to = c.to.as_deref()?;
-    Some(circular_to(c, to, job, pdf, created_by))
+/// (undeliverable), with its 整改台账 workbook beside the PDF. A criticism is queued
+/// held: it waits for a second person's approval (`tiexin outbox approve`).
+pub fn circular(
+    c: &Circular,
+    job: &str,
+    pdf: &[u8],
+    created_by: &str,
+) -> Result<Option<NewMessage>> {
+    let Some(to) = c.to.as_deref() else {
+        return Ok(None);
+    };
+    circular_to(c, to, job, pdf, created_by).map(Some)
 }
 
 /// [`circular`] to a given address.
-pub fn circular_to(c: &Circular, to: &str, job: &str, pdf: &[u8], created_by: &str) -> NewMessage {
-    NewMessage {
+pub fn circular_to(
+    c: &Circular,
+    to: &str,
+    job: &str,
+    pdf: &[u8],
+    created_by: &str,
+) -> Result<NewMessage> {
+    Ok(NewMessage {
         job: job.to_string(),
         period: c.period.to_string(),
         union_id: c.union_id.clone(),
@@ -32,11 +46,14 @@ pub fn circular_to(c: &Circular, to: &str, job: &str, pdf: &[u8], created_by: &s
             name: c.attachment_name(),
             bytes: pdf.to_vec(),
         }),
-        extra_attachments: Vec::new(),
+        extra_attachments: vec![Attachment {
+            name: c.ledger_name(),
+            bytes: c.ledger()?,
+        }],
         held: c.kind == circulars::Kind::Criticism,
         created_by: created_by.to_string(),
         created_uid: crate::dirs::uid(),
-    }
+    })
 }
 
 /// A document sent to fixed recipients (a bulletin, a shortlist): the subject is its

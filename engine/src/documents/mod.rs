@@ -12,6 +12,7 @@ pub mod charts;
 pub mod circulars;
 pub mod committee;
 pub mod fonts;
+pub mod ledger;
 pub mod numbering;
 pub mod settings;
 pub mod templates;
