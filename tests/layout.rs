@@ -42,6 +42,62 @@ fn the_checks_find_what_they_look_for() {
     assert!(layout::internals("2026年9月8日，鲁工帮〔2026〕3号，87.5%，34,790元").is_empty());
     assert!(layout::is_date("2026年11月30日") && layout::is_date("年月日"));
     assert!(!layout::is_date("2026年第3季度"));
+
+    // The old layout: the signature centred (the date's right edge about 61 mm from the
+    // margin), alone on its page, a title ending in one character, a line in the margin.
+    let mm = layout::MM;
+    let line = |x0: f64, y0: f64, x1: f64, text: &str| layout::Line {
+        x0: x0 * mm,
+        y0: y0 * mm,
+        x1: x1 * mm,
+        y1: (y0 + 6.0) * mm,
+        text: text.to_string(),
+    };
+    let body = vec![
+        line(28.0, 40.0, 184.0, "正文第一行正文第一行"),
+        line(39.0, 60.0, 100.0, "特此通报。"),
+    ];
+    let old = vec![
+        body,
+        vec![
+            line(95.0, 60.0, 123.0, "山东省总工会"),
+            line(90.0, 70.0, 123.0, "2026年11月30日"),
+            line(100.0, 270.0, 110.0, "—2—"),
+        ],
+    ];
+    assert_eq!(layout::check_date("old", &old).len(), 1);
+    assert_eq!(layout::check_signature_not_alone("old", &old).len(), 1);
+    assert!(layout::check_type_area("old", &old).is_empty());
+    let moved = vec![vec![
+        line(28.0, 40.0, 186.9, "季度家访率87.5%，季度"),
+        line(28.0, 50.0, 186.9, "季度家访率87.5%，"),
+    ]];
+    assert_eq!(layout::check_type_area("moved", &moved).len(), 1);
+    let signed = vec![vec![
+        line(28.0, 40.0, 184.0, "正文第一行正文第一行"),
+        line(30.0, 60.0, 100.0, "特此通报。"),
+        line(110.0, 80.0, 136.0, "山东省总工会"),
+        line(100.0, 90.0, 184.0 - 4.0 * 156.0 / 28.0, "2026年11月30日"),
+    ]];
+    assert!(layout::check_date("signed", &signed).is_empty());
+    assert!(layout::check_signature_not_alone("signed", &signed).is_empty());
+    let title = |t: &[&str]| {
+        let mut p: Vec<layout::Line> = t
+            .iter()
+            .enumerate()
+            .map(|(i, t)| layout::Line {
+                x0: 40.0 * mm,
+                y0: (80.0 + 10.0 * i as f64) * mm,
+                x1: 170.0 * mm,
+                y1: (80.0 + 10.0 * i as f64) * mm + 24.0,
+                text: t.to_string(),
+            })
+            .collect();
+        p.push(line(28.0, 80.0 + 10.0 * t.len() as f64 + 12.0, 100.0, "各市总工会："));
+        vec![p]
+    };
+    assert_eq!(layout::check_title("lone", &title(&["关于加强困难职工联系人制度落", "实"])).len(), 1);
+    assert!(layout::check_title("ok", &title(&["关于加强困难职工", "联系人制度落实"])).is_empty());
 }
 
 fn pdfs(dir: &Path) -> Vec<(String, Vec<u8>)> {

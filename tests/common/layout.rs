@@ -182,7 +182,19 @@ pub fn check_type_area(name: &str, pages: &[Vec<Line>]) -> Vec<String> {
     for (p, lines) in pages.iter().enumerate() {
         for l in lines.iter().filter(|l| !is_page_number(l)) {
             let tol = 1.0;
-            if l.x0 < LEFT - tol || l.x1 > RIGHT + tol || l.y0 < TOP - tol || l.y1 > BOTTOM + tol {
+            // A CJK punctuation mark at a line's end (，。) or start (（“) is set half
+            // width there: its ink is in the half of its em box inside the line, and
+            // poppler reports the whole box.
+            let half = |c: Option<char>, marks: &str| {
+                if c.is_some_and(|c| marks.contains(c)) {
+                    CHAR / 2.0
+                } else {
+                    0.0
+                }
+            };
+            let right = RIGHT + tol + half(l.text.chars().last(), "，。、；：）”’》」』！？");
+            let left = LEFT - tol - half(l.text.chars().next(), "（“‘《「『");
+            if l.x0 < left || l.x1 > right || l.y0 < TOP - tol || l.y1 > BOTTOM + tol {
                 out.push(format!(
                     "{name} p{}: {:?} lies outside the type area (x {:.1}–{:.1} mm, y {:.1}–{:.1} mm)",
                     p + 1,
@@ -321,7 +333,7 @@ pub fn internals(text: &str) -> Vec<String> {
         let c = chars[i];
         let next = chars.get(i + 1).copied().unwrap_or(' ');
         let prev = if i > 0 { chars[i - 1] } else { ' ' };
-        if c.is_ascii_uppercase() && next.is_ascii_digit() && !prev.is_ascii_alphanumeric() {
+        if c.is_ascii_uppercase() && next.is_ascii_digit() && !prev.is_ascii_alphabetic() {
             out.push(format!("code or id: {}", ctx(i)));
         }
         if c.is_ascii_digit()

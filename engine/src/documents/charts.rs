@@ -95,8 +95,10 @@ fn bar_rows(labels: &[String], series: &[Series<'_>], max: f64, unit: &str) -> R
     {
         let root = SVGBackend::with_string(&mut svg, (620, height)).into_drawing_area();
         root.fill(&WHITE).map_err(failed)?;
+        // The right margin holds half of the last tick's label (100000).
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
+            .margin_right(40)
             .x_label_area_size(30)
             .y_label_area_size(label_area)
             // An integer range is inclusive in plotters: 0..n - 1 gives n rows.
@@ -185,6 +187,8 @@ pub fn line(labels: &[String], values: &[Option<f64>], max: f64, unit: &str) -> 
             })
             .y_label_formatter(&|y| format!("{y:.0}{unit}"))
             .label_style((FAMILY, LABEL))
+            // Eight quarters (26年3季度) side by side.
+            .x_label_style((FAMILY, LABEL * 13 / 16))
             .draw()
             .map_err(failed)?;
         // One polyline per run of defined values.

@@ -535,7 +535,16 @@ fn figure_queries() -> Vec<QueryRef> {
 pub fn draw(c: &ChartData) -> Result<Vec<(String, String)>> {
     let labels = |v: &[(String, Option<f64>)]| v.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>();
     let values = |v: &[(String, Option<f64>)]| v.iter().map(|(_, x)| *x).collect::<Vec<_>>();
-    let trend = charts::line(&labels(&c.trend), &values(&c.trend), 100.0, "%")?;
+    // 2026Q3 → 26年3季度: the chart speaks Chinese, not the program's notation.
+    let quarters: Vec<String> = c
+        .trend
+        .iter()
+        .map(|(q, _)| match q.split_once('Q') {
+            Some((y, n)) if y.len() == 4 => format!("{}年{n}季度", &y[2..]),
+            _ => q.clone(),
+        })
+        .collect();
+    let trend = charts::line(&quarters, &values(&c.trend), 100.0, "%")?;
     let children = charts::horizontal_bars(&labels(&c.children), &values(&c.children), 100.0, "%")?;
     let max = c.funds.iter().map(|(_, v)| *v).fold(0.0, f64::max);
     let funds = charts::horizontal_bars(
