@@ -5,7 +5,7 @@
 use super::outbox::{Attachment, Kind, NewMessage};
 use crate::documents::circulars::{self, Circular};
 use crate::documents::Meta;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The e-mail of a circular for the outbox, or `None` when the union has no address
 /// (undeliverable), with its 整改台账 workbook beside the PDF. A criticism is queued
@@ -51,6 +51,12 @@ pub fn circular_to(
             bytes: c.ledger()?,
         }],
         held: c.kind == circulars::Kind::Criticism,
+        // A draft keeps its document, to be numbered and rendered when approved.
+        document: if c.data.meta.draft {
+            Some(draft_document(c)?)
+        } else {
+            None
+        },
         created_by: created_by.to_string(),
         created_uid: crate::dirs::uid(),
     })
@@ -102,7 +108,96 @@ pub fn report(r: Report<'_>, pdf: Vec<u8>) -> NewMessage {
         }),
         extra_attachments: Vec::new(),
         held: false,
+        document: None,
         created_by: r.created_by.to_string(),
         created_uid: crate::dirs::uid(),
     }
+}
+
+/// What a held draft keeps in the outbox: the template, its data, the PDF identifier
+/// and how to number it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct DraftDocument {
+    template: String,
+    data: serde_json::Value,
+    ident: String,
+    prefix: String,
+    year: i32,
+    key: String,
+}
+
+fn draft_document(c: &Circular) -> Result<String> {
+    let d = DraftDocument {
+        template: "circular.typ".to_string(),
+        data: serde_json::to_value(&c.data).map_err(|e| Error::Internal(e.to_string()))?,
+        ident: c.ident.clone(),
+        prefix: c.numbering.0.clone(),
+        year: c.numbering.1,
+        key: c.number_key(),
+    };
+    serde_json::to_string(&d).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Turns the draft kept with a held message into its numbered final, dated `date`:
+/// the number is taken from the registry of `state_dir` (the one given before, if
+/// any), the PDF rendered from the kept data; returns the final's subject, body and
+/// PDF. No archive is read.
+pub fn issue(
+    document: &str,
+    state_dir: Option<&std::path::Path>,
+    date: (i32, u8, u8),
+) -> Result<(String, String, Vec<u8>)> {
+    let d: DraftDocument = serde_json::from_str(document).map_err(|e| {
+        Error::State(format!("the document kept with the held message cannot be read: {e}"))
+    })?;
+    let serial = crate::documents::numbering::number_for(state_dir, &d.prefix, d.year, &d.key)?;
+    let number = crate::documents::numbering::format(&d.prefix, d.year, serial);
+    let day = crate::documents::text::chinese_date(date.0, date.1, date.2);
+    let mut data = d.data;
+    let meta = data
+        .get_mut("meta")
+        .and_then(|m| m.as_object_mut())
+        .ok_or_else(|| Error::State("the kept document has no header (meta)".into()))?;
+    let title = meta
+        .get("title")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default()
+        .to_string();
+    let addressee = meta
+        .get("addressee")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default()
+        .to_string();
+    let office = meta
+        .get("office")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default()
+        .to_string();
+    meta.insert("number".into(), number.clone().into());
+    meta.insert("date".into(), day.clone().into());
+    meta.insert("print_date".into(), day.clone().into());
+    meta.insert("draft".into(), false.into());
+    let deadline = data
+        .get("deadline")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default()
+        .to_string();
+    let template = match d.template.as_str() {
+        "circular.typ" => "circular.typ",
+        other => {
+            return Err(Error::State(format!(
+                "the held message keeps a document of the unknown template {other:?}"
+            )))
+        }
+    };
+    let r = crate::documents::render(&crate::documents::Document {
+        template,
+        data: &data,
+        charts: Vec::new(),
+        date,
+        ident: d.ident,
+    })?;
+    let subject = format!("{title}（{number}）");
+    let body = circulars::mail_body(&addressee, &title, &number, &deadline, &office, &day);
+    Ok((subject, body, r.pdf))
 }

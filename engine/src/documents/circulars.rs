@@ -162,14 +162,14 @@ impl Circular {
 
     /// The plain-text body of the e-mail that carries the PDF.
     pub fn body(&self) -> String {
-        format!(
-            "{}：\n\n现将《{}》（{}）发给你们，请查收附件，并于{}前完成整改，填写所附整改台账，书面报告整改情况。\n\n{}\n{}\n",
-            self.data.meta.addressee,
-            self.data.meta.title,
+        let m = &self.data.meta;
+        mail_body(
+            &m.addressee,
+            &m.title,
             self.number_or_draft(),
-            self.data.deadline,
-            self.data.meta.office,
-            self.data.meta.date
+            &self.data.deadline,
+            &m.office,
+            &m.date,
         )
     }
 
@@ -213,6 +213,20 @@ impl Circular {
             self.period
         )
     }
+}
+
+/// The plain-text body of a circular's e-mail.
+pub fn mail_body(
+    addressee: &str,
+    title: &str,
+    number: &str,
+    deadline: &str,
+    office: &str,
+    date: &str,
+) -> String {
+    format!(
+        "{addressee}：\n\n现将《{title}》（{number}）发给你们，请查收附件，并于{deadline}前完成整改，填写所附整改台账，书面报告整改情况。\n\n{office}\n{date}\n"
+    )
 }
 
 /// Settings of the circulars (the `[circulars]` table of the config).

@@ -17,7 +17,7 @@ use super::attachments::Attachments;
 use crate::error::{Error, Result};
 
 /// The schema version this tiexin writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// One step up: an optional step in Rust first, then the SQL of the version.
 struct Migration {
@@ -26,7 +26,7 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: [Migration; 4] = [
+const MIGRATIONS: [Migration; 5] = [
     Migration {
         version: 1,
         before: None,
@@ -57,6 +57,14 @@ const MIGRATIONS: [Migration; 4] = [
         sql: include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/queries/state/migrations/004_extra_attachments.sql"
+        )),
+    },
+    Migration {
+        version: 5,
+        before: None,
+        sql: include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/queries/state/migrations/005_documents.sql"
         )),
     },
 ];
