@@ -269,9 +269,9 @@ fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
     assert_eq!(m["attachments"][0]["content_type"], "application/pdf");
     assert_eq!(
         m["attachments"][0]["filename"],
-        "张店区总工会督查提示（2026Q3）.pdf"
+        "张店区总工会整改通知（2026Q3）.pdf"
     );
-    assert!(m["subject"].as_str().unwrap().contains("督查提示"));
+    assert!(m["subject"].as_str().unwrap().contains("整改的通知"));
     let m = by_to("snqzgh@example.cn");
     assert_eq!(m["cc"], serde_json::json!(["bgs@qdzgh.example.cn"]));
     assert_eq!(m["attachments"][0]["sha256"], sha_of("U370202"));
@@ -312,12 +312,32 @@ fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
     let outbox =
         tiexin::delivery::outbox::Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
     let other = tiexin::dirs::uid().unwrap() + 1;
+    // Issue 13.4: a held criticism is a draft (送审稿, no number) until approved; its
+    // approval numbers it and renders the final from the data kept in the outbox.
     for id in &ids {
-        let m = outbox
-            .approve(id.parse().unwrap(), "李明", Some(other))
-            .unwrap();
+        let before = outbox.get(id.parse().unwrap()).unwrap();
+        assert!(before.subject.ends_with("（送审稿）"), "{}", before.subject);
+        let m = tiexin::delivery::messages::approve(
+            &outbox,
+            id.parse().unwrap(),
+            ("李明", Some(other)),
+            Some(&tmp.path().join("state")),
+            (2026, 12, 1),
+        )
+        .unwrap();
         assert_eq!(m.created_uid, tiexin::dirs::uid());
         assert_eq!(m.created_by, "alice");
+        assert!(m.subject.contains("鲁工督〔2026〕"), "{}", m.subject);
+        assert_ne!(m.attachment_sha256, before.attachment_sha256);
+        let pdf = std::fs::read(
+            tmp.path()
+                .join("state/attachments")
+                .join(m.attachment_sha256.as_ref().unwrap()),
+        )
+        .unwrap();
+        let t = pdf_text(&pdf);
+        assert!(!t.contains("送审稿") && t.contains("2026年12月1日"), "{t}");
+        assert!(t.contains(m.subject.split('（').last().unwrap().trim_end_matches('）')));
     }
     let sent = tx(&tmp, "alice", &["outbox", "send", "--config", cfg_s]);
     assert!(stdout(&sent).contains("sent 4"), "{}", stdout(&sent));
@@ -332,8 +352,9 @@ fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
         serde_json::json!([]),
         "the parent of U370202001G1 has no address"
     );
-    assert_eq!(m["attachments"][0]["sha256"], sha_of("U370202001G1"));
-    assert!(m["subject"].as_str().unwrap().contains("通报批评"));
+    // The final, not the draft of circulars.csv, went out.
+    assert_ne!(m["attachments"][0]["sha256"], sha_of("U370202001G1"));
+    assert!(m["subject"].as_str().unwrap().contains("通报"));
 
     // Running again sends nothing new: the same keys are already in the outbox.
     let again = tx(&tmp, "alice", &args);

@@ -38,10 +38,13 @@ pub async fn run(args: OutboxArgs) -> Result<i32> {
             // A draft (送审稿) is numbered and rendered as its final now, from the data
             // kept with it, and the final is what will be sent.
             let state = config.state_folder();
-            let m = outbox.approve_issuing(id, &by, crate::dirs::uid(), |doc| {
-                crate::delivery::messages::issue(doc, state.as_deref(), today_in_china())
-                    .map(Some)
-            })?;
+            let m = crate::delivery::messages::approve(
+                &outbox,
+                id,
+                (&by, crate::dirs::uid()),
+                state.as_deref(),
+                today_in_china(),
+            )?;
             println!(
                 "message {} approved by {by}, now pending: {} (attachment SHA-256 {})",
                 m.id,

@@ -201,3 +201,15 @@ pub fn issue(
     let body = circulars::mail_body(&addressee, &title, &number, &deadline, &office, &day);
     Ok((subject, body, r.pdf))
 }
+
+/// Approves the held message `id` as `by` (OS user `uid`), issuing a kept draft first
+/// ([`issue`], numbered in `state_dir`, dated `date`).
+pub fn approve(
+    outbox: &super::outbox::Outbox,
+    id: i64,
+    (by, uid): (&str, Option<u32>),
+    state_dir: Option<&std::path::Path>,
+    date: (i32, u8, u8),
+) -> Result<super::outbox::Message> {
+    outbox.approve_issuing(id, by, uid, |doc| issue(doc, state_dir, date).map(Some))
+}
