@@ -66,7 +66,7 @@ fn one_circular_per_union_with_major_findings() {
                 "lxqzgh@example.cn",
                 "bgs@jnzgh.example.cn"
             ),
-            s("U370102001", "circular", "1", "", "lxqzgh@example.cn"),
+            s("U370102001", "circular", "1", "", ""),
             s("U370102001G1", "criticism", "6", "qcfz@example.cn", ""),
             s(
                 "U370102G2",
@@ -83,7 +83,7 @@ fn one_circular_per_union_with_major_findings() {
                 "bgs@qdzgh.example.cn"
             ),
             s("U370202001G1", "criticism", "8", "hbsp@example.cn", ""),
-            s("U370202G2", "criticism", "5", "", "snqzgh@example.cn"),
+            s("U370202G2", "criticism", "5", "", ""),
             s(
                 "U370302",
                 "circular",
@@ -469,6 +469,11 @@ fn concurrent_sends_into_one_folder_do_not_mix_attachments() {
             "bob" => ("2026年12月2日", "2026年12月1日"),
             who => panic!("queued by {who}"),
         };
+        // A held criticism is a draft (送审稿): undated, the same bytes from either run.
+        if m.subject.ends_with("（送审稿）") {
+            assert!(text.contains("送审稿") && !text.contains(own) && !text.contains(other));
+            continue;
+        }
         assert!(
             text.contains(own) && !text.contains(other),
             "message {} queued by {} carries the other run's PDF",

@@ -30,6 +30,8 @@ pub struct Component {
 pub struct Row {
     /// The contact's rank (名次).
     pub rank: String,
+    /// Its printed score equals a neighbour's: the rank shows 并列 under it.
+    pub tied: bool,
     /// The contact's name (姓名).
     pub name: String,
     /// The contact's union's name, else its id (工会).
@@ -168,9 +170,7 @@ fn mark_ties(rows: &mut [Row]) {
     for (i, r) in rows.iter_mut().enumerate() {
         let tied = (i > 0 && scores[i - 1] == scores[i])
             || (i + 1 < scores.len() && scores[i + 1] == scores[i]);
-        if tied {
-            r.rank = format!("{}（并列）", r.rank);
-        }
+        r.tied = tied;
     }
 }
 
@@ -189,6 +189,7 @@ fn weight(w: f64) -> String {
 fn row(e: &Entry) -> Row {
     Row {
         rank: e.rank.to_string(),
+        tied: false,
         name: e.name.clone(),
         union: e.union_name.clone().unwrap_or_else(|| e.union_id.clone()),
         city: e
