@@ -81,6 +81,8 @@ pub fn clause(duty: &str) -> (String, String) {
 /// (`verify`) a request to verify the records against the clause.
 pub fn lead(rule: &Rule, verify: bool) -> String {
     let (heading, words) = clause(rule.duty);
+    // A quotation inside the quoted words takes single quotes.
+    let words = words.replace('“', "‘").replace('”', "’");
     if verify {
         format!(
             "以下情况由档案数据筛查发现，尚不能认定为违规，请逐项核实。《关于建立健全困难职工联系人制度的意见》“{heading}”部分要求：“{words}”。"
