@@ -60,21 +60,23 @@ fn quarter_bulletin_has_the_headline_figures_children_and_embedded_fonts() {
         "应走访困难职工家庭48户次",
         "按期有效走访42户次",
         "季度家访率87.5%",
-        "较上期（2026年第2季度）",
+        // The previous period is named once, with every change (issue 13.8).
+        "与上期（2026年第2季度）相比，家访率下降8.7个百分点",
         "在档困难职工家庭58户",
         "解困脱困6户",
         "解困脱困率10.3%",
         "程序合规3户",
         "脱困程序合规率50.0%",
-        "支付帮扶资金34790.00元（62笔）",
+        "支付帮扶资金34,790元（62笔）",
         "精准发放率93.6%",
-        "年度预算执行率12.0%",
+        // A 12% budget execution is not passed over in silence (issue 13.8).
+        "年度预算执行率12.0%，明显低于74.8%的时间进度",
         "发现重大问题31个、一般问题12个",
-        // Closing block and appendix.
+        // Closing words, 附件说明, signature and closing block.
+        "特此通报。附件：数据来源与复核说明山东省总工会2026年11月28日",
         "抄送：各级工会困难职工帮扶中心。",
-        "山东省总工会办公室2026年11月28日印发",
-        "queries/metrics/visit_compliance.sql",
-        "queries/bulletin/child_ranking.sql",
+        "山东省总工会办公室",
+        "2026年11月28日印发",
         "—1—",
     ] {
         assert!(
@@ -87,7 +89,13 @@ fn quarter_bulletin_has_the_headline_figures_children_and_embedded_fonts() {
     }
     // The ranking (child_ranking.sql): 能源化学地质 100% and 淄博 100% (淄博 has one
     // major finding, U1: 张店区 has no liaison), then 济南 95.0%, 青岛 72.2%.
-    let pos = |s: &str| t.find(s).unwrap_or_else(|| panic!("{s} missing:\n{t}"));
+    let lines = pdf_layout_lines(&pdf);
+    let pos = |s: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(s))
+            .unwrap_or_else(|| panic!("{s} missing:\n{}", lines.join("\n")))
+    };
     let rows = [
         pos("1山东省能源化学地质工会"),
         pos("2▲淄博市总工会100.0%0.0%—100.0%13.6%1/2"),
@@ -96,10 +104,21 @@ fn quarter_bulletin_has_the_headline_figures_children_and_embedded_fonts() {
     ];
     assert!(rows.windows(2).all(|w| w[0] < w[1]), "ranking order");
     assert!(!t.contains("1▲"), "the best is not marked");
-    // Every archive file's SHA-256 is in the appendix.
+    // No program internals in the bulletin: they are in its attachment
+    // 数据来源与复核说明, written beside it, with every archive file's SHA-256.
+    assert!(!t.contains("queries/") && !t.contains("tiexin"), "{t}");
     let units = std::fs::read(repo().join("sample-data/unions.csv")).unwrap();
     let sha = sha256_hex(&units);
-    assert!(t.contains(&sha), "SHA-256 of unions.csv {sha} missing");
+    assert!(!t.contains(&sha));
+    let a = pdf_text(&std::fs::read(tmp.path().join("q-数据来源与复核说明.pdf")).unwrap());
+    assert!(a.contains(&sha), "SHA-256 of unions.csv {sha} missing:\n{a}");
+    for q in [
+        "queries/metrics/visit_compliance.sql",
+        "queries/bulletin/child_ranking.sql",
+        "《关于2026年第3季度困难职工联系人制度落实情况的通报》的附件",
+    ] {
+        assert!(a.contains(q), "{q} missing from the attachment:\n{a}");
+    }
     // No household-level personal data: no resident ID, no phone number.
     assert!(!t.contains("370102"), "no ID numbers in a bulletin");
     // No replacement character: every glyph was found.
@@ -134,13 +153,14 @@ fn year_bulletin_has_the_year_figures() {
         "关于2026年困难职工联系人制度落实情况的通报",
         "应走访困难职工家庭206户次",
         "按期有效走访195户次",
-        "季度家访率94.7%",
-        "较上期（2025年）",
+        // An annual figure is not called 季度家访率 (issue 13.8).
+        "全年家访率（四个季度合计）94.7%",
+        "与上期（2025年）相比",
         "在档困难职工家庭59户",
         "解困脱困7户",
         "解困脱困率11.9%",
         "脱困程序合规率57.1%",
-        "支付帮扶资金102980.00元（203笔）",
+        "支付帮扶资金102,980元（203笔）",
         "精准发放率97.8%",
         "年度预算执行率14.7%",
         "发现重大问题46个、一般问题19个",
@@ -159,8 +179,15 @@ fn a_county_bulletin_names_its_own_unions_and_a_zero_denominator_prints_a_dash()
     assert!(t.contains("各下级工会："));
     // Its only child 张店区 had no exit in 2026Q3: exit procedure rate 0/0 prints "—"
     // (sample-data/README.md); with one child no "last three" are marked.
-    assert!(t.contains("张店区总工会100.0%0.0%—100.0%36.2%1/2"), "{t}");
-    assert!(t.contains("下级单位不足四个，不标示后三位。"));
+    let lines = pdf_layout_lines(&pdf);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("1张店区总工会100.0%0.0%—100.0%36.2%1/2")),
+        "{}",
+        lines.join("\n")
+    );
+    assert!(t.contains("下级单位不足4个，不作“▲”标示。"), "{t}");
 }
 
 /// Characters no bundled font has (an emoji in a union's name) are reported naming the
@@ -437,15 +464,15 @@ async fn the_charts_hold_the_sample_figures() {
     assert_eq!(c.trend.len(), 8);
     assert_eq!(c.trend[0].0, "2024Q4");
     assert_eq!(c.trend[7], ("2026Q3".to_string(), Some(87.5)));
-    // Funds by category (10,000 yuan): the six categories in archive.md order; their
-    // sum is the period's 34790.00 yuan.
+    // Funds by category (yuan, as the table beside it): the six categories in
+    // archive.md order; their sum is the period's 34790.00 yuan.
     let labels: Vec<&str> = c.funds.iter().map(|(l, _)| l.as_str()).collect();
     assert_eq!(
         labels,
         ["生活救助", "医疗救助", "助学", "就业", "住房", "临时救助"]
     );
     let total: f64 = c.funds.iter().map(|(_, v)| v).sum();
-    assert!((total - 3.479).abs() < 1e-9, "{total}");
+    assert!((total - 34790.0).abs() < 1e-6, "{total}");
     // The SVGs: one bar per child union and per category, a line through 8 points.
     let svg = |name: &str| &b.charts.iter().find(|(n, _)| n == name).unwrap().1;
     assert_eq!(bars(svg("children")), 4);

@@ -66,7 +66,7 @@ fn one_circular_per_union_with_major_findings() {
                 "lxqzgh@example.cn",
                 "bgs@jnzgh.example.cn"
             ),
-            s("U370102001", "circular", "1", "", "lxqzgh@example.cn"),
+            s("U370102001", "circular", "1", "", ""),
             s("U370102001G1", "criticism", "6", "qcfz@example.cn", ""),
             s(
                 "U370102G2",
@@ -83,7 +83,7 @@ fn one_circular_per_union_with_major_findings() {
                 "bgs@qdzgh.example.cn"
             ),
             s("U370202001G1", "criticism", "8", "hbsp@example.cn", ""),
-            s("U370202G2", "criticism", "5", "", "snqzgh@example.cn"),
+            s("U370202G2", "criticism", "5", "", ""),
             s(
                 "U370302",
                 "circular",
@@ -118,46 +118,75 @@ fn one_circular_per_union_with_major_findings() {
         assert_eq!(sha, r[8]);
     }
 
-    // The criticism of 青岛海滨食品 (8 findings: C1, F1×2, R2, S2, V2, V3×2).
+    // The criticism of 青岛海滨食品 (8 findings: C1, F1×2, R2, S2, V2, V3×2): a 通报
+    // (issue 13.3), held for approval, so a draft (送审稿) without number or date.
     let t = pdf_text(&std::fs::read(out.join("U370202001G1-criticism.pdf")).unwrap());
     for expected in [
+        "送审稿",
         "山东省总工会文件",
-        "关于对青岛海滨食品有限公司工会2026年第3季度困难职工联系人制度落实问题的通报批评",
+        "关于对青岛海滨食品有限公司工会2026年第3季度困难职工联系人制度落实问题的通报",
         "青岛海滨食品有限公司工会：",
-        "存在以下8个重大问题",
-        "部门比对反馈逾期未核实（规则C1，1个）",
-        "资金发放对象不在档（规则F1，2个）",
-        "连续两个季度未家访（规则V2，1个）",
-        "家访日期不在建档期内（规则V3，2个）",
-        "每季度对困难职工家庭调查家访一次",
-        "家庭H46（户主魏*燕）",
-        "需求转介超过90日未办结（规则S2，1个）",
+        // Basis and purpose first (issue 13.8).
+        "为落实《关于建立健全困难职工联系人制度的意见》关于“完善纠错问责制度”的要求",
+        "你单位存在重大问题8个",
+        // Kinds by name with their count, never a rule code (issue 13.2).
+        "（一）部门比对反馈逾期未核实（1个）",
+        "资金发放对象不在档（2个）",
+        "连续两个季度未家访（1个）",
+        "家访日期不在建档期内（2个）",
+        "需求转介超过90日未办结（1个）",
+        // The clause whole and readable (issue 13.5).
+        "不符合《关于建立健全困难职工联系人制度的意见》“调查真情实况”部分“每季度对困难职工家庭调查家访一次，通过视频、图片等形式上传至‘精准帮扶信息化平台’”的要求",
+        // Plain subjects, Chinese dates, amounts in 元.
+        "家庭（户主魏*燕）",
+        "资金发放（户主薛*福）—2026年8月9日资金发放时受助家庭不在档，金额800元",
         "2026年11月29日前",
-        "抄送：八大关街道总工会。",
+        "特此通报。",
+        "附件：青岛海滨食品有限公司工会整改台账（电子表格）",
     ] {
         assert!(t.contains(expected), "{expected} missing:\n{t}");
     }
+    // Its e-mail has no copy (the parent has no address), so it prints no 抄送; no
+    // number and no date until it is approved.
+    assert!(!t.contains("抄送"), "{t}");
+    assert!(!t.contains("〔2026〕") && !t.contains("2026年11月28日"), "{t}");
     assert!(
         !t.contains("魏春燕"),
         "household head's name must be masked"
     );
     assert!(!t.contains("370202198403035624") && !t.contains("13737046598"));
-    // A 督查提示 below the threshold.
+    assert!(!t.contains("H46") && !t.contains("C1") && !t.contains("2026-"));
+    // A 通知 below the threshold, numbered at once: it can be delivered.
     let t = pdf_text(&std::fs::read(out.join("U370202-circular.pdf")).unwrap());
     assert!(
-        t.contains("督查提示") && t.contains("市南区总工会："),
+        t.contains("落实问题整改的通知")
+            && t.contains("市南区总工会：")
+            && t.contains("鲁工督〔2026〕")
+            && t.contains("特此通知。")
+            && t.contains("抄送：青岛市总工会。"),
         "{t}"
     );
+    assert!(!t.contains("督查提示") && !t.contains("送审稿"), "{t}");
+    // An undeliverable circular keeps no number.
+    let t = pdf_text(&std::fs::read(out.join("U370102001-circular.pdf")).unwrap());
+    assert!(t.contains("送审稿") && !t.contains("〔2026〕"), "{t}");
     // 历下区: 3 findings, one of them a correction overdue (K1): criticised, and the
     // circular says what became of the correction (verified after its deadline).
     let t = pdf_text(&std::fs::read(out.join("U370102-criticism.pdf")).unwrap());
     for expected in [
-        "存在以下3个重大问题，其中1个上季度重大问题逾期未整改",
-        "重大问题逾期未整改（规则K1，1个）",
-        "整改期限2026年8月29日，2026年9月2日才经县级以上工会核实",
+        "存在重大问题3个，其中上季度重大问题逾期未整改1个",
+        "重大问题逾期未整改（1个）",
+        "上季度“向在编人员发放联系人补贴”问题（2026年6月1日）逾期未整改：整改期限2026年8月29日，2026年9月2日才经县级以上工会核实",
+        // A payment with no household filled in lacks data: it asks for verification.
+        "资金发放未填写受助家庭，金额450元，请核实",
+        "请逐项核实",
     ] {
         assert!(t.contains(expected), "{expected} missing:\n{t}");
     }
+    // The 整改台账 beside it: one row per finding with its record keys, and the
+    // columns the office fills in.
+    let ledger = out.join("U370102-整改台账.xlsx");
+    assert!(ledger.is_file());
 }
 
 #[test]
@@ -269,9 +298,9 @@ fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
     assert_eq!(m["attachments"][0]["content_type"], "application/pdf");
     assert_eq!(
         m["attachments"][0]["filename"],
-        "张店区总工会督查提示（2026Q3）.pdf"
+        "张店区总工会整改通知（2026Q3）.pdf"
     );
-    assert!(m["subject"].as_str().unwrap().contains("督查提示"));
+    assert!(m["subject"].as_str().unwrap().contains("整改的通知"));
     let m = by_to("snqzgh@example.cn");
     assert_eq!(m["cc"], serde_json::json!(["bgs@qdzgh.example.cn"]));
     assert_eq!(m["attachments"][0]["sha256"], sha_of("U370202"));
@@ -312,12 +341,32 @@ fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
     let outbox =
         tiexin::delivery::outbox::Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
     let other = tiexin::dirs::uid().unwrap() + 1;
+    // Issue 13.4: a held criticism is a draft (送审稿, no number) until approved; its
+    // approval numbers it and renders the final from the data kept in the outbox.
     for id in &ids {
-        let m = outbox
-            .approve(id.parse().unwrap(), "李明", Some(other))
-            .unwrap();
+        let before = outbox.get(id.parse().unwrap()).unwrap();
+        assert!(before.subject.ends_with("（送审稿）"), "{}", before.subject);
+        let m = tiexin::delivery::messages::approve(
+            &outbox,
+            id.parse().unwrap(),
+            ("李明", Some(other)),
+            Some(&tmp.path().join("state")),
+            (2026, 12, 1),
+        )
+        .unwrap();
         assert_eq!(m.created_uid, tiexin::dirs::uid());
         assert_eq!(m.created_by, "alice");
+        assert!(m.subject.contains("鲁工督〔2026〕"), "{}", m.subject);
+        assert_ne!(m.attachment_sha256, before.attachment_sha256);
+        let pdf = std::fs::read(
+            tmp.path()
+                .join("state/attachments")
+                .join(m.attachment_sha256.as_ref().unwrap()),
+        )
+        .unwrap();
+        let t = pdf_text(&pdf);
+        assert!(!t.contains("送审稿") && t.contains("2026年12月1日"), "{t}");
+        assert!(t.contains(m.subject.split('（').last().unwrap().trim_end_matches('）')));
     }
     let sent = tx(&tmp, "alice", &["outbox", "send", "--config", cfg_s]);
     assert!(stdout(&sent).contains("sent 4"), "{}", stdout(&sent));
@@ -332,8 +381,9 @@ fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
         serde_json::json!([]),
         "the parent of U370202001G1 has no address"
     );
-    assert_eq!(m["attachments"][0]["sha256"], sha_of("U370202001G1"));
-    assert!(m["subject"].as_str().unwrap().contains("通报批评"));
+    // The final, not the draft of circulars.csv, went out.
+    assert_ne!(m["attachments"][0]["sha256"], sha_of("U370202001G1"));
+    assert!(m["subject"].as_str().unwrap().contains("通报"));
 
     // Running again sends nothing new: the same keys are already in the outbox.
     let again = tx(&tmp, "alice", &args);
@@ -448,6 +498,11 @@ fn concurrent_sends_into_one_folder_do_not_mix_attachments() {
             "bob" => ("2026年12月2日", "2026年12月1日"),
             who => panic!("queued by {who}"),
         };
+        // A held criticism is a draft (送审稿): undated, the same bytes from either run.
+        if m.subject.ends_with("（送审稿）") {
+            assert!(text.contains("送审稿") && !text.contains(own) && !text.contains(other));
+            continue;
+        }
         assert!(
             text.contains(own) && !text.contains(other),
             "message {} queued by {} carries the other run's PDF",
@@ -483,4 +538,89 @@ fn characters_no_font_has_are_reported_per_circular() {
         warnings.iter().all(|w| w.contains("empty boxes")),
         "{warnings:?}"
     );
+}
+
+/// Issue 13.2: the 整改台账 beside each circular has one row per finding with its record
+/// keys (rule, subject_id, occurred_on) and the finding in plain Chinese; filled in by
+/// the office and put in the archive folder, its rows load as the `rectifications`
+/// table, and `tiexin rectify` counts them.
+#[test]
+fn the_filled_ledger_loads_as_the_rectifications_table() {
+    use calamine::{Data, Reader, Xlsx};
+    let tmp = TempDir::new().unwrap();
+    let o = run(&tmp, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let ledger = tmp.path().join("out/U370202001G1-整改台账.xlsx");
+    let mut wb: Xlsx<_> = calamine::open_workbook(&ledger).unwrap();
+    assert_eq!(wb.sheet_names(), ["填表说明", "整改报告"]);
+    let sheet = wb.worksheet_range("整改报告").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(
+        rows[0][..8],
+        ["整改编号", "问题规则", "问题对象编号", "问题发生日期", "报告日期", "核查工会编号", "核查日期", "整改措施"]
+    );
+    // Eight findings, one row each, with their keys and plain descriptions.
+    assert_eq!(rows.len() - 1, 8, "{rows:?}");
+    let rules: Vec<&str> = rows[1..].iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(rules, ["C1", "F1", "F1", "R2", "S2", "V2", "V3", "V3"]);
+    assert!(rows[1..].iter().any(|r| r[9] == "家庭（户主魏*燕）"), "{rows:?}");
+    assert!(rows[1..].iter().all(|r| r[4].is_empty() && r[12] == "2026年11月29日"));
+
+    // The office fills in the first three rows (as Excel would save them: dates as
+    // dates) and leaves the others; the ledger replaces the archive's rectifications.
+    let archive = tmp.path().join("archive");
+    copy_dir(&repo().join("sample-data"), &archive);
+    std::fs::remove_file(archive.join("rectifications.csv")).unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet().set_name("整改报告").unwrap();
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 11, 10).unwrap();
+    let fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    for (i, r) in rows.iter().enumerate() {
+        for (j, v) in r.iter().enumerate() {
+            ws.write_string(i as u32, j as u16, v).unwrap();
+        }
+        if (1..=3).contains(&i) {
+            ws.write_datetime_with_format(i as u32, 4, &date, &fmt).unwrap();
+            ws.write_string(i as u32, 5, "U3702").unwrap();
+            ws.write_datetime_with_format(i as u32, 6, &date, &fmt).unwrap();
+            ws.write_string(i as u32, 7, "已逐项整改").unwrap();
+        }
+    }
+    book.save(archive.join("青岛海滨食品有限公司工会整改台账（2026Q3）.xlsx"))
+        .unwrap();
+    let o = tiexin_in(
+        tmp.path(),
+        "tester",
+        &[
+            "rectify",
+            "--archive",
+            archive.to_str().unwrap(),
+            "--period",
+            "2026Q3",
+            "--union",
+            "U370202001G1",
+            "--as-of",
+            "2026-11-20",
+            "--format",
+            "csv",
+        ],
+    );
+    // The five rows left empty are rejected (no report date), the three filled load.
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = csv_rows(&stdout(&o));
+    let status = out[0].iter().position(|c| c == "status").unwrap();
+    let subject = out[0].iter().position(|c| c == "subject_id").unwrap();
+    let on_time: Vec<&str> = out[1..]
+        .iter()
+        .filter(|r| r[status] == "on_time")
+        .map(|r| r[subject].as_str())
+        .collect();
+    let filled: Vec<&str> = rows[1..=3].iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(on_time.len(), 3, "{out:?}");
+    for s in filled {
+        assert!(on_time.contains(&s), "{s} not rectified: {out:?}");
+    }
 }

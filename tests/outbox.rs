@@ -60,6 +60,7 @@ fn circular(union: &str, to: &str, cc: &[&str], seed: u32) -> NewMessage {
         }),
         extra_attachments: Vec::new(),
         held: false,
+        document: None,
         created_by: "alice".into(),
         created_uid: Some(own_uid() + 1),
     }

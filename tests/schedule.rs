@@ -58,6 +58,7 @@ impl JobRunner for TestRunner {
             }),
             extra_attachments: Vec::new(),
             held: false,
+            document: None,
             created_by: "scheduler".into(),
             created_uid: None,
         }])

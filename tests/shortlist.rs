@@ -166,7 +166,7 @@ async fn high_scorers_are_excluded_for_each_reason() {
         .iter()
         .find(|x| x.entry.contact_id == "C14")
         .unwrap();
-    assert_eq!(c14.reasons_cn, ["有重大问题（V4）"]);
+    assert_eq!(c14.reasons_cn, ["有重大问题（单日家访次数异常）"]);
     // None of them is a nominee; the ten ineligible contacts by reason.
     assert!(d
         .nominees

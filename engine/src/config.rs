@@ -133,6 +133,15 @@ fn check_document(section: &str, d: &DocumentConfig) -> std::result::Result<(), 
             "[{section}] deadline-days is no longer read: each finding's deadline is the last day of its quarter plus 60 days (accountability.md); remove the key"
         ));
     }
+    if let Some(r) = d
+        .routing
+        .as_deref()
+        .filter(|r| !["direct", "city"].contains(r))
+    {
+        return Err(format!(
+            "[{section}] routing must be \"direct\" or \"city\", not {r:?}"
+        ));
+    }
     if let Some(n) = d
         .criticism_threshold
         .filter(|n| !(1..=MAX_CRITICISM_THRESHOLD).contains(n))

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod layout;
 pub mod sample;
 pub mod smtp;
 
@@ -55,6 +56,27 @@ pub fn pdf_text(pdf: &[u8]) -> String {
         .unwrap()
         .chars()
         .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// The lines of a PDF as poppler lays them out (`pdftotext -layout`: a table row is one
+/// line), each without white space, empty lines left out.
+pub fn pdf_layout_lines(pdf: &[u8]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("read.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let o = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext is needed (apt-get install poppler-utils)");
+    assert!(o.status.success(), "pdftotext: {}", stderr(&o));
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.chars().filter(|c| !c.is_whitespace()).collect::<String>())
+        .filter(|l| !l.is_empty())
         .collect()
 }
 

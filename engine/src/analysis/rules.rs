@@ -51,9 +51,48 @@ pub const RULES: &[Rule] = &[
     Rule { code: "V1", name: "本季度未按期家访", duty: VISIT },
     Rule { code: "V2", name: "连续两个季度未家访", duty: VISIT },
     Rule { code: "V3", name: "家访日期不在建档期内", duty: VISIT },
-    Rule { code: "V4", name: "单日家访次数异常", duty: "四（四）加强督查问效：对弄虚作假的，给予通报批评" },
+    Rule { code: "V4", name: "单日家访次数异常", duty: VISIT },
     Rule { code: "V5", name: "非指定联系人家访", duty: ONE_TO_ONE },
 ];
+
+/// Whether the rule only detects a pattern that may have an innocent cause (V4: many
+/// visits in one day), so that its findings ask for verification, never allege a breach.
+pub fn asks_verification(code: &str) -> bool {
+    code == "V4"
+}
+
+/// Whether a finding's detail says a record only lacks data (no approving union filled
+/// in, no household filled in): such a finding asks for verification.
+pub fn lacks_data(detail: &str) -> bool {
+    detail.contains("未注明") || detail.contains("未填写")
+}
+
+/// The clause of the policy a rule enforces, as a reader quotes it:
+/// `（三）“调查真情实况”部分：“每季度…”`, split into the part's heading and the words.
+pub fn clause(duty: &str) -> (String, String) {
+    let (section, words) = duty.split_once('：').unwrap_or(("", duty));
+    let heading: String = section
+        .trim_start_matches(|c: char| "一二三四五六七八九十（）、".contains(c))
+        .to_string();
+    (heading, words.to_string())
+}
+
+/// The sentence after a rule's heading in a circular: the breach and the clause, or
+/// (`verify`) a request to verify the records against the clause.
+pub fn lead(rule: &Rule, verify: bool) -> String {
+    let (heading, words) = clause(rule.duty);
+    // A quotation inside the quoted words takes single quotes.
+    let words = words.replace('“', "‘").replace('”', "’");
+    if verify {
+        format!(
+            "以下情况由档案数据筛查发现，尚不能认定为违规，请逐项核实。《关于建立健全困难职工联系人制度的意见》“{heading}”部分要求：“{words}”。"
+        )
+    } else {
+        format!(
+            "不符合《关于建立健全困难职工联系人制度的意见》“{heading}”部分“{words}”的要求。"
+        )
+    }
+}
 
 /// The rule with this code (`V1`).
 pub fn get(code: &str) -> Option<&'static Rule> {
@@ -62,6 +101,22 @@ pub fn get(code: &str) -> Option<&'static Rule> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn clauses_are_quoted_whole() {
+        let r = super::get("V5").unwrap();
+        assert_eq!(
+            super::lead(r, false),
+            "不符合《关于建立健全困难职工联系人制度的意见》“联系人的选定”部分“推行每个困难职工家庭与所在单位、联系人之间的一一对应安排”的要求。"
+        );
+        let v4 = super::lead(super::get("V4").unwrap(), true);
+        assert!(v4.contains("请逐项核实") && !v4.contains("弄虚作假"), "{v4}");
+        for r in super::RULES {
+            assert!(!r.duty.contains("弄虚作假"), "{}", r.code);
+            let (h, w) = super::clause(r.duty);
+            assert!(!h.is_empty() && !w.is_empty(), "{}", r.code);
+        }
+    }
+
     #[test]
     fn every_finding_query_has_a_rule_entry() {
         for q in crate::sql::catalog::FINDINGS {

@@ -2,7 +2,7 @@
 
 use super::args::BulletinArgs;
 use crate::documents::bulletin::{self, Options};
-use crate::documents::document_date;
+use crate::documents::{appendix, document_date};
 use crate::error::Result;
 use crate::sql::Period;
 
@@ -29,6 +29,11 @@ pub async fn run(args: BulletinArgs) -> Result<i32> {
     let rendered = bulletin::render(&b)?;
     super::output::write_file(&args.out, &rendered.pdf)?;
     super::warn_rendering(&args.out, &rendered);
+    // Its attachment 数据来源与复核说明, beside it.
+    let sources = appendix::companion_path(&args.out);
+    let a = b.appendix.render(b.date, &b.ident)?;
+    super::output::write_file(&sources, &a.pdf)?;
+    say!("wrote {} ({} pages)", sources.display(), a.pages);
     say!(
         "wrote {} ({} pages, {} KB), {}",
         args.out.display(),

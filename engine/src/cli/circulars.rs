@@ -85,7 +85,7 @@ pub async fn run(args: CircularsArgs) -> Result<i32> {
             .attachments()
             .get(&w.sha256, &w.circular.attachment_name())
             .map_err(Error::State)?;
-        let Some(m) = messages::circular(&w.circular, "circulars", &pdf, &user) else {
+        let Some(m) = messages::circular(&w.circular, "circulars", &pdf, &user)? else {
             continue;
         };
         let is_held = m.held;
@@ -140,6 +140,8 @@ pub async fn write_all(
         let path = out.join(c.file_name());
         super::output::write_file(&path, &r.pdf)?;
         super::warn_rendering(&path, &r);
+        // The 整改台账 beside it: the record keys of its findings, for the office to fill.
+        super::output::write_file(&out.join(c.ledger_file_name()), &c.ledger()?)?;
         let sha256 = crate::ingest::sha256_bytes(&r.pdf);
         if let Some(keep) = keep {
             keep.put(&r.pdf)?;

@@ -12,7 +12,7 @@ use crate::delivery::messages;
 use crate::delivery::outbox::message_id;
 use crate::delivery::smtp::{compose, Draft};
 use crate::documents::bulletin::{self, Options};
-use crate::documents::{committee, today_in_china};
+use crate::documents::{appendix, committee, today_in_china};
 use crate::error::{Error, Result};
 use crate::ingest::Issue;
 use crate::sql::table::Tabular;
@@ -159,6 +159,12 @@ pub async fn run(args: DemoArgs) -> Result<i32> {
                 b.data.meta.number, r.pages, b.data.meta.title
             ),
         )?;
+        let a = b.appendix.render(b.date, &b.ident)?;
+        d.write(
+            &format!("bulletin-{period}-{}.pdf", appendix::NAME),
+            &a.pdf,
+            format!("its attachment {}, for a reviewer", appendix::NAME),
+        )?;
     }
 
     d.step(&format!(
@@ -189,6 +195,12 @@ pub async fn run(args: DemoArgs) -> Result<i32> {
                 c.majors
             ),
         ));
+        d.files.push((
+            dir.join(c.ledger_file_name()),
+            format!(
+                "its 整改台账: one row per finding with its record keys, to fill in and load as rectifications"
+            ),
+        ));
     }
 
     d.step("writing the e-mails of the circulars (not sent)");
@@ -196,7 +208,7 @@ pub async fn run(args: DemoArgs) -> Result<i32> {
 
     d.files.push((
         state.join("doc-numbers.json"),
-        "the demo's document-number counter (鲁工帮〔2026〕N号 …), kept apart from yours".into(),
+        "the demo's document-number counter (鲁工帮〔2026〕N号 …; criticisms stay unnumbered drafts until approved), kept apart from yours".into(),
     ));
     super::terminal::clear();
     println!("tiexin demo: every file written into {}", out.display());
@@ -254,9 +266,14 @@ async fn shortlist_step(
         &format!("shortlist-{year}.pdf"),
         &r.pdf,
         format!(
-            "{}, {} pages: the award committee's document (method, nominees, reserve, exclusions, sensitivity)",
-            c.data.meta.number, r.pages
+            "{} pages: {} (the award committee's document: method, nominees, reserve, exclusions)",
+            r.pages, c.data.meta.title
         ),
+    )?;
+    d.write(
+        &format!("shortlist-{year}-{}.pdf", appendix::NAME),
+        &c.appendix.render(c.date, &c.ident)?.pdf,
+        format!("its attachment {}, for a reviewer", appendix::NAME),
     )
 }
 
@@ -279,7 +296,7 @@ fn eml_step(d: &mut Demo, config: &Config, written: &[super::circulars::Written]
         if c.to.is_none() {
             continue;
         }
-        let Some(m) = messages::circular(c, "circulars", &w.pdf()?, &user) else {
+        let Some(m) = messages::circular(c, "circulars", &w.pdf()?, &user)? else {
             continue;
         };
         let id = message_id(&m.key());
@@ -287,6 +304,11 @@ fn eml_step(d: &mut Demo, config: &Config, written: &[super::circulars::Written]
             .attachment
             .as_ref()
             .map(|a| (a.name.as_str(), a.bytes.as_slice()));
+        let extra: Vec<(&str, &[u8])> = m
+            .extra_attachments
+            .iter()
+            .map(|a| (a.name.as_str(), a.bytes.as_slice()))
+            .collect();
         let (_, bytes) = compose(
             &from,
             &Draft {
@@ -296,7 +318,7 @@ fn eml_step(d: &mut Demo, config: &Config, written: &[super::circulars::Written]
                 to: &m.to,
                 cc: &m.cc,
                 attachment,
-                extra: &[],
+                extra: &extra,
             },
         )
         .map_err(|e| Error::Internal(format!("the e-mail of {}: {e}", c.union_id)))?;
@@ -309,7 +331,7 @@ fn eml_step(d: &mut Demo, config: &Config, written: &[super::circulars::Written]
             &format!("circulars/{}.eml", c.union_id),
             &bytes,
             format!(
-                "the e-mail to {} (cc {}) with {} attached{held}",
+                "the e-mail to {} (cc {}) with {} and its 整改台账 attached{held}",
                 m.to.join(", "),
                 if m.cc.is_empty() {
                     "nobody".to_string()

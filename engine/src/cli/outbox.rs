@@ -8,6 +8,7 @@ use super::output;
 use crate::config::Config;
 use crate::delivery::outbox::{Message, Outbox, State};
 use crate::delivery::{schedule, smtp};
+use crate::documents::today_in_china;
 use crate::error::{Error, Result};
 use crate::sql::table::{Cell, Tabular};
 
@@ -30,10 +31,21 @@ pub async fn run(args: OutboxArgs) -> Result<i32> {
         }
         OutboxAction::Approve { id, by } => {
             let by = crate::dirs::user(by.as_deref());
-            let m = outbox.approve(id, &by, crate::dirs::uid())?;
+            // A draft (送审稿) is numbered and rendered as its final now, from the data
+            // kept with it, and the final is what will be sent.
+            let state = config.state_folder();
+            let m = crate::delivery::messages::approve(
+                &outbox,
+                id,
+                (&by, crate::dirs::uid()),
+                state.as_deref(),
+                today_in_china(),
+            )?;
             println!(
-                "message {} approved by {by}, now pending: {}",
-                m.id, m.subject
+                "message {} approved by {by}, now pending: {} (attachment SHA-256 {})",
+                m.id,
+                m.subject,
+                m.attachment_sha256.as_deref().unwrap_or("none")
             );
         }
         OutboxAction::Send => {

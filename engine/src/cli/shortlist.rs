@@ -72,6 +72,8 @@ pub async fn run(args: ShortlistArgs) -> Result<i32> {
             .unwrap_or(std::path::Path::new("shortlist.pdf"));
         output::write_file(out, &r.pdf)?;
         super::warn_rendering(out, &r);
+        let sources = crate::documents::appendix::companion_path(out);
+        output::write_file(&sources, &c.appendix.render(c.date, &c.ident)?.pdf)?;
         say!(
             "wrote {} ({} pages, {} KB), {}: {} nominees of {} eligible contacts",
             out.display(),

@@ -1,14 +1,24 @@
-//! The appendix every document ends with (附件 数据来源与复核说明): the query behind each
+//! The attachment 数据来源与复核说明 of a bulletin or of the committee's document, a PDF of
+//! its own written for a reviewer (`report-templates/sources.typ`): the query behind each
 //! figure, the SHA-256 of each archive file read, and the command that reproduces the
-//! PDF byte for byte. Typeset by `appendix()` of `report-templates/official.typ`.
+//! document byte for byte. The document itself names it in its 附件说明 line and carries
+//! the program and the files' SHA-256 in its metadata ([`Appendix::keywords`]); no
+//! program internals are printed in it.
+
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::Rendered;
+use crate::error::Result;
 use crate::ingest::Archive;
 use crate::sql::catalog::Catalog;
 
+/// The attachment's name, as the 附件说明 line prints it.
+pub const NAME: &str = "数据来源与复核说明";
+
 /// One row of the appendix's query table: a figure and the query file behind it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct QueryRef {
     /// The figure or step, as the document names it (重大问题…).
     pub figure: String,
@@ -17,7 +27,7 @@ pub struct QueryRef {
 }
 
 /// One row of the appendix's file table: an archive file read.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct FileRef {
     /// The archive file's name (档案文件).
     pub file: String,
@@ -27,13 +37,17 @@ pub struct FileRef {
     pub sha256: String,
 }
 
-/// The appendix (附件 数据来源与复核说明) as the template's `appendix()` reads it.
-#[derive(Debug, Serialize)]
+/// The attachment 数据来源与复核说明, as `report-templates/sources.typ` reads it.
+#[derive(Debug, Clone, Serialize)]
 pub struct Appendix {
-    /// The opening sentence.
+    /// The title (数据来源与复核说明).
+    pub title: String,
+    /// The document it belongs to (《…》).
+    pub of: String,
+    /// The opening paragraph.
     pub text: String,
-    /// The command that reproduces the PDF byte for byte.
-    pub command: String,
+    /// The command that reproduces the document, one argument group per line.
+    pub command: Vec<String>,
     /// The header of the first column of the query table (数字, 步骤…).
     pub figure_header: String,
     /// The rows of the query table.
@@ -43,13 +57,13 @@ pub struct Appendix {
 }
 
 impl Appendix {
-    /// The appendix of a document of kind `what` (本通报, 本名单…) computed from
-    /// `archive`.
+    /// The attachment of the document titled `of` (a document of kind `what`: 本通报,
+    /// 本材料…) computed from `archive`; `command` is the command line reproducing it.
     pub fn new(
         archive: &Archive,
         catalog: &Catalog,
-        what: &str,
-        command: String,
+        (what, of): (&str, &str),
+        command: &[&str],
         figure_header: &str,
         mut queries: Vec<QueryRef>,
     ) -> Appendix {
@@ -58,7 +72,7 @@ impl Appendix {
             String::new()
         } else {
             format!(
-                "其中{}个查询文件已由检查人员替换（表中“已替换”各行），数字与内置查询的结果可能不同。",
+                "其中{}个查询文件已由检查人员替换（表1中“已替换”各行），数字与内置查询的结果可能不同。",
                 replaced.len()
             )
         };
@@ -73,17 +87,69 @@ impl Appendix {
                 ),
             });
         }
+        // One option and its value per line, so that no line overruns the margin.
+        let mut lines: Vec<String> = Vec::new();
+        for part in command {
+            match lines.last_mut() {
+                Some(l) if !part.starts_with("--") && l.starts_with("--") && !l.contains(' ') => {
+                    l.push(' ');
+                    l.push_str(part);
+                }
+                _ => lines.push(part.to_string()),
+            }
+        }
+        let n = lines.len();
+        for (i, l) in lines.iter_mut().enumerate() {
+            if i + 1 < n {
+                l.push_str(" \\");
+            }
+        }
         Appendix {
+            title: NAME.to_string(),
+            of: format!("（《{of}》的附件）"),
             text: format!(
-                "{what}全部数字由“贴心”（tiexin {}）根据下列档案文件计算，每项数字对应的查询文件列于下表。{note}用同一档案执行以下命令可得到逐字节相同的本文件：",
+                "{what}全部数字由“贴心”（tiexin {}）根据表2所列档案文件计算，每项数字对应的查询文件列于表1。{note}用同一档案执行以下命令，可得到逐字节相同的文件：",
                 env!("CARGO_PKG_VERSION")
             ),
-            command,
+            command: lines,
             figure_header: figure_header.to_string(),
             queries,
             files: archive_files(archive),
         }
     }
+
+    /// The document's PDF keywords: the program and each archive file with its SHA-256,
+    /// so that the PDF itself says what it was made from.
+    pub fn keywords(&self) -> Vec<String> {
+        let mut k = vec![format!("tiexin {}", env!("CARGO_PKG_VERSION"))];
+        k.extend(
+            self.files
+                .iter()
+                .map(|f| format!("{} sha256:{}", f.file, f.sha256)),
+        );
+        k
+    }
+
+    /// Typesets the attachment, dated `date`, with the PDF identifier `ident`.
+    pub fn render(&self, date: (i32, u8, u8), ident: &str) -> Result<Rendered> {
+        super::render(&super::Document {
+            template: "sources.typ",
+            data: self,
+            charts: Vec::new(),
+            date,
+            ident: format!("{ident}-sources"),
+        })
+    }
+}
+
+/// Where the attachment of the document written to `out` goes: beside it, named
+/// `<name>-数据来源与复核说明.pdf`.
+pub fn companion_path(out: &Path) -> PathBuf {
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    out.with_file_name(format!("{stem}-{NAME}.pdf"))
 }
 
 /// Every archive file read, with its rows and SHA-256.

@@ -87,16 +87,22 @@ struct Series<'a> {
 fn bar_rows(labels: &[String], series: &[Series<'_>], max: f64, unit: &str) -> Result<String> {
     let n = labels.len().max(1);
     let legend = series.iter().any(|s| s.name.is_some());
+    // Room for the longest label, whole (up to 16 characters).
+    let longest = labels.iter().map(|l| label_width(l)).max().unwrap_or(0);
+    let label_area = (longest + 16).clamp(80, 16 * LABEL + 16);
     let height = if legend { 90 } else { 60 } + if legend { 30 } else { 28 } * n as u32;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (620, height)).into_drawing_area();
         root.fill(&WHITE).map_err(failed)?;
+        // The right margin holds half of the last tick's label (100000).
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
+            .margin_right(40)
             .x_label_area_size(30)
-            .y_label_area_size(170)
-            .build_cartesian_2d(0f64..max, (0..n).into_segmented())
+            .y_label_area_size(label_area)
+            // An integer range is inclusive in plotters: 0..n - 1 gives n rows.
+            .build_cartesian_2d(0f64..max, (0..n - 1).into_segmented())
             .map_err(failed)?;
         let label_of = |v: &SegmentValue<usize>| match v {
             // Row 0 at the top: plotters counts upwards.
@@ -165,7 +171,8 @@ pub fn line(labels: &[String], values: &[Option<f64>], max: f64, unit: &str) -> 
             .margin(16)
             .x_label_area_size(36)
             .y_label_area_size(56)
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..max)
+            // An integer range is inclusive in plotters: 0..n - 1 gives n slots.
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..max)
             .map_err(failed)?;
         let unit = unit.to_string();
         chart
@@ -180,6 +187,8 @@ pub fn line(labels: &[String], values: &[Option<f64>], max: f64, unit: &str) -> 
             })
             .y_label_formatter(&|y| format!("{y:.0}{unit}"))
             .label_style((FAMILY, LABEL))
+            // Eight quarters (26年3季度) side by side.
+            .x_label_style((FAMILY, LABEL * 13 / 16))
             .draw()
             .map_err(failed)?;
         // One polyline per run of defined values.
@@ -211,6 +220,14 @@ pub fn line(labels: &[String], values: &[Option<f64>], max: f64, unit: &str) -> 
     Ok(svg)
 }
 
+/// The width of a label in the SVG's pixels: a CJK character is [`LABEL`] wide, an
+/// ASCII one a little over half of it.
+fn label_width(s: &str) -> u32 {
+    s.chars()
+        .map(|c| if c.is_ascii() { LABEL * 6 / 10 } else { LABEL })
+        .sum()
+}
+
 /// An axis tick: whole numbers, or one decimal on an axis up to 10.
 fn tick(x: f64, max: f64) -> String {
     if max <= 10.0 {
@@ -220,13 +237,14 @@ fn tick(x: f64, max: f64) -> String {
     }
 }
 
-/// A nice upper bound for an axis showing values up to `v` (1, 2 or 5 × 10^k).
+/// A nice upper bound for an axis showing values up to `v` (1, 1.2, 1.5, 2, 2.5, 3, 4,
+/// 5, 6 or 8 × 10^k), so that the longest bar fills most of the axis.
 pub fn axis_max(v: f64) -> f64 {
     if !v.is_finite() || v <= 0.0 {
         return 1.0;
     }
     let mag = 10f64.powf(v.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
+    [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
         .into_iter()
         .map(|m| m * mag)
         .find(|m| *m >= v)

@@ -1,10 +1,13 @@
 //! Supervisory circulars (督查通报): one PDF per union with at least one major finding
-//! attributed to it in the quarter, listing its findings by rule with the duty each
-//! breaks and a deadline for correction. A union with `criticism_threshold` or more
-//! major findings gets a 通报批评 (criticism) instead of a 督查提示; criticism is held in
-//! the outbox until a second person approves it.
+//! attributed to it in the quarter, listing its findings by kind with the clause of the
+//! policy each breaks and a deadline for correction. The document type (文种) is a
+//! 通知 (整改通知) below `criticism_threshold` major findings, a 通报 (通报批评) from it
+//! on; criticism is held in the outbox until a second person approves it, and is a draft
+//! (送审稿, unnumbered) until then. Each circular carries a 整改台账 workbook
+//! ([`super::ledger`]) with the record keys of its findings.
 //!
-//! Household heads' names are masked (张*明); no ID number or phone is printed.
+//! Household heads' names are masked (张*明); no ID number, phone, record id or rule
+//! code is printed.
 
 use std::collections::BTreeMap;
 
@@ -28,17 +31,17 @@ pub const DEFAULT_CRITICISM_THRESHOLD: usize = 5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
-    /// 督查提示: sent at once.
+    /// 整改通知 (a 通知): sent at once.
     Prompt,
     /// 通报批评: held until approved.
     Criticism,
 }
 
 impl Kind {
-    /// The kind in Chinese (督查提示, 通报批评), as the document and file names show it.
+    /// The kind in Chinese (整改通知, 通报批评), as the document and file names show it.
     pub fn label(self) -> &'static str {
         match self {
-            Kind::Prompt => "督查提示",
+            Kind::Prompt => "整改通知",
             Kind::Criticism => "通报批评",
         }
     }
@@ -52,17 +55,20 @@ impl Kind {
     }
 }
 
-/// One major finding, a row of a rule's table.
-#[derive(Debug, Serialize)]
+/// One major finding, a row of a kind's table.
+#[derive(Debug, Clone, Serialize)]
 pub struct Row {
-    /// What the finding is about (对象): subject type and id, with the masked household head.
+    /// What the finding is about (对象): the kind of record, with the masked household head.
     pub subject: String,
-    /// The responsible contact, `name（id）`, or — when the rule names none (责任联系人).
+    /// The responsible contact's name, or — when the rule names none (责任联系人).
     pub contact: String,
-    /// When it occurred, `YYYY-MM-DD` (日期).
+    /// When it occurred, in Chinese (2026年7月31日) (日期).
     pub date: String,
-    /// What the finding's query says about it (情况).
+    /// What the finding's query says about it, with the amount of a money finding (情况).
     pub detail: String,
+    /// The record keys of the finding, for the 整改台账 (never printed).
+    #[serde(skip)]
+    pub key: super::ledger::Key,
 }
 
 /// One rule's major findings in the union: a numbered paragraph and its table.
@@ -70,12 +76,16 @@ pub struct Row {
 pub struct Group {
     /// The paragraph number: （一）, （二）, ….
     pub label: String,
-    /// The rule's code (`V2`).
+    /// The rule's code (`V2`), never printed.
+    #[serde(skip)]
     pub rule: String,
     /// The rule's Chinese name.
     pub name: String,
-    /// The policy clause the findings break, quoted.
-    pub duty: String,
+    /// The sentence after the heading: the clause of the policy the findings break, or,
+    /// for a finding that only lacks data or shows a pattern, the request to verify it.
+    pub lead: String,
+    /// The table's caption (表1　…).
+    pub caption: String,
     /// The number of findings.
     pub count: String,
     /// The findings, one table row each.
@@ -97,6 +107,12 @@ pub struct Data {
     pub deadline: String,
     /// Section 二、整改要求: the correction request and deadline.
     pub closing: String,
+    /// The closing words (特此通报。 or none).
+    pub ending: String,
+    /// The 附件说明 line: the attachments' names.
+    pub attachments: Vec<String>,
+    /// The 附注 under the date (联系人、电话).
+    pub note: String,
 }
 
 /// One union's circular, ready to typeset and send.
@@ -111,8 +127,10 @@ pub struct Circular {
     pub majors: usize,
     /// The union's address; `None` = undeliverable.
     pub to: Option<String>,
-    /// The parent union's address, in copy.
+    /// The address in copy (the parent union's), printed as 抄送 only when there is one.
     pub cc: Option<String>,
+    /// The document number's prefix and year, to number a draft when it is approved.
+    pub numbering: (String, i32),
     /// The quarter reviewed.
     pub period: Period,
     /// The data of the template.
@@ -129,27 +147,64 @@ impl Circular {
         format!("{}-{}.pdf", self.union_id, self.kind.code())
     }
 
-    /// The e-mail subject.
+    /// The e-mail subject: the title and the number (送审稿 while a draft).
     pub fn subject(&self) -> String {
-        format!("{}（{}）", self.data.meta.title, self.data.meta.number)
+        format!("{}（{}）", self.data.meta.title, self.number_or_draft())
+    }
+
+    fn number_or_draft(&self) -> &str {
+        if self.data.meta.number.is_empty() {
+            "送审稿"
+        } else {
+            &self.data.meta.number
+        }
     }
 
     /// The plain-text body of the e-mail that carries the PDF.
     pub fn body(&self) -> String {
-        format!(
-            "{}：\n\n现将《{}》（{}）发给你们，请查收附件，并于{}前完成整改、书面报告整改情况。\n\n{}\n{}\n",
-            self.union_name,
-            self.data.meta.title,
-            self.data.meta.number,
-            self.data.deadline,
-            self.data.meta.office,
-            self.data.meta.date
+        let m = &self.data.meta;
+        mail_body(
+            &m.addressee,
+            &m.title,
+            self.number_or_draft(),
+            &self.data.deadline,
+            &m.office,
+            &m.date,
         )
+    }
+
+    /// The 整改台账 workbook's file name beside the PDF (`U3701-整改台账.xlsx`).
+    pub fn ledger_file_name(&self) -> String {
+        format!("{}-整改台账.xlsx", self.union_id)
+    }
+
+    /// The 整改台账 workbook's file name the recipient sees.
+    pub fn ledger_name(&self) -> String {
+        format!("{}整改台账（{}）.xlsx", self.union_name, self.period)
+    }
+
+    /// The 整改台账 workbook: one row per finding, with the columns the office fills in.
+    pub fn ledger(&self) -> Result<Vec<u8>> {
+        let rows: Vec<&Row> = self.data.groups.iter().flat_map(|g| &g.rows).collect();
+        super::ledger::workbook(&self.union_name, &self.period, &self.data.deadline, &rows)
+    }
+
+    /// Turns the draft into its numbered final, dated `date`, with the number `serial`.
+    pub fn issue(&mut self, serial: u32, date: (i32, u8, u8)) {
+        let (prefix, year) = &self.numbering;
+        let number = numbering::format(prefix, *year, serial);
+        self.data.meta.issue(number, date);
+        self.date = date;
+    }
+
+    /// The key of its number in the registry (`criticism|2026Q3|U3701`).
+    pub fn number_key(&self) -> String {
+        format!("{}|{}|{}", self.kind.code(), self.period, self.union_id)
     }
 }
 
 impl Circular {
-    /// The attachment's file name the recipient sees: `历下区总工会督查提示（2026Q3）.pdf`.
+    /// The attachment's file name the recipient sees: `历下区总工会整改通知（2026Q3）.pdf`.
     pub fn attachment_name(&self) -> String {
         format!(
             "{}{}（{}）.pdf",
@@ -158,6 +213,20 @@ impl Circular {
             self.period
         )
     }
+}
+
+/// The plain-text body of a circular's e-mail.
+pub fn mail_body(
+    addressee: &str,
+    title: &str,
+    number: &str,
+    deadline: &str,
+    office: &str,
+    date: &str,
+) -> String {
+    format!(
+        "{addressee}：\n\n现将《{title}》（{number}）发给你们，请查收附件，并于{deadline}前完成整改，填写所附整改台账，书面报告整改情况。\n\n{office}\n{date}\n"
+    )
 }
 
 /// Settings of the circulars (the `[circulars]` table of the config).
@@ -265,6 +334,7 @@ struct Recipient {
     parent_id: Option<String>,
     parent_name: Option<String>,
     parent_email: Option<String>,
+    city: Option<(String, Option<String>)>,
 }
 
 /// The circulars of `quarter`, in union_id order.
@@ -293,6 +363,11 @@ pub async fn build(
         dec.text("parent_name")?,
         dec.text("parent_email")?,
     );
+    let (city_ids, city_names, city_emails) = (
+        dec.text("city_id")?,
+        dec.text("city_name")?,
+        dec.text("city_email")?,
+    );
     let mut recipients: BTreeMap<String, Recipient> = BTreeMap::new();
     for r in 0..dec.rows() {
         recipients.insert(
@@ -303,6 +378,10 @@ pub async fn build(
                 parent_id: parents.get(r),
                 parent_name: parent_names.get(r),
                 parent_email: parent_emails.get(r),
+                city: match (city_ids.get(r), city_names.get(r)) {
+                    (Some(id), Some(name)) if id != ids.req(r)? => Some((name, city_emails.get(r))),
+                    _ => None,
+                },
             },
         );
     }
@@ -327,6 +406,7 @@ pub async fn build(
         dec.date("occurred_on")?,
         dec.text("detail")?,
     );
+    let amounts = dec.text("amount")?;
     // The state of the corrections K1 follows up (accountability.md), as of the date.
     let (y, m, d) = date;
     let today = calendar::day(y, m as u32, d as u32);
@@ -346,18 +426,28 @@ pub async fn build(
             ))
         })?;
         let subject = match heads.get(r) {
-            Some(name) => format!("{label}{id}（户主{}）", mask::person_name(&name)),
-            None => format!("{label}{id}"),
+            Some(name) => format!("{label}（户主{}）", mask::person_name(&name)),
+            None => label.to_string(),
         };
         let contact = match (contact_names.get(r), contacts.get(r)) {
-            (Some(n), Some(c)) => format!("{n}（{c}）"),
-            (None, Some(c)) => c,
+            (Some(n), _) => n,
+            (None, Some(_)) => "姓名未登记".to_string(),
             // The rule names no responsible contact.
             _ => "—".to_string(),
         };
-        let detail = match (rule.as_str(), overdue.get(&id)) {
-            ("K1", Some(state)) => format!("{}：{state}", details.req(r)?),
-            _ => details.req(r)?,
+        let mut detail = if rule == "K1" {
+            super::ledger::k1_detail(overdue.get(&id).map(String::as_str), &id)
+        } else {
+            details.req(r)?
+        };
+        if let Some(a) = amounts.get(r) {
+            detail = format!("{detail}，金额{}", super::text::yuan(&a));
+        }
+        let occurred = dates.req(r)?;
+        let key = super::ledger::Key {
+            rule: rule.clone(),
+            subject_id: id,
+            occurred_on: calendar::iso(occurred),
         };
         by_union
             .entry(unions.req(r)?)
@@ -367,20 +457,17 @@ pub async fn build(
             .push(Row {
                 subject,
                 contact,
-                date: calendar::iso(dates.req(r)?),
+                date: super::text::chinese_day(occurred),
                 detail,
+                key,
             });
     }
 
     // Every major finding of the quarter must be rectified by d(f) = pe + 60 days.
     let (dy, dm, dd) = calendar::civil(quarter.last_day() + 60);
     let deadline = chinese_date(dy, dm as u8, dd as u8);
-    let issuer_name = set.doc.office.clone().unwrap_or(root_name);
-    let prefix = set
-        .doc
-        .number_prefix
-        .clone()
-        .unwrap_or_else(|| "鲁工督".to_string());
+    let issuer_name = set.doc.office.clone().unwrap_or(root_name.clone());
+    let prefix = set.doc.prefix(&root_name, "督");
     // A union with an overdue correction (K1) is criticised whatever its count.
     let kind_of = |groups: &BTreeMap<String, Vec<Row>>| {
         if groups.contains_key("K1")
@@ -391,14 +478,9 @@ pub async fn build(
             Kind::Prompt
         }
     };
-    // Numbers for all the circulars at once, in union_id order.
-    let keys: Vec<String> = by_union
-        .iter()
-        .map(|(union, groups)| format!("{}|{quarter}|{union}", kind_of(groups).code()))
-        .collect();
-    let serials = numbering::numbers_for(set.doc.state_dir.as_deref(), &prefix, y, &keys)?;
+    let through_city = set.doc.through_city();
     let mut out = Vec::new();
-    for ((union, groups), serial) in by_union.into_iter().zip(serials) {
+    for (union, groups) in by_union {
         let rec = recipients.get(&union).ok_or_else(|| {
             Error::Query(format!(
                 "queries/circulars/major_findings.sql names the union {union}, which queries/circulars/recipients.sql does not give"
@@ -407,101 +489,202 @@ pub async fn build(
         let union_name = rec.name.clone();
         let count: usize = groups.values().map(Vec::len).sum();
         let kind = kind_of(&groups);
+        let mut table = 0;
         let groups: Vec<Group> = groups
             .into_iter()
             .enumerate()
-            .map(|(i, (rule, rows))| {
+            .map(|(i, (rule, mut rows))| {
                 let r = rules::get(&rule).ok_or_else(|| {
                     Error::Query(format!("{} gives the unknown rule {rule}", q.path()))
                 })?;
+                let lacking = rows.iter().filter(|w| rules::lacks_data(&w.detail)).count();
+                for w in rows.iter_mut().filter(|w| rules::lacks_data(&w.detail)) {
+                    w.detail.push_str("，请核实");
+                }
+                let verify = rules::asks_verification(&rule) || lacking == rows.len();
+                table += 1;
                 Ok(Group {
                     label: format!("（{}）", chinese_numeral(i + 1)),
                     name: r.name.to_string(),
-                    duty: r.duty.to_string(),
+                    lead: rules::lead(r, verify),
+                    caption: format!("表{table}　{}", r.name),
                     count: rows.len().to_string(),
                     rule,
                     rows,
                 })
             })
             .collect::<Result<_>>()?;
-        let title = match kind {
-            Kind::Prompt => format!(
-                "关于{union_name}{}困难职工联系人制度落实问题的督查提示",
-                quarter.chinese()
-            ),
-            Kind::Criticism => format!(
-                "关于对{union_name}{}困难职工联系人制度落实问题的通报批评",
-                quarter.chinese()
-            ),
-        };
         let overdue = groups
             .iter()
             .find(|g| g.rule == "K1")
             .map(|g| g.rows.len())
             .unwrap_or(0);
-        let intro = match kind {
-            Kind::Criticism if overdue > 0 => format!(
-                "经对{}困难职工联系人制度落实情况审查，你单位存在以下{count}个重大问题，其中{overdue}个上季度重大问题逾期未整改，根据《关于建立健全困难职工联系人制度的意见》“完善纠错问责制度”的要求，现予通报批评。",
-                quarter.chinese()
+        // Through the city union (routing = "city") when there is one above the union.
+        let city = rec.city.as_ref().filter(|_| through_city);
+        let (addressee, to, cc, you) = match city {
+            Some((city_name, city_email)) => (
+                city_name.clone(),
+                city_email.clone(),
+                None,
+                format!("你市{union_name}"),
             ),
-            Kind::Prompt => format!(
-                "经对{}困难职工联系人制度落实情况审查，你单位存在以下{count}个重大问题，现予督查提示。",
-                quarter.chinese()
-            ),
-            Kind::Criticism => format!(
-                "经对{}困难职工联系人制度落实情况审查，你单位存在以下{count}个重大问题（达到{}个），根据《关于建立健全困难职工联系人制度的意见》“完善纠错问责制度”的要求，现予通报批评。",
-                quarter.chinese(),
-                set.criticism_threshold
+            None => (
+                union_name.clone(),
+                rec.email.clone(),
+                rec.parent_email.clone().filter(|_| rec.email.is_some()),
+                "你单位".to_string(),
             ),
         };
+        let cc_names: Vec<String> = match (&cc, &rec.parent_name) {
+            (Some(_), Some(n)) => vec![n.clone()],
+            _ => Vec::new(),
+        };
+        let text = CircularText {
+            quarter,
+            union_name: &union_name,
+            you: &you,
+            count,
+            overdue,
+            issuer: &issuer_name,
+            deadline: &deadline,
+        };
+        let title = text.title(kind);
         let date_cn = chinese_date(y, m, d);
-        let meta = Meta {
+        let mut meta = Meta {
             issuer: set
                 .doc
                 .issuer
                 .clone()
                 .unwrap_or_else(|| format!("{issuer_name}文件")),
-            number: numbering::format(&prefix, y, serial),
+            number: String::new(),
+            title_lines: text.title_lines(kind),
             title,
-            addressee: union_name.clone(),
+            addressee,
             office: issuer_name.clone(),
             date: date_cn.clone(),
-            cc: set.doc.cc.clone().unwrap_or_else(|| {
-                vec![rec
-                    .parent_name
-                    .clone()
-                    .unwrap_or_else(|| issuer_name.clone())]
-            }),
+            cc: cc_names,
             printer: set
                 .doc
                 .printer
                 .clone()
                 .unwrap_or_else(|| format!("{issuer_name}办公室")),
             print_date: date_cn,
+            draft: false,
+            red_header: true,
+            keywords: Vec::new(),
         };
+        meta.make_draft();
         out.push(Circular {
             data: Data {
                 meta,
                 kind: kind.label().to_string(),
-                intro,
+                intro: text.intro(kind),
                 groups,
                 deadline: deadline.clone(),
-                closing: format!(
-                    "请你单位对上述问题逐项核查整改，于{deadline}前将整改情况书面报送{issuer_name}。逾期未整改或整改不到位的，将依法依规纠错问责。"
-                ),
+                closing: text.closing(),
+                ending: match kind {
+                    Kind::Prompt => "特此通知。".to_string(),
+                    Kind::Criticism => "特此通报。".to_string(),
+                },
+                attachments: vec![format!("{union_name}整改台账（电子表格）")],
+                note: set.doc.contact_note(),
             },
             ident: format!("tiexin-{}-{quarter}-{union}", kind.code()),
             union_id: union,
             union_name,
             kind,
             majors: count,
-            to: rec.email.clone(),
-            cc: rec.parent_email.clone(),
+            to,
+            cc,
+            numbering: (prefix.clone(), y),
             period: *quarter,
             date,
         });
     }
+    // A 通知 that can be delivered is issued at once: numbered now, in union_id order. A
+    // criticism is numbered when it is approved; an undeliverable circular stays a draft.
+    let keys: Vec<String> = out
+        .iter()
+        .filter(|c| c.kind == Kind::Prompt && c.to.is_some())
+        .map(Circular::number_key)
+        .collect();
+    let serials = numbering::numbers_for(set.doc.state_dir.as_deref(), &prefix, y, &keys)?;
+    let mut serials = serials.into_iter();
+    for c in out
+        .iter_mut()
+        .filter(|c| c.kind == Kind::Prompt && c.to.is_some())
+    {
+        if let Some(n) = serials.next() {
+            c.issue(n, date);
+        }
+    }
     Ok(out)
+}
+
+/// The Chinese of one circular.
+struct CircularText<'a> {
+    quarter: &'a Period,
+    union_name: &'a str,
+    you: &'a str,
+    count: usize,
+    overdue: usize,
+    issuer: &'a str,
+    deadline: &'a str,
+}
+
+impl CircularText<'_> {
+    fn title(&self, kind: Kind) -> String {
+        self.title_lines(kind).concat()
+    }
+
+    /// The title in phrases, broken between them ([`text::title_lines`]).
+    fn title_lines(&self, kind: Kind) -> Vec<String> {
+        let q = self.quarter.chinese();
+        match kind {
+            Kind::Prompt => super::text::title_lines(&[
+                "关于",
+                self.union_name,
+                &q,
+                "困难职工联系人制度",
+                "落实问题整改的通知",
+            ]),
+            Kind::Criticism => super::text::title_lines(&[
+                "关于对",
+                self.union_name,
+                &q,
+                "困难职工联系人制度",
+                "落实问题的通报",
+            ]),
+        }
+    }
+
+    /// The opening: basis and purpose, the facts in one sentence, what follows.
+    fn intro(&self, kind: Kind) -> String {
+        let q = self.quarter.chinese();
+        let n = self.count;
+        match kind {
+            Kind::Prompt => format!(
+                "为落实《关于建立健全困难职工联系人制度的意见》关于“定期考核、验收通报”的要求，{}对{q}各级工会困难职工联系人制度落实情况进行了审查。经审查，{}存在重大问题{n}个。现将有关问题和整改要求通知如下：",
+                self.issuer, self.you
+            ),
+            Kind::Criticism if self.overdue > 0 => format!(
+                "为落实《关于建立健全困难职工联系人制度的意见》关于“完善纠错问责制度”的要求，根据{q}困难职工联系人制度落实情况审查结果，{}存在重大问题{n}个，其中上季度重大问题逾期未整改{}个。为严肃纪律、推动整改，决定对{}予以通报批评。现将有关情况通报如下：",
+                self.you, self.overdue, self.union_name
+            ),
+            Kind::Criticism => format!(
+                "为落实《关于建立健全困难职工联系人制度的意见》关于“完善纠错问责制度”的要求，根据{q}困难职工联系人制度落实情况审查结果，{}存在重大问题{n}个，问题较多、性质较重。为严肃纪律、推动整改，决定对{}予以通报批评。现将有关情况通报如下：",
+                self.you, self.union_name
+            ),
+        }
+    }
+
+    /// Section 二、整改要求.
+    fn closing(&self) -> String {
+        format!(
+            "请{}对上述问题逐项核查整改，需要核实的逐项核实；于{}前在所附整改台账中逐条填写整改报告日期和整改措施，经县级以上工会核查后，连同书面整改报告一并报送{}（帮扶工作部门）。逾期未整改或整改不到位的，将按照《关于建立健全困难职工联系人制度的意见》纠错问责。",
+            self.you, self.deadline, self.issuer
+        )
+    }
 }
 
 /// Typesets one circular.

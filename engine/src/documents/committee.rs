@@ -30,6 +30,8 @@ pub struct Component {
 pub struct Row {
     /// The contact's rank (名次).
     pub rank: String,
+    /// Its printed score equals a neighbour's: the rank shows 并列 under it.
+    pub tied: bool,
     /// The contact's name (姓名).
     pub name: String,
     /// The contact's union's name, else its id (工会).
@@ -125,10 +127,13 @@ pub struct Data {
     pub excluded: Excluded,
     /// The paragraph opening section 五、权重敏感性.
     pub sensitivity_intro: String,
-    /// The rows of the sensitivity table.
+    /// The rows of the sensitivity table; empty when no move changes the list (the
+    /// intro then says so in one sentence).
     pub sensitivity: Vec<SensitivityRow>,
-    /// The appendix 数据来源与复核说明.
-    pub appendix: Appendix,
+    /// The 附件说明 line: the attachments' names.
+    pub attachments: Vec<String>,
+    /// The 附注 under the date (联系人、电话).
+    pub note: String,
 }
 
 /// The committee's document ready to typeset: its data, chart, date and identifier.
@@ -137,6 +142,8 @@ pub struct Committee {
     pub data: Data,
     /// The chart as `(name, svg)`: `cities`.
     pub charts: Vec<(String, String)>,
+    /// Its attachment 数据来源与复核说明, a PDF of its own.
+    pub appendix: Appendix,
     /// The document's date (year, month, day).
     pub date: (i32, u8, u8),
     /// The PDF's identifier (`tiexin-shortlist-<year>-<size>-<min-per-city>`).
@@ -150,6 +157,29 @@ fn pct(s: &str) -> String {
         .unwrap_or_else(|_| "—".to_string())
 }
 
+/// A score to two decimals (87.35), as the document prints every score.
+fn score2(s: &str) -> String {
+    s.parse::<f64>()
+        .map(|x| format!("{x:.2}"))
+        .unwrap_or_else(|_| s.to_string())
+}
+
+/// Ranks of `rows` shown with 并列 where the printed score equals a neighbour's.
+fn mark_ties(rows: &mut [Row]) {
+    let scores: Vec<String> = rows.iter().map(|r| r.score.clone()).collect();
+    for (i, r) in rows.iter_mut().enumerate() {
+        let tied = (i > 0 && scores[i - 1] == scores[i])
+            || (i + 1 < scores.len() && scores[i + 1] == scores[i]);
+        r.tied = tied;
+    }
+}
+
+/// A weight as a share of the 100 points (50%).
+fn share(w: f64) -> String {
+    let s = format!("{:.2}", w * 100.0);
+    format!("{}%", s.trim_end_matches('0').trim_end_matches('.'))
+}
+
 fn weight(w: f64) -> String {
     let s = format!("{w:.4}");
     let s = s.trim_end_matches('0');
@@ -159,6 +189,7 @@ fn weight(w: f64) -> String {
 fn row(e: &Entry) -> Row {
     Row {
         rank: e.rank.to_string(),
+        tied: false,
         name: e.name.clone(),
         union: e.union_name.clone().unwrap_or_else(|| e.union_id.clone()),
         city: e
@@ -167,7 +198,7 @@ fn row(e: &Entry) -> Row {
             .map(|c| c.trim_end_matches("总工会").to_string())
             .unwrap_or_else(|| "—".to_string()),
         phone: e.phone.clone().unwrap_or_else(|| "—".to_string()),
-        score: e.score.clone(),
+        score: score2(&e.score),
         visit: pct(&e.visit_score),
         exit: pct(&e.exit_score),
         request: pct(&e.request_score),
@@ -207,10 +238,7 @@ pub fn build(
         .ok_or_else(|| {
             Error::Unreadable("unions.csv has no root union (a union without parent_id)".into())
         })?;
-    let prefix = cfg
-        .number_prefix
-        .clone()
-        .unwrap_or_else(|| "鲁工评".to_string());
+    let prefix = cfg.prefix(&root, "评");
     let serial = match number {
         Some(n) => n,
         None => numbering::number_for(
@@ -221,42 +249,52 @@ pub fn build(
         )?,
     };
     let date_cn = chinese_date(y, m, d);
+    // A 请示 to the committee, typeset as a plain internal document (no red header):
+    // the committee decides, so nothing is copied to others before it has (抄送 none
+    // unless the config names copies).
+    let title = format!("关于{year}年度“困难职工贴心人”推荐人选的请示");
     let meta = Meta {
         issuer: cfg.issuer.clone().unwrap_or_else(|| format!("{root}文件")),
         number: numbering::format(&prefix, y, serial),
-        title: format!("关于{year}年度“困难职工贴心人”推荐人选的报告"),
+        title_lines: super::text::title_lines(&[
+            "关于",
+            &format!("{year}年度"),
+            "“困难职工贴心人”",
+            "推荐人选的请示",
+        ]),
+        title,
         addressee: cfg
             .addressee
             .clone()
             .unwrap_or_else(|| "“困难职工贴心人”评审委员会".to_string()),
         office: cfg.office.clone().unwrap_or_else(|| root.clone()),
         date: date_cn.clone(),
-        cc: cfg
-            .cc
-            .clone()
-            .unwrap_or_else(|| vec!["各市总工会".to_string()]),
+        cc: cfg.cc.clone().unwrap_or_default(),
         printer: cfg
             .printer
             .clone()
             .unwrap_or_else(|| format!("{root}办公室")),
         print_date: date_cn,
+        draft: false,
+        red_header: false,
+        keywords: Vec::new(),
     };
     let w = &doc.weights;
     let quota = doc.min_per_city == 1;
     let method = vec![
         format!(
-            "按照《关于建立健全困难职工联系人制度的意见》“省总工会每年从困难职工联系人中评选100名‘困难职工贴心人’”的要求，对{year}年度全部困难职工联系人逐人计算得分。得分＝100×（{}×家访得分＋{}×脱困得分＋{}×诉求得分＋{}×满意度得分），各项得分在0至1之间。",
-            weight(w.visit), weight(w.exit), weight(w.request), weight(w.satisfaction)
+            "按照《关于建立健全困难职工联系人制度的意见》“省总工会每年从困难职工联系人中评选100名‘困难职工贴心人’”的要求，对{year}年度全部困难职工联系人逐人打分。满分100分，由四项组成：家访占{}，脱困占{}，解决诉求占{}，群众满意度占{}（各项的算法见表1）。",
+            share(w.visit), share(w.exit), share(w.request), share(w.satisfaction)
         ),
         format!(
-            "符合条件须同时满足：{year}年6月30日前任命；年内未离任；年内对应联系的困难职工家庭不少于3户；年内至少参加一次培训；年内任一季度没有由本人承担责任的重大问题。"
+            "打分后先看资格：{year}年6月30日前任命、年内未离任、年内联系困难职工家庭不少于3户、年内至少参加一次培训、年内没有由本人承担责任的重大问题，五条同时满足的才能推荐。"
         ),
-        "名次按得分（保留6位小数）从高到低排列；得分相同的，依次比较家访得分（高者在前）、联系户数（多者在前）、任命日期（早者在前）、联系人编号。".to_string(),
         if quota {
-            format!("推荐{}名。先按名次为每个有符合条件联系人的城市推荐其名次最高的一人（城市名额，按各市该人名次先后，直至名额用完），其余名额按名次择优推荐。未隶属于任何城市的联系人不占城市名额。", doc.size)
+            format!("再定人选：共推荐{}名。先为每个有符合条件联系人的城市留一个名额，给该市得分最高的一人；其余名额按得分从高到低择优推荐。未隶属于任何城市的联系人不占城市名额。", doc.size)
         } else {
-            format!("推荐{}名，全部按名次择优推荐，不设城市名额。", doc.size)
+            format!("再定人选：共推荐{}名，全部按得分从高到低择优推荐，不设城市名额。", doc.size)
         },
+        "得分保留两位小数；两位小数相同的标注“并列”，其先后依次按家访得分（高者在前）、联系户数（多者在前）、任命日期（早者在前）确定。".to_string(),
     ];
     let components = vec![
         Component {
@@ -319,12 +357,12 @@ pub fn build(
                     .union_name
                     .clone()
                     .unwrap_or_else(|| x.entry.union_id.clone()),
-                score: x.entry.score.clone(),
+                score: score2(&x.entry.score),
                 reasons: x.reasons_cn.join("；"),
             })
             .collect(),
     };
-    let sensitivity = doc
+    let sensitivity: Vec<SensitivityRow> = doc
         .sensitivity
         .iter()
         .map(|r| SensitivityRow {
@@ -359,29 +397,61 @@ pub fn build(
             file: "queries/findings/*.sql（四个季度）".to_string(),
         }))
         .collect();
+    let appendix = Appendix::new(
+        &s.archive,
+        &s.catalog,
+        ("本材料", &meta.title),
+        &[
+            "tiexin",
+            "shortlist",
+            "--archive",
+            "档案目录",
+            "--year",
+            &year.to_string(),
+            "--size",
+            &doc.size.to_string(),
+            "--min-per-city",
+            &doc.min_per_city.to_string(),
+            "--date",
+            &format!("{y:04}-{m:02}-{d:02}"),
+            "--number",
+            &serial.to_string(),
+            "--format",
+            "pdf",
+            "--out",
+            "推荐名单.pdf",
+        ],
+        "步骤",
+        queries,
+    );
+    let mut meta = meta;
+    meta.keywords = appendix.keywords();
+    let mut nominees: Vec<Row> = doc.nominees.iter().map(row).collect();
+    mark_ties(&mut nominees);
+    let mut reserve: Vec<Row> = doc.reserve.iter().map(row).collect();
+    mark_ties(&mut reserve);
+    let unchanged = sensitivity
+        .iter()
+        .all(|r: &SensitivityRow| r.changed == "0" || r.changed == "—");
+    let sensitivity_intro = if unchanged {
+        "将任一项权重调高或调低0.05（其余三项按比例调整，权重之和仍为1），推荐名单均不变，说明名单对权重不敏感。".to_string()
+    } else {
+        "将某一项权重调高或调低0.05、其余三项按比例调整使权重之和仍为1时，推荐名单中变动的人数如下（变动人数少，说明名单对权重不敏感）。".to_string()
+    };
     let data = Data {
         meta,
-        intro: format!("现将{year}年度“困难职工贴心人”推荐人选报告如下，请评审委员会审定。"),
+        intro: format!("为做好{year}年度“困难职工贴心人”评选工作，根据《关于建立健全困难职工联系人制度的意见》，我们对全部困难职工联系人的年度工作进行了量化评分，提出推荐人选。现将有关情况请示如下："),
         method,
         components,
         summary,
         size: doc.size.to_string(),
-        nominees: doc.nominees.iter().map(row).collect(),
-        reserve: doc.reserve.iter().map(row).collect(),
+        nominees,
+        reserve,
         excluded,
-        sensitivity_intro: "将某一项权重调高或调低0.05、其余三项按比例调整使权重之和仍为1时，推荐名单中变动的人数如下（变动人数少，说明名单对权重不敏感）。".to_string(),
-        sensitivity,
-        appendix: Appendix::new(
-            &s.archive,
-            &s.catalog,
-            "本名单",
-            format!(
-                "tiexin shortlist --archive 档案目录 --year {year} --size {} --min-per-city {} --date {y:04}-{m:02}-{d:02} --number {serial} --format pdf --out 推荐名单.pdf",
-                doc.size, doc.min_per_city
-            ),
-            "步骤",
-            queries,
-        ),
+        sensitivity_intro,
+        sensitivity: if unchanged { Vec::new() } else { sensitivity },
+        attachments: vec![super::appendix::NAME.to_string()],
+        note: cfg.contact_note(),
     };
     let labels: Vec<String> = doc
         .cities
@@ -403,6 +473,7 @@ pub fn build(
     )?;
     Ok(Committee {
         data,
+        appendix,
         charts: vec![("cities".to_string(), chart)],
         date,
         ident: format!("tiexin-shortlist-{year}-{}-{}", doc.size, doc.min_per_city),

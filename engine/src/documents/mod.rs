@@ -12,6 +12,7 @@ pub mod charts;
 pub mod circulars;
 pub mod committee;
 pub mod fonts;
+pub mod ledger;
 pub mod numbering;
 pub mod settings;
 pub mod templates;
@@ -32,22 +33,52 @@ use world::Sandbox;
 pub struct Meta {
     /// The red issuing-body mark (发文机关标志).
     pub issuer: String,
-    /// The document number (鲁工帮〔2026〕3号).
+    /// The document number (鲁工发〔2026〕3号); empty on a draft (送审稿), which is
+    /// numbered when it is approved or issued.
     pub number: String,
     /// The title.
     pub title: String,
+    /// The title's lines, broken between phrases ([`text::title_lines`]).
+    pub title_lines: Vec<String>,
     /// The addressees (主送机关).
     pub addressee: String,
     /// The issuing office of the 落款.
     pub office: String,
-    /// The date of the 落款 (2026年11月28日).
+    /// The date of the 落款 (2026年11月28日); empty on a draft.
     pub date: String,
     /// 抄送.
     pub cc: Vec<String>,
     /// 印发机关.
     pub printer: String,
-    /// 印发日期.
+    /// 印发日期; empty on a draft.
     pub print_date: String,
+    /// A draft (送审稿): no number and no date until it is approved or issued.
+    pub draft: bool,
+    /// With the red issuing-body mark and the number (版头); a plain internal
+    /// document has neither.
+    pub red_header: bool,
+    /// The PDF's keywords (its metadata): what the document was made from, for a
+    /// reviewer (program version, archive files and their SHA-256).
+    pub keywords: Vec<String>,
+}
+
+impl Meta {
+    /// Turns the document into its numbered final of `date`.
+    pub fn issue(&mut self, number: String, date: (i32, u8, u8)) {
+        let d = text::chinese_date(date.0, date.1, date.2);
+        self.number = number;
+        self.date = d.clone();
+        self.print_date = d;
+        self.draft = false;
+    }
+
+    /// Turns the document into a draft (送审稿): no number, no date.
+    pub fn make_draft(&mut self) {
+        self.number.clear();
+        self.date.clear();
+        self.print_date.clear();
+        self.draft = true;
+    }
 }
 
 /// One document to render.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::text::chinese_numeral;
+use super::text::{chinese_numeral, province_short};
 
 /// One requirement of the section 工作要求: （一）, heading, text.
 #[derive(Debug, Serialize)]
@@ -24,8 +24,21 @@ pub struct Requirement {
 pub struct DocumentConfig {
     /// The red issuing-body mark [default: the union's name + 文件].
     pub issuer: Option<String>,
-    /// The prefix of the document number, as in 鲁工帮〔2026〕12号 [default: 鲁工帮].
+    /// The prefix of the document number, as in 鲁工帮〔2026〕12号 [default: the
+    /// province's one-character name + 工 + the kind: 帮 (帮扶工作通报), 督 (督办:
+    /// circulars), 评 (评审: the committee's document)].
     pub number_prefix: Option<String>,
+    /// The opening's basis and purpose, before ，现将… (为落实…，推动…) [default: the
+    /// 意见's 定期考核、验收通报].
+    pub basis: Option<String>,
+    /// The 附注 contact (联系人) [default: none: no 附注 line].
+    pub contact: Option<String>,
+    /// The contact's telephone (联系电话), printed with the contact.
+    pub phone: Option<String>,
+    /// Circulars: `direct` (主送 the union with the findings, its parent in copy) or
+    /// `city` (主送 the city union above it, naming the unit; the e-mail goes to the
+    /// city) [default: direct].
+    pub routing: Option<String>,
     /// The addressees (主送机关) [default: 各市总工会，省产业工会，省直机关工会，大企业工会 for the root union, 各下级工会 otherwise].
     pub addressee: Option<String>,
     /// 抄送 [default: 各级工会困难职工帮扶中心].
@@ -56,11 +69,32 @@ pub struct RequirementConfig {
 }
 
 impl DocumentConfig {
-    /// The prefix of the document number [default: 鲁工帮].
-    pub fn bulletin_prefix(&self) -> String {
+    /// The prefix of the document number: the configured one, else the province's
+    /// one-character name (of `root_name`, the root union) + 工 + `kind` (帮, 督, 评).
+    pub fn prefix(&self, root_name: &str, kind: &str) -> String {
         self.number_prefix
             .clone()
-            .unwrap_or_else(|| "鲁工帮".to_string())
+            .unwrap_or_else(|| format!("{}工{kind}", province_short(root_name)))
+    }
+
+    /// The prefix of a bulletin's number ([`DocumentConfig::prefix`] with 帮).
+    pub fn bulletin_prefix(&self, root_name: &str) -> String {
+        self.prefix(root_name, "帮")
+    }
+
+    /// The 附注 under the date: （联系人：…，联系电话：…）, or empty.
+    pub fn contact_note(&self) -> String {
+        match (&self.contact, &self.phone) {
+            (Some(c), Some(p)) => format!("（联系人：{c}，联系电话：{p}）"),
+            (Some(c), None) => format!("（联系人：{c}）"),
+            (None, Some(p)) => format!("（联系电话：{p}）"),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// Whether circulars go through the city union (`routing = "city"`).
+    pub fn through_city(&self) -> bool {
+        self.routing.as_deref() == Some("city")
     }
 
     /// The requirements of 工作要求, the configured or the default ones, labelled （一）, （二）, ….

@@ -21,6 +21,7 @@ pub const ALL: &[(&str, &str)] = &[
     template!("bulletin.typ"),
     template!("circular.typ"),
     template!("committee.typ"),
+    template!("sources.typ"),
 ];
 
 /// Parses every template; the names of those that parse, or the first syntax error

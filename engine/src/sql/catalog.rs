@@ -119,6 +119,7 @@ pub const FINDINGS: &[Query] = &[
 /// metrics themselves.
 pub const BULLETIN: &[Query] = &[
     q!("bulletin", "child_ranking"),
+    q!("bulletin", "first_visit"),
     q!("bulletin", "funds_by_category"),
     q!("bulletin", "major_findings"),
     q!("bulletin", "overdue"),

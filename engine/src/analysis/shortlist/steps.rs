@@ -55,7 +55,12 @@ impl Reasons {
             out.push(("no training", format!("{year}年未参加培训")));
         }
         if let Some(r) = &self.major_rules {
-            out.push(("major finding", format!("有重大问题（{r}）")));
+            // The problems by name, never by rule code.
+            let names: Vec<&str> = r
+                .split(',')
+                .map(|c| crate::analysis::rules::get(c.trim()).map_or(c.trim(), |x| x.name))
+                .collect();
+            out.push(("major finding", format!("有重大问题（{}）", names.join("、"))));
         }
         out
     }

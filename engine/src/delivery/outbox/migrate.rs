@@ -17,7 +17,7 @@ use super::attachments::Attachments;
 use crate::error::{Error, Result};
 
 /// The schema version this tiexin writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// One step up: an optional step in Rust first, then the SQL of the version.
 struct Migration {
@@ -26,7 +26,7 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: [Migration; 5] = [
+const MIGRATIONS: [Migration; 6] = [
     Migration {
         version: 1,
         before: None,
@@ -65,6 +65,14 @@ const MIGRATIONS: [Migration; 5] = [
         sql: include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/queries/state/migrations/005_warning_messages.sql"
+        )),
+    },
+    Migration {
+        version: 6,
+        before: None,
+        sql: include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/queries/state/migrations/006_documents.sql"
         )),
     },
 ];

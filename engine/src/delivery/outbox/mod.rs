@@ -83,6 +83,14 @@ const RETRY: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/queries/state/message_retry.sql"
 ));
+const DOCUMENT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/queries/state/message_document.sql"
+));
+const ISSUE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/queries/state/message_issue.sql"
+));
 const APPROVE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/queries/state/message_approve.sql"
@@ -225,6 +233,7 @@ impl Outbox {
                     ":created_by": m.created_by,
                     ":created_uid": m.created_uid,
                     ":extra_attachments": extras,
+                    ":document": m.document,
                 },
             )
             .map_err(|e| self.db_error(e))?
@@ -277,6 +286,20 @@ impl Outbox {
     /// see [`same_person`]), and when `by_uid`, the approver's OS user id, is the one
     /// that queued it, whatever the name given.
     pub fn approve(&self, id: i64, by: &str, by_uid: Option<u32>) -> Result<Message> {
+        self.approve_issuing(id, by, by_uid, |_| Ok(None))
+    }
+
+    /// [`Outbox::approve`], turning a draft into its final first: once the approval is
+    /// allowed, `issue` gets the draft's document data (if the message keeps any) and
+    /// returns the final's subject, body and PDF, which replace the draft's (the PDF is
+    /// stored and its SHA-256 recorded) before the message is released.
+    pub fn approve_issuing(
+        &self,
+        id: i64,
+        by: &str,
+        by_uid: Option<u32>,
+        issue: impl FnOnce(&str) -> Result<Option<(String, String, Vec<u8>)>>,
+    ) -> Result<Message> {
         let m = self.get(id)?;
         if m.state != State::Held {
             return Err(Error::Usage(format!(
@@ -304,6 +327,19 @@ impl Outbox {
             return Err(Error::Usage(format!(
                 "message {id} was queued from this OS account (uid {uid}), and it must be approved by a second person from their own account, whatever name follows --by"
             )));
+        }
+        let document: Option<String> = {
+            let conn = self.lock()?;
+            conn.query_row(DOCUMENT, [id], |r| r.get(0))
+                .map_err(|e| self.db_error(e))?
+        };
+        if let Some(doc) = document {
+            if let Some((subject, body, pdf)) = issue(&doc)? {
+                let sha = self.attachments.put(&pdf)?;
+                let conn = self.lock()?;
+                conn.execute(ISSUE, params![id, subject, body, sha, stamp(Utc::now())])
+                    .map_err(|e| self.db_error(e))?;
+            }
         }
         let conn = self.lock()?;
         conn.execute(APPROVE, params![id, by, uid, stamp(Utc::now())])

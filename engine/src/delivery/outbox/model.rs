@@ -148,6 +148,9 @@ pub struct NewMessage {
     pub extra_attachments: Vec<Attachment>,
     /// Queued `held`: sent only after a second person approves it.
     pub held: bool,
+    /// The data of a draft's document (送审稿), kept so that approval renders the
+    /// numbered final from it ([`crate::delivery::messages::issue`]).
+    pub document: Option<String>,
     /// Who queued it (see [`crate::dirs::user`]).
     pub created_by: String,
     /// The OS user id of the account that queued it (see [`crate::dirs::uid`]); an

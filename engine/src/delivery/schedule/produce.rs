@@ -145,7 +145,7 @@ impl JobRunner for Production {
                     }
                     let r = circulars::render(&c)?;
                     warn_notices(set, job, &r);
-                    let Some(mut message) = messages::circular(&c, &job.name, &r.pdf, &by) else {
+                    let Some(mut message) = messages::circular(&c, &job.name, &r.pdf, &by)? else {
                         continue;
                     };
                     if let Some(found) = &quarter {

@@ -69,7 +69,14 @@ pub async fn prepare(s: &Session, period: &Period) -> Result<Prepared> {
     let vc = query("metrics", "visit_compliance")?;
     let mut trend: BTreeMap<String, Vec<(String, Option<f64>)>> = BTreeMap::new();
     let quarters = last_eight_quarters(period);
+    let fv = query("bulletin", "first_visit")?;
+    let batch = s.scope()?.collect(fv, None).await?;
+    let first_visit = Decoder::new(&batch, fv).date("first_visit")?.get(0);
     for (k, quarter) in quarters.iter().enumerate() {
+        // Before the archive's first visit there is no rate to draw.
+        if first_visit.is_none_or(|f| quarter.last_day() < f) {
+            continue;
+        }
         let batch = s.scope()?.collect(vc, Some(quarter.params())).await?;
         let d = Decoder::new(&batch, vc);
         let (ids, due, visited) = (d.text("union_id")?, d.int("due")?, d.int("visited")?);

@@ -7,6 +7,7 @@
 //! typesets it. No household-level data is in a bulletin: only counts, rates and sums.
 
 pub mod figures;
+pub mod prose;
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,7 @@ use serde::Serialize;
 
 use super::appendix::{Appendix, QueryRef};
 use super::settings::{DocumentConfig, Requirement};
-use super::text::{count_change, percent, rate_change, short_name};
+use super::text::{percent, short_name};
 use super::{charts, numbering, text, Meta, Rendered};
 use crate::analysis::rules;
 use crate::error::{Error, Result};
@@ -32,53 +33,6 @@ pub struct Options {
     pub date: (i32, u8, u8),
     /// The serial of the document number; default: the state directory's counter.
     pub number: Option<u32>,
-}
-
-/// The figures of section 一、总体情况, each formatted for the text.
-#[derive(Debug, Serialize)]
-pub struct Summary {
-    /// The opening sentence (现将…困难职工联系人制度落实情况通报如下。).
-    pub intro: String,
-    /// The period in Chinese (2026年第3季度).
-    pub period: String,
-    /// The union's name.
-    pub union: String,
-    /// Household visits due (应走访户次).
-    pub due: String,
-    /// Valid visits made on time (按期有效走访户次).
-    pub visited: String,
-    /// The quarterly visit rate (季度家访率), as a percentage.
-    pub visit_rate: String,
-    /// The visit rate against the previous period (较上期…上升1.2个百分点).
-    pub visit_change: String,
-    /// Households on file (在档困难职工家庭户数).
-    pub base: String,
-    /// Households that left hardship (解困脱困户数).
-    pub exits: String,
-    /// Exits whose procedure was compliant (程序合规户数).
-    pub exits_compliant: String,
-    /// The exit rate (解困脱困率), as a percentage.
-    pub exit_rate: String,
-    /// The exit rate against the previous period.
-    pub exit_change: String,
-    /// The share of exits with a compliant procedure (脱困程序合规率).
-    pub exit_procedure_rate: String,
-    /// Assistance payments made (笔数).
-    pub payments: String,
-    /// Assistance funds paid, in yuan (帮扶资金…元).
-    pub funds_paid: String,
-    /// The share of funds paid to households on file that day (精准发放率).
-    pub on_target_share: String,
-    /// The on-target share against the previous period.
-    pub on_target_change: String,
-    /// The annual budget execution rate (年度预算执行率).
-    pub budget_execution: String,
-    /// Major findings (重大问题个数).
-    pub findings_major: String,
-    /// Minor findings (一般问题个数).
-    pub findings_minor: String,
-    /// Major findings against the previous period (较上期…增加2个).
-    pub major_change: String,
 }
 
 /// One union directly below, a row of the ranking table (各单位情况排名).
@@ -122,7 +76,7 @@ pub struct FundRow {
     pub category: String,
     /// Payments made in the category (笔数).
     pub payments: String,
-    /// The amount paid, in yuan (金额（元）).
+    /// The amount paid, in yuan, grouped (34,790) (金额（元）).
     pub amount: String,
     /// The category's share of all funds paid (占比).
     pub share: String,
@@ -131,9 +85,7 @@ pub struct FundRow {
 /// One rule's major findings, a row of section 四、重大问题.
 #[derive(Debug, Serialize)]
 pub struct FindingRow {
-    /// The rule's code (`V2`) (规则).
-    pub rule: String,
-    /// The rule's Chinese name (问题).
+    /// The kind of problem in Chinese (问题).
     pub name: String,
     /// Its major findings in all (个数).
     pub count: String,
@@ -146,20 +98,36 @@ pub struct FindingRow {
 pub struct Data {
     /// The header and closing block.
     pub meta: Meta,
-    /// Section 一、总体情况.
-    pub summary: Summary,
+    /// The opening: basis, purpose and what follows (为落实…，现将…通报如下：).
+    pub opening: String,
+    /// The period in Chinese, for the captions (2026年第3季度).
+    pub period: String,
+    /// The union's name.
+    pub union: String,
+    /// Section 一、总体情况, its paragraphs.
+    pub overview: Vec<String>,
+    /// The caption of the trend chart's note on quarters without data.
+    pub trend_note: String,
     /// Section 二、各单位情况排名.
     pub children: Children,
-    /// Section 三、帮扶资金使用情况, by category.
+    /// Section 三、帮扶资金使用情况: its opening sentence.
+    pub funds_intro: String,
+    /// Section 三, by category.
     pub funds: Vec<FundRow>,
-    /// Section 四、重大问题, by rule.
+    /// Section 四、重大问题, by kind of problem.
     pub findings: Vec<FindingRow>,
+    /// The sentence opening section 四.
+    pub findings_intro: String,
     /// Section 五、整改落实情况, when the archive records corrections.
     pub rectification: Option<Rectification>,
+    /// The assessment (成效、问题及原因) opening the requirements.
+    pub assessment: Vec<String>,
     /// Section 工作要求 (五 or 六).
     pub requirements: Vec<Requirement>,
-    /// The appendix 数据来源与复核说明.
-    pub appendix: Appendix,
+    /// The 附件说明 line: the attachments' names.
+    pub attachments: Vec<String>,
+    /// The 附注 under the date (联系人、电话).
+    pub note: String,
 }
 
 /// One union directly below in 整改落实情况.
@@ -192,9 +160,10 @@ pub struct Rectification {
 pub struct ChartData {
     /// Child unions (short names) and their visit compliance in percent.
     pub children: Vec<(String, Option<f64>)>,
-    /// The last eight quarters (`2026Q3`) and the union's visit compliance in percent.
+    /// The last eight quarters (`2026Q3`) and the union's visit compliance in percent
+    /// (`None` before the archive's first visit, or when nothing was due).
     pub trend: Vec<(String, Option<f64>)>,
-    /// Categories and the amount paid, in 10,000 yuan.
+    /// Categories and the amount paid, in yuan.
     pub funds: Vec<(String, f64)>,
 }
 
@@ -202,6 +171,8 @@ pub struct ChartData {
 pub struct Bulletin {
     /// The data of the template.
     pub data: Data,
+    /// Its attachment 数据来源与复核说明, a PDF of its own.
+    pub appendix: Appendix,
     /// The figures behind the charts.
     pub chart_data: ChartData,
     /// The charts as `(name, svg)`: `trend`, `children`, `funds`.
@@ -248,50 +219,18 @@ pub async fn build_for(
         ))
     })?;
     let old = p.before.get(&union);
-    let prev_cn = p.prev.chinese();
-    let was = |f: fn(&crate::analysis::metrics::Row) -> Option<f64>| old.and_then(f);
-
-    let summary = Summary {
-        intro: format!(
-            "现将{}{}困难职工联系人制度落实情况通报如下。",
-            period.chinese(),
-            union_name
-        ),
-        period: period.chinese(),
-        union: union_name.clone(),
-        due: cur.due.to_string(),
-        visited: cur.visited.to_string(),
-        visit_rate: percent(cur.visit_compliance),
-        visit_change: rate_change(cur.visit_compliance, was(|r| r.visit_compliance), &prev_cn),
-        base: cur.base.to_string(),
-        exits: cur.exits.to_string(),
-        exits_compliant: cur.exits_compliant.to_string(),
-        exit_rate: percent(cur.exit_rate),
-        exit_change: rate_change(cur.exit_rate, was(|r| r.exit_rate), &prev_cn),
-        exit_procedure_rate: percent(cur.exit_procedure_rate),
-        payments: cur.payments.to_string(),
-        funds_paid: cur.funds_paid.clone(),
-        on_target_share: percent(cur.on_target_share),
-        on_target_change: rate_change(cur.on_target_share, was(|r| r.on_target_share), &prev_cn),
-        budget_execution: percent(cur.budget_execution),
-        findings_major: cur.findings_major.to_string(),
-        findings_minor: cur.findings_minor.to_string(),
-        major_change: count_change(
-            Some(cur.findings_major),
-            old.map(|r| r.findings_major),
-            &prev_cn,
-        ),
-    };
-
     let own = figures::of_union(s, p, &union).await?;
 
-    // The unions directly below, best first.
+    // The unions directly below, best first; ▲ on those of the last three below the
+    // standard (prose::below_standard), when there are enough units.
     let n = own.ranking.len();
-    let marked = if n > 3 { 3 } else { 0 };
     let mut rows = Vec::new();
     let mut chart_children = Vec::new();
     for (k, c) in own.ranking.iter().enumerate() {
         chart_children.push((short_name(&c.name), c.visit_compliance.map(|x| x * 100.0)));
+        let last = n >= prose::MARK_FROM
+            && k + 3 >= n
+            && prose::below_standard(c.visit_compliance, c.findings_major);
         rows.push(ChildRow {
             rank: c.position.to_string(),
             union_id: c.union_id.clone(),
@@ -302,14 +241,11 @@ pub async fn build_for(
             on_target: percent(c.on_target_share),
             budget: percent(c.budget_execution),
             findings: format!("{}/{}", c.findings_major, c.findings_minor),
-            last: k + marked >= n,
+            last,
         });
     }
-    let note = if marked > 0 {
-        "排名后三位的单位以“▲”标示。".to_string()
-    } else {
-        "下级单位不足四个，不标示后三位。".to_string()
-    };
+    let marked = rows.iter().filter(|r| r.last).count();
+    let note = prose::ranking_note(n, marked);
 
     // Funds by category.
     let funds_q = catalog::named("bulletin", "funds_by_category")?;
@@ -323,11 +259,11 @@ pub async fn build_for(
                 f.amount
             ))
         })?;
-        chart_funds.push((f.label.clone(), yuan / 10_000.0));
+        chart_funds.push((f.label.clone(), yuan));
         funds.push(FundRow {
             category: f.label.clone(),
             payments: f.payments.to_string(),
-            amount: f.amount.clone(),
+            amount: text::yuan_figure(&f.amount),
             share: percent(f.share),
         });
     }
@@ -359,10 +295,9 @@ pub async fn build_for(
                 count: list.iter().map(|(_, c)| c).sum::<i64>().to_string(),
                 by_union: list
                     .iter()
-                    .map(|(n, c)| format!("{n}{c}"))
+                    .map(|(n, c)| format!("{n}{c}个"))
                     .collect::<Vec<_>>()
                     .join("、"),
-                rule,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -384,7 +319,14 @@ pub async fn build_for(
 
     // The document number and the header.
     let (y, m, d) = opts.date;
-    let prefix = cfg.bulletin_prefix();
+    let root_name = p
+        .unions
+        .root
+        .as_ref()
+        .and_then(|r| p.unions.names.get(r))
+        .cloned()
+        .unwrap_or_else(|| union_name.clone());
+    let prefix = cfg.bulletin_prefix(&root_name);
     let serial = match opts.number {
         Some(n) => n,
         None => numbering::number_for(
@@ -402,6 +344,12 @@ pub async fn build_for(
             .unwrap_or_else(|| format!("{union_name}文件")),
         number: numbering::format(&prefix, y, serial),
         title: format!("关于{}困难职工联系人制度落实情况的通报", period.chinese()),
+        title_lines: text::title_lines(&[
+            "关于",
+            &period.chinese(),
+            "困难职工联系人制度",
+            "落实情况的通报",
+        ]),
         addressee: cfg.addressee.clone().unwrap_or_else(|| {
             if p.unions.root.as_deref() == Some(union.as_str()) {
                 "各市总工会，省产业工会，省直机关工会，大企业工会".to_string()
@@ -420,6 +368,9 @@ pub async fn build_for(
             .clone()
             .unwrap_or_else(|| format!("{union_name}办公室")),
         print_date: date,
+        draft: false,
+        red_header: true,
+        keywords: Vec::new(),
     };
 
     let rectification = match (cur.rectifications_due, cur.rectified_on_time) {
@@ -447,7 +398,7 @@ pub async fn build_for(
                     "逾期未整改的单位：{}。",
                     own.overdue
                         .iter()
-                        .map(|o| format!("{}（{}个）", o.name, o.overdue))
+                        .map(|o| format!("{}（{}个问题）", o.name, o.overdue))
                         .collect::<Vec<_>>()
                         .join("、")
                 )
@@ -456,28 +407,86 @@ pub async fn build_for(
         _ => None,
     };
     let requirements = cfg.requirements();
+    let title = meta.title.clone();
     let appendix = Appendix::new(
         &s.archive,
         &s.catalog,
-        "本通报",
-        format!(
-            "tiexin bulletin --archive 档案目录 --period {period} --union {union} --date {y:04}-{m:02}-{d:02} --number {serial} --out 通报.pdf"
-        ),
+        ("本通报", &title),
+        &[
+            "tiexin",
+            "bulletin",
+            "--archive",
+            "档案目录",
+            "--period",
+            &period.to_string(),
+            "--union",
+            &union,
+            "--date",
+            &format!("{y:04}-{m:02}-{d:02}"),
+            "--number",
+            &serial.to_string(),
+            "--out",
+            "通报.pdf",
+        ],
         "数字",
         figure_queries(),
     );
+    let mut meta = meta;
+    meta.keywords = appendix.keywords();
+    let best: Vec<String> = own
+        .ranking
+        .iter()
+        .filter(|c| c.visit_compliance == Some(1.0) && c.findings_major == 0)
+        .map(|c| c.name.clone())
+        .collect();
+    let worst: Vec<String> = rows
+        .iter()
+        .filter(|r| r.last)
+        .map(|r| r.name.clone())
+        .collect();
+    let assessment = prose::assessment(
+        cur,
+        (!best.is_empty()).then(|| best.join("、")).as_deref(),
+        &worst,
+        prose::year_elapsed(period),
+    );
+    let findings_intro = if findings.is_empty() {
+        "本期未发现重大问题。".to_string()
+    } else {
+        format!(
+            "本期发现重大问题{}个，按问题类别分列如下（分布栏为所属下级单位及问题个数）。",
+            cur.findings_major
+        )
+    };
     let data = Data {
+        opening: prose::opening(cfg.basis.as_deref(), period, &union_name),
+        period: period.chinese(),
+        union: union_name.clone(),
+        overview: prose::overview(period, &p.prev, &union_name, cur, old),
+        trend_note: if chart_data.trend.iter().any(|(_, v)| v.is_none()) {
+            "（无数据的季度不绘点）".to_string()
+        } else {
+            String::new()
+        },
         meta,
-        summary,
         children: Children { note, rows },
+        funds_intro: format!(
+            "{}共支付帮扶资金{}，按类别分列如下。",
+            period.chinese(),
+            text::yuan(&cur.funds_paid)
+        ),
         funds,
         findings,
+        findings_intro,
         rectification,
+        assessment,
         requirements,
-        appendix,
+        attachments: vec![super::appendix::NAME.to_string()],
+        note: cfg.contact_note(),
     };
     Ok(Bulletin {
         data,
+        appendix,
         chart_data,
         charts,
         date: opts.date,
@@ -526,7 +535,16 @@ fn figure_queries() -> Vec<QueryRef> {
 pub fn draw(c: &ChartData) -> Result<Vec<(String, String)>> {
     let labels = |v: &[(String, Option<f64>)]| v.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>();
     let values = |v: &[(String, Option<f64>)]| v.iter().map(|(_, x)| *x).collect::<Vec<_>>();
-    let trend = charts::line(&labels(&c.trend), &values(&c.trend), 100.0, "%")?;
+    // 2026Q3 → 26年3季度: the chart speaks Chinese, not the program's notation.
+    let quarters: Vec<String> = c
+        .trend
+        .iter()
+        .map(|(q, _)| match q.split_once('Q') {
+            Some((y, n)) if y.len() == 4 => format!("{}年{n}季度", &y[2..]),
+            _ => q.clone(),
+        })
+        .collect();
+    let trend = charts::line(&quarters, &values(&c.trend), 100.0, "%")?;
     let children = charts::horizontal_bars(&labels(&c.children), &values(&c.children), 100.0, "%")?;
     let max = c.funds.iter().map(|(_, v)| *v).fold(0.0, f64::max);
     let funds = charts::horizontal_bars(
