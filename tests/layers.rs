@@ -14,6 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["analysis"],
     &["documents"],
     &["delivery"],
+    &["web"],
     &["config", "generate"],
     &["cli"],
 ];

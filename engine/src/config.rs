@@ -12,6 +12,7 @@ use crate::delivery::smtp::SmtpConfig;
 use crate::documents::settings::DocumentConfig;
 use crate::error::{Error, Result};
 use crate::sql::sandbox::Limits;
+use crate::web::users::UserConfig;
 
 /// The whole configuration file.
 #[derive(Debug, Default, Deserialize)]
@@ -41,6 +42,9 @@ pub struct Config {
     /// The scheduled jobs of `tiexin schedule`.
     #[serde(default)]
     pub jobs: Vec<Job>,
+    /// The users of `tiexin serve` (`[[users]]`), checked by [`crate::web::users::check`].
+    #[serde(default)]
+    pub users: Vec<UserConfig>,
     /// After downtime, a job's most recent missed slot still runs if it is at most this
     /// many hours old [default: 24; 0 to 8760].
     pub grace_hours: Option<f64>,
@@ -112,6 +116,7 @@ impl Config {
         if let Some(smtp) = &self.smtp {
             smtp.check()?;
         }
+        crate::web::users::check(&self.users)?;
         crate::delivery::schedule::check_jobs(&self.jobs, self.grace_hours)
     }
 }

@@ -7,6 +7,7 @@
 //! |---|---|
 //! | [`cli`] | clap arguments, terminal output, one module per command (thin: parse, call, print) |
 //! | [`config`], [`generate`] | the TOML file assembled into each module's settings; the synthetic archive writer |
+//! | [`web`] | `tiexin serve`: the web console (users, sessions, pages confined to a subtree) |
 //! | [`delivery`] | the outbox, SMTP, the scheduler and what each scheduled job produces |
 //! | [`documents`] | Typst PDFs: world, fonts, charts, numbering; bulletin, circulars, committee |
 //! | [`analysis`] | metrics, findings, rules and the award shortlist |
@@ -29,3 +30,4 @@ pub mod files;
 pub mod generate;
 pub mod ingest;
 pub mod sql;
+pub mod web;

@@ -56,6 +56,10 @@ pub enum Command {
     /// The whole job on the bundled sample archive: validation, metrics, findings, a
     /// bulletin, the shortlist and the circulars (written, not sent), into one folder.
     Demo(DemoArgs),
+    /// The web console for inspectors, award committees and union offices (users in `[[users]]` of the config).
+    Serve(ServeArgs),
+    /// Print the argon2 hash of a password (read from standard input) for `[[users]]` password-hash.
+    Passwd,
     /// Print shell completions for bash, zsh or fish (e.g. `tiexin completions bash > ~/.local/share/bash-completion/completions/tiexin`).
     Completions(CompletionsArgs),
     /// Check the installation and the configuration: where the fonts, the sample archive and the queries come from, the config file, every template's syntax.
@@ -372,6 +376,18 @@ pub struct ScheduleArgs {
     /// The clock's current time, RFC 3339 (e.g. 2026-04-01T08:00:00+08:00).
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
+    /// Address and port to listen on; anything but loopback needs --behind-proxy.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub bind: std::net::SocketAddr,
+    /// Served behind a TLS reverse proxy (nginx, Caddy): cookies are Secure, the client address is the last X-Forwarded-For, and a non-loopback --bind is allowed.
+    #[arg(long)]
+    pub behind_proxy: bool,
 }
 
 #[derive(Debug, Args)]

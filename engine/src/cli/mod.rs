@@ -23,6 +23,7 @@ mod outbox;
 pub mod output;
 mod query;
 mod schedule;
+mod serve;
 mod shortlist;
 mod stream;
 pub mod supervise;
@@ -77,6 +78,8 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Warnings(args) => block_on(accountability::warnings(args)),
         Command::Rectify(args) => block_on(accountability::rectify(args)),
         Command::Demo(args) => block_on(demo::run(args)),
+        Command::Serve(args) => block_on(serve::run(args)),
+        Command::Passwd => serve::passwd(),
         Command::Completions(args) => check::completions(args),
         Command::Check(args) => check::check(args),
         Command::Template(args) => template::run(args),

@@ -163,6 +163,21 @@ pub const SHORTLIST: &[Query] = &[
     q!("shortlist", "ranking"),
 ];
 
+/// `queries/audits/`: the ready audits an inspector runs through the sandbox of
+/// `tiexin query` (not part of any computation, so not in [`all`]).
+pub const AUDITS: &[Query] = &[
+    q!("audits", "budget_execution_by_county"),
+    q!("audits", "contacts_with_many_households"),
+    q!("audits", "exits_soon_after_filing"),
+    q!("audits", "households_without_visit_for_a_year"),
+    q!("audits", "payments_below_threshold"),
+    q!("audits", "payments_split_across_days"),
+    q!("audits", "payments_to_flagged_households"),
+    q!("audits", "subsidies_by_contact"),
+    q!("audits", "visits_clustered_on_one_day"),
+    q!("audits", "visits_uploaded_late"),
+];
+
 /// Every embedded query.
 pub fn all() -> impl Iterator<Item = &'static Query> {
     VIEWS

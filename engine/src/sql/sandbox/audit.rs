@@ -123,6 +123,11 @@ impl Log {
             .map_err(|e| unaudited(&self.path, e))
     }
 
+    /// Appends one line (an event of `tiexin serve`: a page viewed, a request refused).
+    pub fn record(&self, line: &serde_json::Value) -> Result<()> {
+        self.append(line.clone())
+    }
+
     /// The line written before the query runs.
     pub fn started(&self, e: &Entry) -> Result<()> {
         self.append(json!({

@@ -1,0 +1,203 @@
+//! Load on `tiexin serve` (issue 17): a bounded load generator on loopback.
+//!
+//!     TIEXIN_BENCH_ARCHIVE=/data/gen-1m cargo bench --bench serve
+//!
+//! Starts the release binary under `/usr/bin/time -v` on the archive (default: the
+//! bundled sample), logs 20 clients in, and reports: the time from start to the first
+//! page served, the first view of a period (figures computed), then 20 concurrent
+//! clients making `TIEXIN_BENCH_REQUESTS` (default 100) requests each over a mix of
+//! overview, union, findings and nominee pages: pages per second, p50 and p95 latency
+//! per kind, and the server's peak RSS.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const CLIENTS: usize = 20;
+const PASSWORD: &str = "bench-password";
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .cookie_store(true)
+        .timeout(Duration::from_secs(600))
+        .build()
+        .unwrap()
+}
+
+fn login(c: &reqwest::blocking::Client, base: &str) {
+    let form = c.get(format!("{base}/login")).send().unwrap().text().unwrap();
+    let key = "name=\"csrf\" value=\"";
+    let i = form.find(key).unwrap() + key.len();
+    let csrf = &form[i..i + 64];
+    c.post(format!("{base}/login"))
+        .form(&[("name", "bench"), ("password", PASSWORD), ("csrf", csrf), ("next", "/login")])
+        .send()
+        .unwrap();
+}
+
+fn get(c: &reqwest::blocking::Client, url: &str) -> (u16, String) {
+    let r = c.get(url).send().unwrap();
+    (r.status().as_u16(), r.text().unwrap())
+}
+
+fn links(html: &str, prefix: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .filter(|l| l.starts_with(prefix))
+        .map(|l| l.replace("&amp;", "&"))
+        .collect()
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let requests: usize = std::env::var("TIEXIN_BENCH_REQUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
+    let mut hash = Command::new(env!("CARGO_BIN_EXE_tiexin"))
+        .arg("passwd")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    hash.stdin.take().unwrap().write_all(PASSWORD.as_bytes()).unwrap();
+    let hash = String::from_utf8(hash.wait_with_output().unwrap().stdout).unwrap();
+    let archive = std::env::var("TIEXIN_BENCH_ARCHIVE").ok();
+    let root = std::env::var("TIEXIN_BENCH_ROOT").unwrap_or_else(|_| "U37".into());
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "state-dir = {:?}\n[[users]]\nname = \"bench\"\npassword-hash = {:?}\nrole = \"office\"\nscope = {root:?}\n",
+            dir.path().join("state").display().to_string(),
+            hash.trim()
+        ),
+    )
+    .unwrap();
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.arg("-v").arg(env!("CARGO_BIN_EXE_tiexin")).args(["serve", "--bind", "127.0.0.1:0", "--config"]).arg(&cfg);
+    if let Some(a) = &archive {
+        cmd.args(["--archive", a]);
+    }
+    let start = Instant::now();
+    let mut child = cmd.stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut base = String::new();
+    for l in lines.by_ref() {
+        let l = l.unwrap();
+        if let Some(i) = l.find("http://") {
+            base = l[i..].split('/').take(3).collect::<Vec<_>>().join("/");
+            break;
+        }
+    }
+    let report = Arc::new(Mutex::new(Vec::<String>::new()));
+    let r2 = report.clone();
+    let reader = std::thread::spawn(move || {
+        for l in lines.by_ref().map_while(Result::ok) {
+            r2.lock().unwrap().push(l);
+        }
+    });
+    let c = client();
+    login(&c, &base);
+    // The first page served: the log-in page answers at once; the first page with
+    // figures needs the archive loaded and the period computed.
+    let mut period = String::new();
+    loop {
+        let r = c.get(format!("{base}/")).send().unwrap();
+        if r.status().as_u16() == 200 {
+            period = r.url().path().rsplit('/').next().unwrap_or("").to_string();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let first_page = start.elapsed();
+    let loaded_line = report.lock().unwrap().iter().find(|l| l.contains("ready after")).cloned();
+    // A cold period: the previous quarter's figures are computed on this view.
+    let prev = if period.ends_with("Q1") { format!("{}Q4", &period[..4].parse::<i32>().unwrap() - 1) } else {
+        format!("{}Q{}", &period[..4], period[5..].parse::<u8>().unwrap() - 1)
+    };
+    let t = Instant::now();
+    let (st, _) = get(&c, &format!("{base}/u/{root}/{prev}"));
+    let cold = t.elapsed();
+    assert_eq!(st, 200);
+
+    // The URLs of the mix: the overview, unions below it, findings pages, nominees.
+    let (_, overview) = get(&c, &format!("{base}/u/{root}/{period}"));
+    let mut unions = links(&overview, "/u/");
+    unions.retain(|l| l.ends_with(&period));
+    let t = Instant::now();
+    let (_, findings) = get(&c, &format!("{base}/findings?period={period}"));
+    let findings_cold = t.elapsed();
+    let year = &period[..4];
+    let t = Instant::now();
+    let (_, shortlist) = get(&c, &format!("{base}/shortlist/{year}"));
+    let shortlist_cold = t.elapsed();
+    let nominees: Vec<String> = links(&shortlist, &format!("/shortlist/{year}/")).into_iter().take(40).collect();
+    let mut findings_pages: Vec<String> = (1..=5).map(|p| format!("/findings?period={period}&page={p}")).collect();
+    findings_pages.extend(unions.iter().take(10).map(|u| format!("/findings?period={period}&union={}", u.split('/').nth(2).unwrap())));
+    let _ = findings;
+    let mix: Vec<(&str, Vec<String>)> = vec![
+        ("overview", vec![format!("/u/{root}/{period}")]),
+        ("union", unions.clone()),
+        ("findings", findings_pages),
+        ("nominee", nominees),
+    ];
+    let mix = Arc::new(mix);
+    let times = Arc::new(Mutex::new(Vec::<(usize, f64, u16)>::new()));
+    let t = Instant::now();
+    let threads: Vec<_> = (0..CLIENTS)
+        .map(|k| {
+            let (mix, times, base) = (mix.clone(), times.clone(), base.clone());
+            std::thread::spawn(move || {
+                let c = client();
+                login(&c, &base);
+                for i in 0..requests {
+                    let kind = (i + k) % mix.len();
+                    let urls = &mix[kind].1;
+                    if urls.is_empty() {
+                        continue;
+                    }
+                    let url = &urls[(i * 7 + k * 13) % urls.len()];
+                    let s = Instant::now();
+                    let (st, _) = get(&c, &format!("{base}{url}"));
+                    times.lock().unwrap().push((kind, s.elapsed().as_secs_f64() * 1000.0, st));
+                }
+            })
+        })
+        .collect();
+    for th in threads {
+        th.join().unwrap();
+    }
+    let wall = t.elapsed().as_secs_f64();
+    let times = times.lock().unwrap();
+    // Stop the server (SIGINT to tiexin, the child of time) so that time reports.
+    let time_pid = child.id();
+    let kids = std::fs::read_to_string(format!("/proc/{time_pid}/task/{time_pid}/children")).unwrap_or_default();
+    for pid in kids.split_whitespace() {
+        let _ = Command::new("kill").args(["-INT", pid]).status();
+    }
+    child.wait().unwrap();
+    reader.join().unwrap();
+    let rss = report.lock().unwrap().iter().find(|l| l.contains("Maximum resident set size")).cloned().unwrap_or_default();
+
+    println!("archive: {}", archive.as_deref().unwrap_or("the bundled sample"));
+    println!("start to first page with figures: {:.2} s ({})", first_page.as_secs_f64(), loaded_line.unwrap_or_default().trim());
+    println!("first view of a period ({prev}, figures computed): {:.0} ms", cold.as_secs_f64() * 1000.0);
+    println!("first findings list of {period}: {:.0} ms; first shortlist of {year}: {:.0} ms", findings_cold.as_secs_f64() * 1000.0, shortlist_cold.as_secs_f64() * 1000.0);
+    let bad = times.iter().filter(|t| t.2 != 200).count();
+    println!("{} requests by {CLIENTS} clients in {wall:.2} s: {:.1} pages/s, {bad} not 200", times.len(), times.len() as f64 / wall);
+    let mut all: Vec<f64> = times.iter().map(|t| t.1).collect();
+    println!("  all       p50 {:7.1} ms  p95 {:7.1} ms", pct(&mut all, 0.5), pct(&mut all, 0.95));
+    for (k, (name, urls)) in mix.iter().enumerate() {
+        let mut v: Vec<f64> = times.iter().filter(|t| t.0 == k).map(|t| t.1).collect();
+        println!("  {name:9} p50 {:7.1} ms  p95 {:7.1} ms  ({} requests over {} URLs)", pct(&mut v, 0.5), pct(&mut v, 0.95), v.len(), urls.len());
+    }
+    println!("peak RSS of the server: {}", rss.trim());
+}

@@ -1,0 +1,272 @@
+//! `tiexin serve`: the web console for inspectors, award committees and union offices.
+//! One process serves server-rendered HTML (axum, maud templates compiled into the
+//! binary, no JavaScript), every page confined to the user's subtree, personal data
+//! masked unless the user has full access, and every page showing household-level
+//! data or refused written to `audit.jsonl`.
+//!
+//! [`users`] are the `[[users]]` of the config, [`auth`] the sessions, CSRF tokens and
+//! log-in throttle, [`state`] the loaded archive and the figures computed per period,
+//! [`routes`] the URLs, [`layout`] the page frame, and `pages` one module per page.
+
+pub mod auth;
+pub mod layout;
+mod pages;
+pub mod routes;
+pub mod state;
+pub mod users;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use arc_swap::{ArcSwap, ArcSwapOption};
+use serde_json::json;
+
+use crate::analysis::shortlist::Params;
+use crate::documents::settings::DocumentConfig;
+use crate::error::{Error, Result};
+use crate::ingest::{LoadedTable, Progress};
+use crate::sql::sandbox::audit::{iso_utc, Log};
+use crate::sql::session;
+use state::Loaded;
+use users::UserConfig;
+
+/// Everything `serve` needs, resolved from the command line and the config by the caller.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The address to listen on.
+    pub bind: SocketAddr,
+    /// Served behind a TLS reverse proxy: cookies are `Secure`, the client address is the
+    /// last one of `X-Forwarded-For`, and a non-loopback address is allowed.
+    pub behind_proxy: bool,
+    /// The archive and its queries.
+    pub session: session::Settings,
+    /// The users who may log in.
+    pub users: Vec<UserConfig>,
+    /// The state folder: audit log, outbox, issued documents.
+    pub state_dir: Option<PathBuf>,
+    /// The `[bulletin]` section (header, addressees, requirements) of the drafts.
+    pub bulletin: DocumentConfig,
+    /// The shortlist's size, quota and weights.
+    pub shortlist: Params,
+    /// The program and first arguments that run `tiexin query` on this archive and
+    /// config (`[tiexin, query, --archive, DIR, …]`) (the free SQL and ready audits go through it, as on the command line).
+    pub query_command: Vec<std::ffi::OsString>,
+}
+
+/// Reads the settings again (the config file may have changed): used on reload.
+pub type Reload = Box<dyn Fn() -> Result<Settings> + Send + Sync>;
+
+/// The server's state shared by every request.
+pub struct App {
+    /// The current settings (users change on reload).
+    pub settings: ArcSwap<Settings>,
+    /// The loaded archive; `None` while the first load runs.
+    pub loaded: ArcSwapOption<Loaded>,
+    /// What the loading is doing (shown while no archive is loaded).
+    pub status: Mutex<String>,
+    /// The open sessions.
+    pub sessions: auth::Sessions,
+    /// The log-in throttle.
+    pub throttle: auth::Throttle,
+    /// The audit log.
+    pub log: Log,
+    reload: Reload,
+    reloading: AtomicBool,
+}
+
+impl App {
+    /// The user named `name`, if configured and not disabled.
+    pub fn user(&self, name: &str) -> Option<UserConfig> {
+        self.settings
+            .load()
+            .users
+            .iter()
+            .find(|u| u.name == name && !u.disabled)
+            .cloned()
+    }
+
+    /// Appends a line to the audit log: `event` (page, forbidden, login, …) by `user` on
+    /// `path` with the union and period concerned.
+    pub fn audit(&self, event: &str, user: &str, path: &str, union: Option<&str>, period: Option<&str>) {
+        let line = json!({
+            "time": iso_utc(std::time::SystemTime::now()),
+            "event": event,
+            "user": user,
+            "path": path,
+            "union": union,
+            "period": period,
+            "via": "serve",
+        });
+        if let Err(e) = self.log.record(&line) {
+            eprintln!("error: {e}");
+        }
+    }
+
+    fn set_status(&self, s: &str) {
+        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = s.to_string();
+    }
+
+    /// Loads the archive of the current settings and swaps it in; the users' scopes
+    /// are checked against it first.
+    async fn load(self: &Arc<App>) -> Result<()> {
+        let settings = self.settings.load_full();
+        let app = self.clone();
+        let handle = tokio::runtime::Handle::current();
+        let loaded = tokio::task::spawn_blocking(move || {
+            handle.block_on(Loaded::load(&settings.session, &Sink { app: &app }))
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("loading the archive stopped: {e}")))??;
+        for u in &self.settings.load().users {
+            if !loaded.has(&u.scope) {
+                return Err(Error::Config(format!(
+                    "[[users]] {:?}: scope {} is no union of the archive",
+                    u.name, u.scope
+                )));
+            }
+        }
+        self.loaded.store(Some(Arc::new(loaded)));
+        self.set_status("");
+        Ok(())
+    }
+
+    /// Reads the config and the archive again and swaps them in; requests in flight
+    /// finish with the state they began with. One reload at a time.
+    pub async fn reload(self: &Arc<App>) -> Result<()> {
+        if self.reloading.swap(true, Ordering::SeqCst) {
+            return Err(Error::Usage("a reload is already running".into()));
+        }
+        let result = async {
+            let new = (self.reload)()?;
+            let old = self.settings.swap(Arc::new(new));
+            if let Err(e) = self.load().await {
+                self.settings.store(old);
+                return Err(e);
+            }
+            Ok(())
+        }
+        .await;
+        self.reloading.store(false, Ordering::SeqCst);
+        result
+    }
+}
+
+/// The progress of a load, shown on the console and on the page served meanwhile.
+struct Sink<'a> {
+    app: &'a App,
+}
+
+impl Progress for Sink<'_> {
+    fn rows(&self, file: &str, rows: u64) {
+        self.app.set_status(&format!("{file}：已读 {rows} 行"));
+    }
+    fn table_done(&self, t: &LoadedTable) {
+        if let Some(s) = &t.source {
+            let line = format!("{}：{} 行", s.file_name(), t.read);
+            eprintln!("  {line}");
+            self.app.set_status(&line);
+        }
+    }
+    fn status(&self, message: &str) {
+        eprintln!("{message}");
+        self.app.set_status(message);
+    }
+    fn warn(&self, message: &str) {
+        eprintln!("warning: {message}");
+    }
+}
+
+/// Refuses to serve beyond loopback without a TLS reverse proxy in front.
+pub fn check_bind(bind: &SocketAddr, behind_proxy: bool) -> Result<()> {
+    if !bind.ip().is_loopback() && !behind_proxy {
+        return Err(Error::Usage(format!(
+            "--bind {bind}: not a loopback address; passwords and session cookies would travel in clear text. Serve behind a TLS reverse proxy and pass --behind-proxy, or bind 127.0.0.1"
+        )));
+    }
+    Ok(())
+}
+
+/// Serves until interrupted: listens at once (a page says the archive is loading),
+/// loads the archive, reloads it on SIGHUP. An archive that cannot be loaded at start
+/// is an error.
+pub async fn serve(settings: Settings, reload: Reload) -> Result<i32> {
+    check_bind(&settings.bind, settings.behind_proxy)?;
+    let log = Log::open(settings.state_dir.as_deref())?;
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .map_err(|e| Error::Usage(format!("--bind {}: cannot listen: {e}", settings.bind)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Internal(format!("the listening address: {e}")))?;
+    let start = Instant::now();
+    let app = Arc::new(App {
+        settings: ArcSwap::from_pointee(settings),
+        loaded: ArcSwapOption::empty(),
+        status: Mutex::new("正在载入档案".into()),
+        sessions: auth::Sessions::default(),
+        throttle: auth::Throttle::default(),
+        log,
+        reload,
+        reloading: AtomicBool::new(false),
+    });
+    eprintln!("tiexin serve: listening on http://{addr}/ (loading the archive…)");
+    let (failed_tx, failed_rx) = tokio::sync::oneshot::channel::<Error>();
+    {
+        let app = app.clone();
+        tokio::spawn(async move {
+            match app.load().await {
+                Ok(()) => eprintln!(
+                    "tiexin serve: ready after {:.1} s",
+                    start.elapsed().as_secs_f64()
+                ),
+                Err(e) => {
+                    let _ = failed_tx.send(e);
+                }
+            }
+        });
+    }
+    spawn_sighup(app.clone());
+    let router = routes::router(app.clone());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = stop_rx.await;
+    });
+    let server = tokio::spawn(async move { server.await });
+    tokio::select! {
+        // A load that succeeded drops the sender: this branch is then disabled.
+        Ok(e) = failed_rx => {
+            let _ = stop_tx.send(());
+            Err(e)
+        }
+        r = server => match r {
+            Ok(Ok(())) => Ok(0),
+            Ok(Err(e)) => Err(Error::Internal(format!("the server stopped: {e}"))),
+            Err(e) => Err(Error::Internal(format!("the server stopped: {e}"))),
+        },
+        _ = tokio::signal::ctrl_c() => Ok(0),
+    }
+}
+
+/// Reloads on every SIGHUP.
+fn spawn_sighup(app: Arc<App>) {
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            eprintln!("tiexin serve: SIGHUP, reloading the config and the archive…");
+            match app.reload().await {
+                Ok(()) => eprintln!("tiexin serve: reloaded"),
+                Err(e) => eprintln!("error: reload failed, still serving the archive loaded before: {e}"),
+            }
+        }
+    });
+}

@@ -1,0 +1,77 @@
+//! Corrections and warnings (`/corrections?period=2026Q3&as_of=2026-11-30`): the major
+//! findings of a quarter with their deadline and correction status, and the early
+//! warnings as of a day, both cut to the user's subtree (`tiexin rectify`, `tiexin
+//! warnings`).
+
+use axum::extract::Query;
+use datafusion::arrow::array::RecordBatch;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::union::period;
+use crate::analysis::accountability;
+use crate::documents::document_date;
+use crate::sql::table::Tabular;
+use crate::sql::tree::filter_rows;
+use crate::web::layout::{link, pager, window};
+use crate::web::routes::{bad_request, failed, Page, Viewer};
+
+/// The page's parameters.
+#[derive(Deserialize, Default)]
+pub struct Params {
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    as_of: String,
+    #[serde(default)]
+    page: Option<usize>,
+}
+
+/// A result as a table, page `page` of it.
+pub fn tabular(id: &str, batch: &RecordBatch, page: usize, href: impl Fn(usize) -> String) -> Result<Markup, crate::error::Error> {
+    let t = Tabular::from_batch(batch)?;
+    let (start, end, _) = window(t.rows.len(), page);
+    Ok(html! {
+        div.scroll { table id=(id) {
+            thead { tr { @for c in &t.columns { th { (c) } } } }
+            tbody { @for r in &t.rows[start..end] { tr { @for c in r {
+                @if c.right_aligned() { td.num { (c.human()) } } @else { td { (c.human()) } }
+            } } } }
+        } }
+        (pager(t.rows.len(), page, href))
+    })
+}
+
+/// `/corrections`.
+pub async fn page(v: Viewer, Query(q): Query<Params>) -> Page {
+    let l = &v.loaded;
+    let p = if q.period.is_empty() { l.default_period.to_string() } else { q.period.clone() };
+    let quarter = period(&p)?;
+    if !quarter.is_quarter() {
+        return Err(bad_request("整改按季度统计：请给出季度，如 2026Q3。"));
+    }
+    let (y, m, d) = document_date((!q.as_of.is_empty()).then_some(q.as_of.as_str()))
+        .map_err(|_| bad_request(&format!("“{}”不是日期（YYYY-MM-DD）。", q.as_of)))?;
+    let day = crate::calendar::day(y, m as u32, d as u32);
+    let as_of = crate::calendar::iso(day);
+    let scope = v.user.scope.clone();
+    let keep = |b: RecordBatch| filter_rows(&b, "union_id", |u| l.in_scope(&scope, u));
+    let rect = accountability::rectify(&l.session, &quarter, day).await.and_then(keep).map_err(failed)?;
+    let warn = accountability::warnings(&l.session, day, None).await.and_then(keep).map_err(failed)?;
+    v.viewed(Some(&scope), Some(&p));
+    let page = q.page.unwrap_or(1);
+    let here = |n: usize| link("/corrections", &[("period", &p), ("as_of", &as_of), ("page", &n.to_string())]);
+    let body = html! {
+        h1 { "整改与预警 · " (l.name(&scope)) }
+        form.filters method="get" action="/corrections" {
+            label { "季度" input name="period" value=(p) size="7"; }
+            label { "截至" input name="as_of" value=(as_of) size="10"; }
+            button type="submit" { "查看" }
+        }
+        h2 { (quarter.chinese()) "重大问题整改情况" }
+        (tabular("rectify", &rect, page, here).map_err(failed)?)
+        h2 { "截至 " (as_of) " 的预警" }
+        (tabular("warnings", &warn, page, here).map_err(failed)?)
+    };
+    Ok(v.page("corrections", "整改与预警", body))
+}

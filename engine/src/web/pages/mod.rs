@@ -1,0 +1,9 @@
+//! One module per page of the console.
+
+pub mod audits;
+pub mod corrections;
+pub mod documents;
+pub mod findings;
+mod records;
+pub mod shortlist;
+pub mod union;

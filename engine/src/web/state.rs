@@ -1,0 +1,236 @@
+//! What the server holds: the loaded archive ([`Loaded`], swapped whole on reload so that
+//! requests in flight finish on the state they started with) and the figures computed
+//! per period on first view and kept.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use datafusion::arrow::array::{AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Date32Type};
+use tokio::sync::OnceCell;
+
+use crate::analysis::findings;
+use crate::analysis::shortlist::{self as committee, Params};
+use crate::documents::bulletin::figures::{self, Prepared};
+use crate::error::{Error, Result};
+use crate::ingest::Progress;
+use crate::sql::session::{Session, Settings};
+use crate::sql::table::Tabular;
+use crate::sql::tree::Unions;
+use crate::sql::Period;
+
+/// One finding row, as text.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// The rule (`V1`).
+    pub rule: String,
+    /// major or minor.
+    pub severity: String,
+    /// The union it belongs to.
+    pub union_id: String,
+    /// What kind of row the subject is (household, visit, payment, …).
+    pub subject_type: String,
+    /// The subject's id.
+    pub subject_id: String,
+    /// The contact held responsible (may be empty).
+    pub contact_id: String,
+    /// The day (YYYY-MM-DD).
+    pub occurred_on: String,
+    /// The Chinese sentence describing it.
+    pub detail: String,
+}
+
+type Cell<T> = Arc<OnceCell<Arc<T>>>;
+
+/// The archive as loaded, its union tree, and the figures computed so far.
+pub struct Loaded {
+    /// The session over the archive.
+    pub session: Session,
+    /// union_id → name, and the root.
+    pub unions: Unions,
+    /// union_id → its parent.
+    pub parent: HashMap<String, String>,
+    /// union_id → the unions directly below, in the order of the file.
+    pub children: HashMap<String, Vec<String>>,
+    /// The SHA-256 of the archive's files.
+    pub sha256: String,
+    /// The quarter shown when none is asked for: the quarter of the last visit.
+    pub default_period: Period,
+    /// When it was loaded (UTC).
+    pub loaded_at: String,
+    prepared: Mutex<HashMap<Period, Cell<Prepared>>>,
+    findings: Mutex<HashMap<Period, Cell<Vec<Finding>>>>,
+    shortlists: Mutex<HashMap<i32, Cell<committee::Document>>>,
+    /// Draft PDFs rendered, by archive hash, document and period.
+    pub pdfs: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+}
+
+impl Loaded {
+    /// Loads the archive of `settings` (reporting to `progress`) and its union tree.
+    pub async fn load(settings: &Settings, progress: &dyn Progress) -> Result<Loaded> {
+        let session = Session::open(settings, progress).await?;
+        let unions = Unions::of(&session.archive)?;
+        let t = session
+            .archive
+            .table("unions")
+            .ok_or_else(|| Error::Internal("the archive has no unions table".into()))?;
+        let mut parent = HashMap::new();
+        let mut children: HashMap<String, Vec<String>> = HashMap::new();
+        for ((_, id), (_, p)) in t.strings("union_id").zip(t.strings("parent_id")) {
+            if let (Some(id), Some(p)) = (id, p) {
+                if parent.insert(id.to_string(), p.to_string()).is_none() {
+                    children.entry(p.to_string()).or_default().push(id.to_string());
+                }
+            }
+        }
+        let sha256 = session.archive.sha256();
+        let default_period = last_visit(&session).map_or(Period::quarter(2026, 3), Period::containing);
+        Ok(Loaded {
+            session,
+            unions,
+            parent,
+            children,
+            sha256,
+            default_period,
+            loaded_at: crate::sql::sandbox::audit::iso_utc(std::time::SystemTime::now()),
+            prepared: Mutex::default(),
+            findings: Mutex::default(),
+            shortlists: Mutex::default(),
+            pdfs: Mutex::default(),
+        })
+    }
+
+    /// Whether `union` is `scope` or below it.
+    pub fn in_scope(&self, scope: &str, union: &str) -> bool {
+        let mut u = union;
+        for _ in 0..=self.parent.len() {
+            if u == scope {
+                return true;
+            }
+            match self.parent.get(u) {
+                Some(p) => u = p,
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// Whether the archive has a union `union`.
+    pub fn has(&self, union: &str) -> bool {
+        self.unions.names.contains_key(union)
+    }
+
+    /// The name of a union (its id when unknown).
+    pub fn name<'a>(&'a self, union: &'a str) -> &'a str {
+        self.unions.names.get(union).map_or(union, String::as_str)
+    }
+
+    /// The unions from `scope` down to `union`, top first.
+    pub fn path(&self, scope: &str, union: &str) -> Vec<String> {
+        let mut out = vec![union.to_string()];
+        let mut u = union;
+        while u != scope {
+            match self.parent.get(u) {
+                Some(p) => {
+                    out.push(p.clone());
+                    u = p;
+                }
+                None => break,
+            }
+        }
+        out.reverse();
+        out
+    }
+
+    /// The period's figures (metrics of it and the period before, the eight-quarter
+    /// trend), computed on first use.
+    pub async fn prepared(&self, p: &Period) -> Result<Arc<Prepared>> {
+        let cell = {
+            let mut m = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
+            m.entry(*p).or_default().clone()
+        };
+        cell.get_or_try_init(|| async {
+            Ok::<_, Error>(Arc::new(figures::prepare(&self.session, p).await?))
+        })
+        .await
+        .cloned()
+    }
+
+    /// The findings of a quarter, computed on first use.
+    pub async fn findings(&self, q: &Period) -> Result<Arc<Vec<Finding>>> {
+        let cell = {
+            let mut m = self.findings.lock().unwrap_or_else(|e| e.into_inner());
+            m.entry(*q).or_default().clone()
+        };
+        cell.get_or_try_init(|| async {
+            let batch = findings::findings(&self.session, q).await?;
+            Ok::<_, Error>(Arc::new(rows(&batch)?))
+        })
+        .await
+        .cloned()
+    }
+}
+
+impl Loaded {
+    /// The award committee's figures of `year` (nominees, reserve, exclusions,
+    /// sensitivity), computed on first use with `params`.
+    pub async fn shortlist(&self, year: i32, params: &Params) -> Result<Arc<committee::Document>> {
+        let cell = {
+            let mut m = self.shortlists.lock().unwrap_or_else(|e| e.into_inner());
+            m.entry(year).or_default().clone()
+        };
+        cell.get_or_try_init(|| async {
+            Ok::<_, Error>(Arc::new(committee::document(&self.session, year, params).await?))
+        })
+        .await
+        .cloned()
+    }
+}
+
+/// The finding rows of a batch with the columns of [`findings::COLUMNS`].
+fn rows(batch: &RecordBatch) -> Result<Vec<Finding>> {
+    let t = Tabular::from_batch(batch)?;
+    let col = |name: &str| {
+        t.columns
+            .iter()
+            .position(|c| c == name)
+            .ok_or_else(|| Error::Internal(format!("the findings have no column {name}")))
+    };
+    let idx: Vec<usize> = findings::COLUMNS
+        .iter()
+        .map(|c| col(c))
+        .collect::<Result<_>>()?;
+    Ok(t.rows
+        .iter()
+        .map(|r| {
+            let v = |i: usize| r[idx[i]].plain();
+            Finding {
+                rule: v(0),
+                severity: v(1),
+                union_id: v(2),
+                subject_type: v(3),
+                subject_id: v(4),
+                contact_id: v(5),
+                occurred_on: v(6),
+                detail: v(7),
+            }
+        })
+        .collect())
+}
+
+/// The day of the last visit of the archive.
+fn last_visit(s: &Session) -> Option<i32> {
+    let t = s.archive.table("visits")?;
+    let (i, _) = t.table.column("visited_on")?;
+    t.batches
+        .iter()
+        .filter(|b| b.column(i).data_type() == &DataType::Date32)
+        .flat_map(|b| {
+            b.column(i)
+                .as_primitive::<Date32Type>()
+                .iter()
+                .flatten()
+                .collect::<Vec<_>>()
+        })
+        .max()
+}
