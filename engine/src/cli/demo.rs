@@ -33,7 +33,7 @@ struct Demo {
 impl Demo {
     fn step(&mut self, what: &str) {
         self.step += 1;
-        super::terminal::progress(&format!(
+        super::terminal::step(&format!(
             "[{}/{}] {what} ({:.1} s)",
             self.step,
             self.steps,

@@ -114,6 +114,19 @@ pub fn progress(message: &str) {
     *shown = true;
 }
 
+/// A step of long work (the demo's): the progress line on a terminal, else its own line
+/// (a log keeps it), nothing with `-q`.
+pub fn step(message: &str) {
+    if verbosity() == Verbosity::Quiet {
+        return;
+    }
+    if std::io::stderr().is_terminal() {
+        progress(message);
+    } else {
+        eprintln!("{}", super::output::terminal_safe(message));
+    }
+}
+
 /// A step worth a line of its own only with `-v` (each table read).
 pub fn detail(message: &str) {
     if verbosity() == Verbosity::Verbose && std::io::stderr().is_terminal() {
