@@ -106,11 +106,19 @@ fn both(tmp: &Path, args: &[&str]) -> (String, Vec<(String, Range<Data>)>) {
     (stdout(&tiexin(tmp, &csv)), sheets(&out))
 }
 
+/// One command's case: its arguments, sheet, cells expected and columns.
+type Case<'a> = (
+    &'a [&'a str],
+    &'a str,
+    &'a [(&'a str, &'a str)],
+    &'a [&'a str],
+);
+
 #[test]
 fn metrics_findings_shortlist_and_warnings_workbooks_hold_the_csv_values() {
     let tmp = TempDir::new().unwrap();
     let sha = archive_sha256();
-    let cases: [(&[&str], &str, &[(&str, &str)], &[&str]); 4] = [
+    let cases: [Case; 4] = [
         (
             &["metrics", "--period", "2026Q3"],
             "各级工会指标",
