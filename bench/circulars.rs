@@ -103,7 +103,7 @@ async fn main() {
         let to =
             c.to.clone()
                 .unwrap_or_else(|| format!("{}@bench.example.cn", c.union_id.to_lowercase()));
-        let mut m = tiexin::delivery::messages::circular_to(c, &to, "bench", pdf, "bench");
+        let mut m = tiexin::delivery::messages::circular_to(c, &to, "bench", pdf, "bench").unwrap();
         m.held = false;
         outbox.enqueue(m).unwrap();
     }

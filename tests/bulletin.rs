@@ -111,7 +111,10 @@ fn quarter_bulletin_has_the_headline_figures_children_and_embedded_fonts() {
     let sha = sha256_hex(&units);
     assert!(!t.contains(&sha));
     let a = pdf_text(&std::fs::read(tmp.path().join("q-数据来源与复核说明.pdf")).unwrap());
-    assert!(a.contains(&sha), "SHA-256 of unions.csv {sha} missing:\n{a}");
+    assert!(
+        a.contains(&sha),
+        "SHA-256 of unions.csv {sha} missing:\n{a}"
+    );
     for q in [
         "queries/metrics/visit_compliance.sql",
         "queries/bulletin/child_ranking.sql",

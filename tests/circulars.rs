@@ -149,7 +149,10 @@ fn one_circular_per_union_with_major_findings() {
     // Its e-mail has no copy (the parent has no address), so it prints no 抄送; no
     // number and no date until it is approved.
     assert!(!t.contains("抄送"), "{t}");
-    assert!(!t.contains("〔2026〕") && !t.contains("2026年11月28日"), "{t}");
+    assert!(
+        !t.contains("〔2026〕") && !t.contains("2026年11月28日"),
+        "{t}"
+    );
     assert!(
         !t.contains("魏春燕"),
         "household head's name must be masked"
@@ -366,7 +369,13 @@ fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
         .unwrap();
         let t = pdf_text(&pdf);
         assert!(!t.contains("送审稿") && t.contains("2026年12月1日"), "{t}");
-        assert!(t.contains(m.subject.split('（').last().unwrap().trim_end_matches('）')));
+        assert!(t.contains(
+            m.subject
+                .split('（')
+                .next_back()
+                .unwrap()
+                .trim_end_matches('）')
+        ));
     }
     let sent = tx(&tmp, "alice", &["outbox", "send", "--config", cfg_s]);
     assert!(stdout(&sent).contains("sent 4"), "{}", stdout(&sent));
@@ -546,7 +555,7 @@ fn characters_no_font_has_are_reported_per_circular() {
 /// table, and `tiexin rectify` counts them.
 #[test]
 fn the_filled_ledger_loads_as_the_rectifications_table() {
-    use calamine::{Data, Reader, Xlsx};
+    use calamine::{Reader, Xlsx};
     let tmp = TempDir::new().unwrap();
     let o = run(&tmp, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -560,14 +569,28 @@ fn the_filled_ledger_loads_as_the_rectifications_table() {
         .collect();
     assert_eq!(
         rows[0][..8],
-        ["整改编号", "问题规则", "问题对象编号", "问题发生日期", "报告日期", "核查工会编号", "核查日期", "整改措施"]
+        [
+            "整改编号",
+            "问题规则",
+            "问题对象编号",
+            "问题发生日期",
+            "报告日期",
+            "核查工会编号",
+            "核查日期",
+            "整改措施"
+        ]
     );
     // Eight findings, one row each, with their keys and plain descriptions.
     assert_eq!(rows.len() - 1, 8, "{rows:?}");
     let rules: Vec<&str> = rows[1..].iter().map(|r| r[1].as_str()).collect();
     assert_eq!(rules, ["C1", "F1", "F1", "R2", "S2", "V2", "V3", "V3"]);
-    assert!(rows[1..].iter().any(|r| r[9] == "家庭（户主魏*燕）"), "{rows:?}");
-    assert!(rows[1..].iter().all(|r| r[4].is_empty() && r[12] == "2026年11月29日"));
+    assert!(
+        rows[1..].iter().any(|r| r[9] == "家庭（户主魏*燕）"),
+        "{rows:?}"
+    );
+    assert!(rows[1..]
+        .iter()
+        .all(|r| r[4].is_empty() && r[12] == "2026年11月29日"));
 
     // The office fills in the first three rows (as Excel would save them: dates as
     // dates) and leaves the others; the ledger replaces the archive's rectifications.
@@ -583,9 +606,11 @@ fn the_filled_ledger_loads_as_the_rectifications_table() {
             ws.write_string(i as u32, j as u16, v).unwrap();
         }
         if (1..=3).contains(&i) {
-            ws.write_datetime_with_format(i as u32, 4, &date, &fmt).unwrap();
+            ws.write_datetime_with_format(i as u32, 4, &date, &fmt)
+                .unwrap();
             ws.write_string(i as u32, 5, "U3702").unwrap();
-            ws.write_datetime_with_format(i as u32, 6, &date, &fmt).unwrap();
+            ws.write_datetime_with_format(i as u32, 6, &date, &fmt)
+                .unwrap();
             ws.write_string(i as u32, 7, "已逐项整改").unwrap();
         }
     }
@@ -623,4 +648,34 @@ fn the_filled_ledger_loads_as_the_rectifications_table() {
     for s in filled {
         assert!(on_time.contains(&s), "{s} not rectified: {out:?}");
     }
+}
+
+/// Issue 13.3: `routing = "city"` addresses a circular to the city union above the
+/// unit (主送 the city, naming the unit), sent to the city's address without copy; the
+/// default writes to the unit directly.
+#[test]
+fn routing_through_the_city_is_configurable() {
+    let tmp = TempDir::new().unwrap();
+    let cfg = tmp.path().join("c.toml");
+    std::fs::write(&cfg, "[circulars]\nrouting = \"city\"\n").unwrap();
+    let o = run(&tmp, &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = tmp.path().join("out");
+    let index = csv_rows(&std::fs::read_to_string(out.join("circulars.csv")).unwrap());
+    let row = index.iter().find(|r| r[0] == "U370202").unwrap();
+    assert_eq!(
+        (row[5].as_str(), row[6].as_str()),
+        ("bgs@qdzgh.example.cn", "")
+    );
+    let t = pdf_text(&std::fs::read(out.join("U370202-circular.pdf")).unwrap());
+    assert!(
+        t.contains("青岛市总工会：") && t.contains("你市市南区总工会存在重大问题2个"),
+        "{t}"
+    );
+    assert!(!t.contains("抄送"), "{t}");
+    // Any other value is refused, naming the key.
+    std::fs::write(&cfg, "[circulars]\nrouting = \"province\"\n").unwrap();
+    let o = run(&tmp, &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("routing"), "{}", stderr(&o));
 }

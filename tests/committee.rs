@@ -45,7 +45,10 @@ async fn committee_document_has_method_nominees_reserve_exclusions_and_sensitivi
     let t = pdf_text(&r.pdf);
     // A 请示 to the committee as a plain internal document: no red header, nothing
     // copied to others before the committee decides (issue 13.9).
-    assert!(!t.contains("山东省总工会文件") && !t.contains("抄送"), "{t}");
+    assert!(
+        !t.contains("山东省总工会文件") && !t.contains("抄送"),
+        "{t}"
+    );
     for expected in [
         "鲁工评〔2026〕1号",
         "关于2026年度“困难职工贴心人”推荐人选的请示",
@@ -112,7 +115,10 @@ async fn committee_document_has_method_nominees_reserve_exclusions_and_sensitivi
         6 + 1,
         "6 merit rows (+1 in the summary)"
     );
-    assert!(c.data.sensitivity.is_empty(), "an all-zero table is one sentence");
+    assert!(
+        c.data.sensitivity.is_empty(),
+        "an all-zero table is one sentence"
+    );
     // The sources are in the attachment, not in the document.
     assert!(!t.contains("queries/"));
     let a = pdf_text(&c.appendix.render(c.date, &c.ident).unwrap().pdf);

@@ -93,10 +93,18 @@ fn the_checks_find_what_they_look_for() {
                 text: t.to_string(),
             })
             .collect();
-        p.push(line(28.0, 80.0 + 10.0 * t.len() as f64 + 12.0, 100.0, "各市总工会："));
+        p.push(line(
+            28.0,
+            80.0 + 10.0 * t.len() as f64 + 12.0,
+            100.0,
+            "各市总工会：",
+        ));
         vec![p]
     };
-    assert_eq!(layout::check_title("lone", &title(&["关于加强困难职工联系人制度落", "实"])).len(), 1);
+    assert_eq!(
+        layout::check_title("lone", &title(&["关于加强困难职工联系人制度落", "实"])).len(),
+        1
+    );
     assert!(layout::check_title("ok", &title(&["关于加强困难职工", "联系人制度落实"])).is_empty());
 }
 
@@ -119,7 +127,11 @@ fn pdfs(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn the_demo_documents_are_laid_out_as_signed_and_say_no_internals() {
     let tmp = TempDir::new().unwrap();
     let out = tmp.path().join("demo");
-    let o = tiexin_in(tmp.path(), "tester", &["demo", "--out", out.to_str().unwrap()]);
+    let o = tiexin_in(
+        tmp.path(),
+        "tester",
+        &["demo", "--out", out.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let docs = pdfs(&out);
     let (mut bad, mut seen) = (Vec::new(), 0);
@@ -133,13 +145,24 @@ fn the_demo_documents_are_laid_out_as_signed_and_say_no_internals() {
         // Drafts (送审稿) and the committee's internal document carry no number.
         let text = pdf_text(pdf);
         // The committee's 请示 is a plain internal document: no red header.
-        let numbered = text.contains('〔') && !text.contains("送审稿") && !name.starts_with("shortlist");
+        let numbered =
+            text.contains('〔') && !text.contains("送审稿") && !name.starts_with("shortlist");
         bad.extend(problems(name, pdf, numbered));
         bad.extend(internals(name, pdf));
     }
     // Two bulletins, the committee's document and the eight circulars.
-    assert_eq!(seen, 11, "{:?}", docs.iter().map(|d| &d.0).collect::<Vec<_>>());
-    assert!(bad.is_empty(), "{} problems:\n{}", bad.len(), bad.join("\n"));
+    assert_eq!(
+        seen,
+        11,
+        "{:?}",
+        docs.iter().map(|d| &d.0).collect::<Vec<_>>()
+    );
+    assert!(
+        bad.is_empty(),
+        "{} problems:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -152,7 +175,13 @@ async fn the_documents_of_a_generated_archive_are_laid_out_and_plain() {
     let dir = tmp.path().join("archive");
     let o = tiexin(
         tmp.path(),
-        &["generate", "--out", dir.to_str().unwrap(), "--households", "6000"],
+        &[
+            "generate",
+            "--out",
+            dir.to_str().unwrap(),
+            "--households",
+            "6000",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let s = open_session(&dir).await;
@@ -192,7 +221,9 @@ async fn the_documents_of_a_generated_archive_are_laid_out_and_plain() {
         bad.extend(internals(&name, &pdf));
     }
     let set = circulars::Settings::from_doc(&cfg).unwrap();
-    let list = circulars::build(&s, &set, &quarter, (2026, 11, 30)).await.unwrap();
+    let list = circulars::build(&s, &set, &quarter, (2026, 11, 30))
+        .await
+        .unwrap();
     assert!(list.len() >= 50, "{} circulars", list.len());
     for c in list.iter().take(50) {
         let pdf = circulars::render(c).unwrap().pdf;
@@ -200,5 +231,10 @@ async fn the_documents_of_a_generated_archive_are_laid_out_and_plain() {
         bad.extend(problems(&name, &pdf, !c.data.meta.number.is_empty()));
         bad.extend(internals(&name, &pdf));
     }
-    assert!(bad.is_empty(), "{} problems:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} problems:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }

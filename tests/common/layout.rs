@@ -235,7 +235,10 @@ pub fn check_title(name: &str, pages: &[Vec<Line>]) -> Vec<String> {
     let mut out = Vec::new();
     for l in &t {
         if l.text.chars().count() < 2 {
-            out.push(format!("{name}: the title line {:?} is a single character", l.text));
+            out.push(format!(
+                "{name}: the title line {:?} is a single character",
+                l.text
+            ));
         }
     }
     if let Some(addr) = pages[0].iter().find(|l| l.text.ends_with('：')) {
@@ -302,7 +305,9 @@ pub fn red_rule_top(pdf: &[u8]) -> Option<f64> {
 
 /// The red separator is 4 mm below the document number.
 pub fn check_separator(name: &str, pdf: &[u8], pages: &[Vec<Line>]) -> Vec<String> {
-    let Some(number) = pages[0].iter().find(|l| l.text.contains('〔') && l.text.ends_with('号'))
+    let Some(number) = pages[0]
+        .iter()
+        .find(|l| l.text.contains('〔') && l.text.ends_with('号'))
     else {
         return vec![format!("{name}: no document number on page 1")];
     };

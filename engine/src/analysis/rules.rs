@@ -88,9 +88,7 @@ pub fn lead(rule: &Rule, verify: bool) -> String {
             "以下情况由档案数据筛查发现，尚不能认定为违规，请逐项核实。《关于建立健全困难职工联系人制度的意见》“{heading}”部分要求：“{words}”。"
         )
     } else {
-        format!(
-            "不符合《关于建立健全困难职工联系人制度的意见》“{heading}”部分“{words}”的要求。"
-        )
+        format!("不符合《关于建立健全困难职工联系人制度的意见》“{heading}”部分“{words}”的要求。")
     }
 }
 
@@ -109,7 +107,10 @@ mod tests {
             "不符合《关于建立健全困难职工联系人制度的意见》“联系人的选定”部分“推行每个困难职工家庭与所在单位、联系人之间的一一对应安排”的要求。"
         );
         let v4 = super::lead(super::get("V4").unwrap(), true);
-        assert!(v4.contains("请逐项核实") && !v4.contains("弄虚作假"), "{v4}");
+        assert!(
+            v4.contains("请逐项核实") && !v4.contains("弄虚作假"),
+            "{v4}"
+        );
         for r in super::RULES {
             assert!(!r.duty.contains("弄虚作假"), "{}", r.code);
             let (h, w) = super::clause(r.duty);

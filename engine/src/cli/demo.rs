@@ -197,9 +197,8 @@ pub async fn run(args: DemoArgs) -> Result<i32> {
         ));
         d.files.push((
             dir.join(c.ledger_file_name()),
-            format!(
-                "its 整改台账: one row per finding with its record keys, to fill in and load as rectifications"
-            ),
+            "its 整改台账: one row per finding with its record keys, to fill in and load as rectifications"
+                .to_string(),
         ));
     }
 

@@ -148,7 +148,9 @@ pub fn issue(
     date: (i32, u8, u8),
 ) -> Result<(String, String, Vec<u8>)> {
     let d: DraftDocument = serde_json::from_str(document).map_err(|e| {
-        Error::State(format!("the document kept with the held message cannot be read: {e}"))
+        Error::State(format!(
+            "the document kept with the held message cannot be read: {e}"
+        ))
     })?;
     let serial = crate::documents::numbering::number_for(state_dir, &d.prefix, d.year, &d.key)?;
     let number = crate::documents::numbering::format(&d.prefix, d.year, serial);

@@ -50,7 +50,10 @@ pub const SHEET: &str = "整改报告";
 pub fn k1_detail(state: Option<&str>, subject: &str) -> String {
     let mut parts = subject.splitn(3, ':');
     let (rule, _, day) = (parts.next(), parts.next(), parts.next());
-    let name = rule.and_then(rules::get).map(|r| r.name).unwrap_or("重大问题");
+    let name = rule
+        .and_then(rules::get)
+        .map(|r| r.name)
+        .unwrap_or("重大问题");
     let when = day
         .and_then(|d| {
             let mut p = d.split('-').map(|x| x.parse::<u32>().ok());
@@ -66,7 +69,12 @@ pub fn k1_detail(state: Option<&str>, subject: &str) -> String {
 }
 
 /// The ledger of `union_name`'s findings of `period`, due by `deadline`.
-pub fn workbook(union_name: &str, period: &Period, deadline: &str, rows: &[&Row]) -> Result<Vec<u8>> {
+pub fn workbook(
+    union_name: &str,
+    period: &Period,
+    deadline: &str,
+    rows: &[&Row],
+) -> Result<Vec<u8>> {
     build(union_name, period, deadline, rows)
         .map_err(|e| Error::Internal(format!("writing the 整改台账: {e}")))
 }
@@ -81,13 +89,15 @@ fn build(
     let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
     wb.set_properties(
         &DocProperties::new()
-            .set_title(&format!("{union_name}整改台账（{}）", period.chinese()))
+            .set_title(format!("{union_name}整改台账（{}）", period.chinese()))
             .set_creation_datetime(&fixed),
     );
     let bold = Format::new().set_bold();
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     let text = Format::new().set_num_format("@");
-    let fill = Format::new().set_background_color(0xFFF2CC).set_num_format("@");
+    let fill = Format::new()
+        .set_background_color(0xFFF2CC)
+        .set_num_format("@");
     let fill_date = Format::new()
         .set_background_color(0xFFF2CC)
         .set_num_format("yyyy-mm-dd");
@@ -116,7 +126,9 @@ fn build(
     for (c, h) in HEADER.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &bold)?;
     }
-    let widths = [22.0, 9.0, 16.0, 13.0, 13.0, 14.0, 13.0, 30.0, 24.0, 24.0, 12.0, 40.0, 16.0];
+    let widths = [
+        22.0, 9.0, 16.0, 13.0, 13.0, 14.0, 13.0, 30.0, 24.0, 24.0, 12.0, 40.0, 16.0,
+    ];
     for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
     }

@@ -60,7 +60,10 @@ impl Reasons {
                 .split(',')
                 .map(|c| crate::analysis::rules::get(c.trim()).map_or(c.trim(), |x| x.name))
                 .collect();
-            out.push(("major finding", format!("有重大问题（{}）", names.join("、"))));
+            out.push((
+                "major finding",
+                format!("有重大问题（{}）", names.join("、")),
+            ));
         }
         out
     }

@@ -114,6 +114,12 @@ impl JobRunner for Production {
                     },
                     r.pdf,
                 );
+                // Its attachment 数据来源与复核说明, which the 附件说明 line names.
+                message.extra_attachments.push(sources(
+                    &b.appendix,
+                    (b.date, &b.ident),
+                    &file_name,
+                )?);
                 if job.options.xlsx == Some(true) {
                     let union = job.options.union.as_deref();
                     let book = figures::bulletin(&s, &period, union, &file_name).await?;
@@ -191,7 +197,8 @@ impl JobRunner for Production {
                 let c = committee::build(&s, &set.committee, &doc, date, None)?;
                 let r = committee::render(&c)?;
                 warn_notices(set, job, &r);
-                Ok(vec![messages::report(
+                let file_name = format!("{year}年度困难职工贴心人推荐名单.pdf");
+                let mut message = messages::report(
                     Report {
                         job: &job.name,
                         period: period.to_string(),
@@ -201,12 +208,31 @@ impl JobRunner for Production {
                         ask: "请审定。",
                         to: &job.recipients,
                         cc: &job.cc,
-                        file_name: format!("{year}年度困难职工贴心人推荐名单.pdf"),
+                        file_name: file_name.clone(),
                         created_by: &by,
                     },
                     r.pdf,
-                )])
+                );
+                message.extra_attachments.push(sources(
+                    &c.appendix,
+                    (c.date, &c.ident),
+                    &file_name,
+                )?);
+                Ok(vec![message])
             }
         }
     }
+}
+
+/// The attachment 数据来源与复核说明 of the document sent as `file_name`.
+fn sources(
+    a: &crate::documents::appendix::Appendix,
+    (date, ident): ((i32, u8, u8), &str),
+    file_name: &str,
+) -> Result<crate::delivery::outbox::Attachment> {
+    let stem = file_name.trim_end_matches(".pdf");
+    Ok(crate::delivery::outbox::Attachment {
+        name: format!("{stem}-{}.pdf", crate::documents::appendix::NAME),
+        bytes: a.render(date, ident)?.pdf,
+    })
 }

@@ -48,7 +48,13 @@ pub fn year_elapsed(period: &Period) -> f64 {
 }
 
 /// The paragraphs of 一、总体情况.
-pub fn overview(period: &Period, prev: &Period, name: &str, cur: &Row, old: Option<&Row>) -> Vec<String> {
+pub fn overview(
+    period: &Period,
+    prev: &Period,
+    name: &str,
+    cur: &Row,
+    old: Option<&Row>,
+) -> Vec<String> {
     let rate_name = if period.is_quarter() {
         "季度家访率"
     } else {
