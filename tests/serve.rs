@@ -334,3 +334,82 @@ fn serve_refuses_an_open_address_without_a_proxy() {
     assert!(err.contains("--bind 0.0.0.0:0: not a loopback address"), "{err}");
     assert!(err.contains("--behind-proxy"), "{err}");
 }
+
+#[test]
+fn audits_shortlist_and_documents_by_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let c = Client::new(&s);
+    c.login("jinan", PASSWORD);
+    // A ready audit: its description, a table cut to the subtree, CSV and xlsx downloads.
+    let list = c.get("/audits");
+    assert!(list.text.contains("payments_split_across_days"));
+    let page = c.get("/audits/subsidies_by_contact");
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("id=\"result\""), "{}", page.text);
+    let csv = c.get("/audits/subsidies_by_contact?union=U3701&format=csv");
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    let rows = common::csv_rows(&csv.text);
+    assert!(rows.len() > 1, "{}", csv.text);
+    let xlsx = c.get("/audits/subsidies_by_contact?union=U3701&format=xlsx");
+    assert_eq!(&xlsx.bytes[..2], b"PK");
+    // The same audit from the command line over the same scope gives the same rows.
+    let sql = common::repo().join("queries/audits/subsidies_by_contact.sql");
+    let cli = common::tiexin_in(dir.path(), "test", &["query", "--scope", "U3701", "--format", "csv", "-f", sql.to_str().unwrap()]);
+    assert!(cli.status.success(), "{}", common::stderr(&cli));
+    assert_eq!(common::csv_rows(&common::stdout(&cli)), rows);
+    // An inspector has no shortlist; a committee member has, with each nominee's page.
+    assert_eq!(c.get("/shortlist/2026").status, 403);
+    let m = Client::new(&s);
+    m.login("committee", PASSWORD);
+    let list = m.get("/shortlist/2026");
+    assert_eq!(list.status, 200);
+    for part in ["推荐人选", "备选人选", "未列入的联系人", "权重敏感性"] {
+        assert!(list.text.contains(part), "{part}");
+    }
+    let nominee = links(&list.text).into_iter().find(|l| l.starts_with("/shortlist/2026/C")).unwrap();
+    let page = m.get(&nominee);
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("本年家访记录"), "{}", page.text);
+    // A committee member runs no audits.
+    assert_eq!(m.get("/audits").status, 403);
+    // The draft bulletin: no number taken, none written to the state folder.
+    let pdf = c.get("/u/U3701/2026Q3/bulletin.pdf");
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    let text = common::pdf_text(&pdf.bytes);
+    assert!(text.contains("送审稿（未编号）") && text.contains("济南市总工会"), "{text}");
+    assert!(!dir.path().join("state").join("doc-numbers.json").exists());
+    assert_eq!(c.get("/documents").status, 200);
+}
+
+#[test]
+fn sighup_reloads_without_dropping_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let c = Client::new(&s);
+    c.login("office", PASSWORD);
+    let loaded_at = |html: &str| html.split("档案载入于 ").nth(1).unwrap().split('（').next().unwrap().to_string();
+    let before = loaded_at(&c.get("/u/U37/2026Q3").text);
+    let base = s.base.clone();
+    let cookie_client = std::sync::Arc::new(c);
+    let worker = {
+        let c = cookie_client.clone();
+        std::thread::spawn(move || (0..40).map(|_| c.get("/u/U3701/2026Q3").status).collect::<Vec<_>>())
+    };
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let hup = std::process::Command::new("kill").args(["-HUP", &s.pid().to_string()]).status().unwrap();
+    assert!(hup.success());
+    let statuses = worker.join().unwrap();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?} ({base})");
+    let start = std::time::Instant::now();
+    loop {
+        let now = loaded_at(&cookie_client.get("/u/U37/2026Q3").text);
+        if now != before {
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 120, "never reloaded");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // The session survived the reload.
+    assert_eq!(cookie_client.get("/findings").status, 200);
+}

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -26,6 +26,7 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(pages::union::home))
         .route("/app.css", get(css))
+        .route("/fonts/{name}", get(font))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/reload", post(reload))
@@ -59,7 +60,7 @@ async fn secure_headers(mut r: Response) -> Response {
     set(
         h,
         header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     r
 }
@@ -70,6 +71,22 @@ async fn css() -> Response {
         layout::CSS,
     )
         .into_response()
+}
+
+/// `/fonts/FandolHei-Regular.otf`: a bundled sans font, which the style sheet names
+/// after the fonts of the device, so that a browser without a Chinese font still shows
+/// the pages (it downloads only what it lacks).
+async fn font(Path(name): Path<String>) -> Response {
+    if !layout::FONTS.contains(&name.as_str()) {
+        return not_found("没有这个字体。");
+    }
+    let bytes = crate::assets::fonts()
+        .and_then(|f| f.iter().find(|(n, _)| *n == name).map(|(_, b)| b.to_vec()))
+        .or_else(|| crate::documents::fonts::locate().ok().and_then(|d| std::fs::read(d.join(&name)).ok()));
+    match bytes {
+        Some(b) => ([(header::CONTENT_TYPE, "font/otf"), (header::CACHE_CONTROL, "max-age=86400")], b).into_response(),
+        None => not_found("没有这个字体。"),
+    }
 }
 
 /// A logged-in user with the archive loaded: every page but log-in starts from one.

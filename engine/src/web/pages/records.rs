@@ -9,7 +9,7 @@ use datafusion::arrow::datatypes::{DataType, Date32Type};
 use maud::{html, Markup};
 
 use crate::error::{Error, Result};
-use crate::ingest::{schema, Archive};
+use crate::ingest::{labels, schema, Archive};
 use crate::sql::sandbox::mask;
 use crate::sql::table::Tabular;
 use crate::sql::tree::filter_rows;
@@ -75,16 +75,26 @@ pub fn text(batch: &RecordBatch, column: &str, row: usize) -> Option<String> {
     a.is_valid(row).then(|| a.value(row).to_string())
 }
 
-/// A batch as an HTML table, with the table's Chinese label.
-pub fn table(label: &str, batch: &RecordBatch) -> Result<Markup> {
+/// A batch of archive table `name` as an HTML table with its Chinese headers, under
+/// the heading `label`.
+pub fn table(name: &str, label: &str, batch: &RecordBatch) -> Result<Markup> {
     let t = Tabular::from_batch(batch)?;
     Ok(html! {
         h2 { (label) }
         div.scroll { table {
-            thead { tr { @for c in &t.columns { th { (c) } } } }
-            tbody { @for r in &t.rows { tr { @for c in r { td { (c.human()) } } } } }
+            thead { tr { @for c in &t.columns { th title=(c) { (labels::header(name, c).unwrap_or(c)) } } } }
+            tbody { @for r in &t.rows { tr { @for (c, col) in r.iter().zip(&t.columns) { td { (shown(name, col, c.human())) } } } } }
         } }
     })
+}
+
+/// A cell as shown: a code of an enumeration column as its Chinese label.
+fn shown(table: &str, column: &str, value: String) -> String {
+    labels::enum_labels(table, column)
+        .iter()
+        .find(|(c, _)| *c == value)
+        .and_then(|(_, l)| l.first())
+        .map_or(value, |l| l.to_string())
 }
 
 /// What the detail page shows of a subject: the subject's row, then the household's
@@ -107,7 +117,7 @@ pub fn subject(
     let Some(row) = rows(archive, name, key, subject_id, None, full)? else {
         return Ok(html! { p.note { "档案中没有 " (subject_id) " 的记录。" } });
     };
-    let mut parts = vec![table(&format!("{}（{}）", t.label, subject_id), &row)?];
+    let mut parts = vec![table(name, &format!("{}（{}）", t.label, subject_id), &row)?];
     let household = if name == "households" {
         Some(subject_id.to_string())
     } else {
@@ -125,7 +135,7 @@ pub fn subject(
             }
         }
         if name != "households" {
-            parts.push(table(&format!("困难职工家庭（{h}）"), &hh)?);
+            parts.push(table("households", &format!("困难职工家庭（{h}）"), &hh)?);
         }
         let (from, to) = (quarter.first_day(), quarter.last_day());
         let related = [
@@ -134,12 +144,12 @@ pub fn subject(
         ];
         for (table_name, date, label) in related {
             match rows(archive, table_name, "household_id", &h, Some((date, from, to)), full)? {
-                Some(b) => parts.push(table(label, &b)?),
+                Some(b) => parts.push(table(table_name, label, &b)?),
                 None => parts.push(html! { h2 { (label) } p.note { "无。" } }),
             }
         }
         if let Some(b) = rows(archive, "assignments", "household_id", &h, None, full)? {
-            parts.push(table("联系人分配", &b)?);
+            parts.push(table("assignments", "联系人分配", &b)?);
         }
     }
     Ok(html! { @for p in parts { (p) } })

@@ -159,7 +159,7 @@ pub async fn nominee(v: Viewer, Path((y, contact)): Path<(String, String)>) -> P
     for (table, date, label) in sections {
         let rows = records::rows(a, table, "contact_id", &contact, date.map(|d| (d, from, to)), full).map_err(failed)?;
         parts.push(match rows {
-            Some(b) => records::table(label, &b).map_err(failed)?,
+            Some(b) => records::table(table, label, &b).map_err(failed)?,
             None => html! { h2 { (label) } p.note { "无。" } },
         });
     }
@@ -178,7 +178,7 @@ pub async fn nominee(v: Viewer, Path((y, contact)): Path<(String, String)>) -> P
         parts.push(match batches.first() {
             Some(first) => {
                 let b = datafusion::arrow::compute::concat_batches(&first.schema(), &batches).map_err(|e| failed(e.into()))?;
-                records::table(label, &b).map_err(failed)?
+                records::table(table, label, &b).map_err(failed)?
             }
             None => html! { h2 { (label) } p.note { "无。" } },
         });
