@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let mut wb = Workbook::new();
     let date = Format::new().set_num_format("yyyy-mm-dd");
-    let ws = wb.add_worksheet_with_low_memory();
+    let ws = wb.add_worksheet_with_low_memory()?;
     ws.set_name(t.label)?;
     for (i, (h, c)) in header.iter().zip(&cols).enumerate() {
         let name = c.and_then(|c| labels::header(t.name, c.name)).unwrap_or(h);

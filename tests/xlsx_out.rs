@@ -107,6 +107,7 @@ fn both(tmp: &Path, args: &[&str]) -> (String, Vec<(String, Range<Data>)>) {
 }
 
 #[test]
+#[allow(clippy::type_complexity)] // clippy 1.95; main names the tuple `Case`
 fn metrics_findings_shortlist_and_warnings_workbooks_hold_the_csv_values() {
     let tmp = TempDir::new().unwrap();
     let sha = archive_sha256();

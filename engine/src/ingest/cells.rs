@@ -195,10 +195,11 @@ fn typed_cell<'a>(r: &Reading, input: Input<'a>) -> Result<Value<'a>, Rejected> 
             ColType::Int => typed::number_int(f).map(Value::Int).map_err(fail),
             ColType::Money => typed::number_money(f).map(Value::Money).map_err(fail),
             ColType::Date => {
-                let whole = f.fract() == 0.0;
-                let day = whole
-                    .then(|| typed::excel_day(f, r.date1904))
-                    .unwrap_or_else(|| Err(typed::DATE_FORMS.to_string()));
+                let day = if f.fract() == 0.0 {
+                    typed::excel_day(f, r.date1904)
+                } else {
+                    Err(typed::DATE_FORMS.to_string())
+                };
                 day.map(Value::Date).map_err(fail)
             }
             ColType::Bool => typed::boolean(&typed::number_shown(f))

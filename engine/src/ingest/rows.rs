@@ -231,10 +231,9 @@ impl TableBuilder {
     /// booleans and errors too).
     pub fn push_cells(&mut self, line: u64, fields: &[Option<Input>]) -> Result<()> {
         let mut parsed: [Value; MAX_COLS] = std::array::from_fn(|_| Value::Null);
-        for i in 0..self.readings.len() {
-            let reading = self.readings[i];
-            match cells::check(&reading, fields.get(i).copied().flatten()) {
-                Ok(v) => parsed[i] = v,
+        for (i, (reading, slot)) in self.readings.iter().zip(parsed.iter_mut()).enumerate() {
+            match cells::check(reading, fields.get(i).copied().flatten()) {
+                Ok(v) => *slot = v,
                 Err((value, reason)) => {
                     self.reject(line, reading.column.name, &value, reason);
                     return Ok(());

@@ -27,6 +27,10 @@ pub struct Sheet<'a> {
     pub labels: &'a [(&'a str, &'a str)],
 }
 
+/// The archive a workbook was made from: its folder, its SHA-256, and each file read
+/// with its SHA-256.
+pub type ArchiveFiles = (String, String, Vec<(String, String)>);
+
 /// What the sheet `说明` says.
 #[derive(Debug, Clone, Default)]
 pub struct About {
@@ -35,7 +39,7 @@ pub struct About {
     /// The period (`2026Q3`, `2026`), if the figures have one.
     pub period: Option<String>,
     /// The archive folder, its SHA-256 and each file read with its SHA-256.
-    pub archive: Option<(String, String, Vec<(String, String)>)>,
+    pub archive: Option<ArchiveFiles>,
     /// The query files used (`queries/metrics/metrics.sql`, and each one replaced).
     pub queries: Vec<String>,
     /// Further lines (`命令`, …).

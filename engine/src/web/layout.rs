@@ -191,7 +191,10 @@ mod tests {
 
     #[test]
     fn links_keep_set_parameters_encoded() {
-        assert_eq!(link("/findings", &[("rule", "V1"), ("union", "")]), "/findings?rule=V1");
+        assert_eq!(
+            link("/findings", &[("rule", "V1"), ("union", "")]),
+            "/findings?rule=V1"
+        );
         assert_eq!(link("/x", &[("q", "a b&c")]), "/x?q=a%20b%26c");
         assert_eq!(link("/x", &[]), "/x");
     }

@@ -80,7 +80,10 @@ impl Loaded {
         for ((_, id), (_, p)) in t.strings("union_id").zip(t.strings("parent_id")) {
             if let (Some(id), Some(p)) = (id, p) {
                 if parent.insert(id.to_string(), p.to_string()).is_none() {
-                    children.entry(p.to_string()).or_default().push(id.to_string());
+                    children
+                        .entry(p.to_string())
+                        .or_default()
+                        .push(id.to_string());
                 }
             }
         }
@@ -189,7 +192,9 @@ impl Loaded {
             m.entry(year).or_default().clone()
         };
         cell.get_or_try_init(|| async {
-            Ok::<_, Error>(Arc::new(committee::document(&self.session, year, params).await?))
+            Ok::<_, Error>(Arc::new(
+                committee::document(&self.session, year, params).await?,
+            ))
         })
         .await
         .cloned()

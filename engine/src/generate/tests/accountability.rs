@@ -269,11 +269,11 @@ pub fn engine_agrees(d: &Path, examples: &[Expect]) {
     with_session(d, async |s: &Session| {
         let mut by_quarter: BTreeMap<i32, BTreeSet<(String, String, i32)>> = BTreeMap::new();
         for e in examples {
-            if !by_quarter.contains_key(&e.pe) {
+            if let std::collections::btree_map::Entry::Vacant(v) = by_quarter.entry(e.pe) {
                 let batch = findings::findings(s, &Period::containing(e.pe))
                     .await
                     .unwrap();
-                by_quarter.insert(e.pe, keys(&batch));
+                v.insert(keys(&batch));
             }
             let found = by_quarter[&e.pe]
                 .iter()

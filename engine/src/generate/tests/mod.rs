@@ -473,7 +473,10 @@ fn every_planted_rule_has_a_trigger() {
         "V2", "V3", "V4", "V5", "A1", "A2", "A3", "C1", "C2", "F1", "F2", "F3", "F4", "F5", "E1",
         "E2", "E3", "R1", "R2", "I1",
     ];
-    for rule in rules.into_iter().chain(accountability::TRIGGERS.iter().copied()) {
+    for rule in rules
+        .into_iter()
+        .chain(accountability::TRIGGERS.iter().copied())
+    {
         assert!(
             fired.get(rule).is_some_and(|&n| n > 0),
             "{rule} never fires: {fired:?}"

@@ -42,12 +42,23 @@ fn severity(s: &str) -> &str {
 /// `/findings`: the quarter's findings of a union's subtree, filtered.
 pub async fn list(v: Viewer, Query(f): Query<Filters>) -> Page {
     let l = &v.loaded;
-    let p = if f.period.is_empty() { l.default_period.to_string() } else { f.period.clone() };
-    let union = if f.union.is_empty() { v.user.scope.clone() } else { f.union.clone() };
+    let p = if f.period.is_empty() {
+        l.default_period.to_string()
+    } else {
+        f.period.clone()
+    };
+    let union = if f.union.is_empty() {
+        v.user.scope.clone()
+    } else {
+        f.union.clone()
+    };
     v.check_scope(&union, Some(&p))?;
     let quarter = period(&p)?;
     if !quarter.is_quarter() {
-        return Err(bad_request(&format!("问题按季度统计：请给出季度，如 {}Q4。", quarter.year())));
+        return Err(bad_request(&format!(
+            "问题按季度统计：请给出季度，如 {}Q4。",
+            quarter.year()
+        )));
     }
     if !f.rule.is_empty() && rules::get(&f.rule).is_none() {
         return Err(bad_request(&format!("没有规则 {}。", f.rule)));
@@ -129,18 +140,28 @@ pub async fn detail(v: Viewer, Path((p, rule, subject)): Path<(String, String, S
         return Err(not_found(&format!("没有规则 {rule}。")));
     };
     let all = l.findings(&quarter).await.map_err(failed)?;
-    let rows: Vec<&Finding> = all.iter().filter(|x| x.rule == rule && x.subject_id == subject).collect();
+    let rows: Vec<&Finding> = all
+        .iter()
+        .filter(|x| x.rule == rule && x.subject_id == subject)
+        .collect();
     let Some(first) = rows.first() else {
-        return Err(not_found(&format!("{p} 没有规则 {rule} 对 {subject} 的问题。")));
+        return Err(not_found(&format!(
+            "{p} 没有规则 {rule} 对 {subject} 的问题。"
+        )));
     };
     for x in &rows {
         v.check_scope(&x.union_id, Some(&p))?;
     }
     let sql = catalog::rule(&rule).map(|q| (q.path(), l.session.catalog.sql(q).to_string()));
     let full = v.user.full_access;
-    let record = records::subject(&l.session.archive, &first.subject_type, &subject, &quarter, full, |u| {
-        l.in_scope(&v.user.scope, u)
-    })
+    let record = records::subject(
+        &l.session.archive,
+        &first.subject_type,
+        &subject,
+        &quarter,
+        full,
+        |u| l.in_scope(&v.user.scope, u),
+    )
     .map_err(failed)?;
     v.viewed(Some(&first.union_id), Some(&p));
     let body = html! {

@@ -54,12 +54,19 @@ pub fn rows(
             let i = b.schema().index_of(date)?;
             if b.column(i).data_type() == &DataType::Date32 {
                 let d = b.column(i).as_primitive::<Date32Type>();
-                let keep: BooleanArray = d.iter().map(|x| Some(x.is_some_and(|x| x >= from && x <= to))).collect();
+                let keep: BooleanArray = d
+                    .iter()
+                    .map(|x| Some(x.is_some_and(|x| x >= from && x <= to)))
+                    .collect();
                 b = filter_record_batch(&b, &keep)?;
             }
         }
         if b.num_rows() > 0 {
-            out.push(if full { b } else { mask::mask_batch(table, &b)? });
+            out.push(if full {
+                b
+            } else {
+                mask::mask_batch(table, &b)?
+            });
         }
     }
     if out.is_empty() {
@@ -117,7 +124,11 @@ pub fn subject(
     let Some(row) = rows(archive, name, key, subject_id, None, full)? else {
         return Ok(html! { p.note { "档案中没有 " (subject_id) " 的记录。" } });
     };
-    let mut parts = vec![table(name, &format!("{}（{}）", t.label, subject_id), &row)?];
+    let mut parts = vec![table(
+        name,
+        &format!("{}（{}）", t.label, subject_id),
+        &row,
+    )?];
     let household = if name == "households" {
         Some(subject_id.to_string())
     } else {
@@ -143,7 +154,14 @@ pub fn subject(
             ("disbursements", "paid_on", "本季度资金发放"),
         ];
         for (table_name, date, label) in related {
-            match rows(archive, table_name, "household_id", &h, Some((date, from, to)), full)? {
+            match rows(
+                archive,
+                table_name,
+                "household_id",
+                &h,
+                Some((date, from, to)),
+                full,
+            )? {
                 Some(b) => parts.push(table(table_name, label, &b)?),
                 None => parts.push(html! { h2 { (label) } p.note { "无。" } }),
             }
