@@ -26,12 +26,22 @@ fn client() -> reqwest::blocking::Client {
 }
 
 fn login(c: &reqwest::blocking::Client, base: &str) {
-    let form = c.get(format!("{base}/login")).send().unwrap().text().unwrap();
+    let form = c
+        .get(format!("{base}/login"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
     let key = "name=\"csrf\" value=\"";
     let i = form.find(key).unwrap() + key.len();
     let csrf = &form[i..i + 64];
     c.post(format!("{base}/login"))
-        .form(&[("name", "bench"), ("password", PASSWORD), ("csrf", csrf), ("next", "/login")])
+        .form(&[
+            ("name", "bench"),
+            ("password", PASSWORD),
+            ("csrf", csrf),
+            ("next", "/login"),
+        ])
         .send()
         .unwrap();
 }
@@ -60,14 +70,21 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 
 fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let requests: usize = std::env::var("TIEXIN_BENCH_REQUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
+    let requests: usize = std::env::var("TIEXIN_BENCH_REQUESTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
     let mut hash = Command::new(env!("CARGO_BIN_EXE_tiexin"))
         .arg("passwd")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    hash.stdin.take().unwrap().write_all(PASSWORD.as_bytes()).unwrap();
+    hash.stdin
+        .take()
+        .unwrap()
+        .write_all(PASSWORD.as_bytes())
+        .unwrap();
     let hash = String::from_utf8(hash.wait_with_output().unwrap().stdout).unwrap();
     let archive = std::env::var("TIEXIN_BENCH_ARCHIVE").ok();
     let root = std::env::var("TIEXIN_BENCH_ROOT").unwrap_or_else(|_| "U37".into());
@@ -82,12 +99,19 @@ fn main() {
     )
     .unwrap();
     let mut cmd = Command::new("/usr/bin/time");
-    cmd.arg("-v").arg(env!("CARGO_BIN_EXE_tiexin")).args(["serve", "--bind", "127.0.0.1:0", "--config"]).arg(&cfg);
+    cmd.arg("-v")
+        .arg(env!("CARGO_BIN_EXE_tiexin"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--config"])
+        .arg(&cfg);
     if let Some(a) = &archive {
         cmd.args(["--archive", a]);
     }
     let start = Instant::now();
-    let mut child = cmd.stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    let mut child = cmd
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let mut base = String::new();
     for l in lines.by_ref() {
@@ -108,20 +132,29 @@ fn main() {
     login(&c, &base);
     // The first page served: the log-in page answers at once; the first page with
     // figures needs the archive loaded and the period computed.
-    let mut period = String::new();
-    loop {
+    let period = loop {
         let r = c.get(format!("{base}/")).send().unwrap();
         if r.status().as_u16() == 200 {
-            period = r.url().path().rsplit('/').next().unwrap_or("").to_string();
-            break;
+            break r.url().path().rsplit('/').next().unwrap_or("").to_string();
         }
         std::thread::sleep(Duration::from_millis(50));
-    }
+    };
     let first_page = start.elapsed();
-    let loaded_line = report.lock().unwrap().iter().find(|l| l.contains("ready after")).cloned();
+    let loaded_line = report
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|l| l.contains("ready after"))
+        .cloned();
     // A cold period: the previous quarter's figures are computed on this view.
-    let prev = if period.ends_with("Q1") { format!("{}Q4", &period[..4].parse::<i32>().unwrap() - 1) } else {
-        format!("{}Q{}", &period[..4], period[5..].parse::<u8>().unwrap() - 1)
+    let prev = if period.ends_with("Q1") {
+        format!("{}Q4", &period[..4].parse::<i32>().unwrap() - 1)
+    } else {
+        format!(
+            "{}Q{}",
+            &period[..4],
+            period[5..].parse::<u8>().unwrap() - 1
+        )
     };
     let t = Instant::now();
     let (st, _) = get(&c, &format!("{base}/u/{root}/{prev}"));
@@ -139,9 +172,19 @@ fn main() {
     let t = Instant::now();
     let (_, shortlist) = get(&c, &format!("{base}/shortlist/{year}"));
     let shortlist_cold = t.elapsed();
-    let nominees: Vec<String> = links(&shortlist, &format!("/shortlist/{year}/")).into_iter().take(40).collect();
-    let mut findings_pages: Vec<String> = (1..=5).map(|p| format!("/findings?period={period}&page={p}")).collect();
-    findings_pages.extend(unions.iter().take(10).map(|u| format!("/findings?period={period}&union={}", u.split('/').nth(2).unwrap())));
+    let nominees: Vec<String> = links(&shortlist, &format!("/shortlist/{year}/"))
+        .into_iter()
+        .take(40)
+        .collect();
+    let mut findings_pages: Vec<String> = (1..=5)
+        .map(|p| format!("/findings?period={period}&page={p}"))
+        .collect();
+    findings_pages.extend(unions.iter().take(10).map(|u| {
+        format!(
+            "/findings?period={period}&union={}",
+            u.split('/').nth(2).unwrap()
+        )
+    }));
     let _ = findings;
     let mix: Vec<(&str, Vec<String>)> = vec![
         ("overview", vec![format!("/u/{root}/{period}")]),
@@ -167,7 +210,10 @@ fn main() {
                     let url = &urls[(i * 7 + k * 13) % urls.len()];
                     let s = Instant::now();
                     let (st, _) = get(&c, &format!("{base}{url}"));
-                    times.lock().unwrap().push((kind, s.elapsed().as_secs_f64() * 1000.0, st));
+                    times
+                        .lock()
+                        .unwrap()
+                        .push((kind, s.elapsed().as_secs_f64() * 1000.0, st));
                 }
             })
         })
@@ -179,25 +225,60 @@ fn main() {
     let times = times.lock().unwrap();
     // Stop the server (SIGINT to tiexin, the child of time) so that time reports.
     let time_pid = child.id();
-    let kids = std::fs::read_to_string(format!("/proc/{time_pid}/task/{time_pid}/children")).unwrap_or_default();
+    let kids = std::fs::read_to_string(format!("/proc/{time_pid}/task/{time_pid}/children"))
+        .unwrap_or_default();
     for pid in kids.split_whitespace() {
         let _ = Command::new("kill").args(["-INT", pid]).status();
     }
     child.wait().unwrap();
     reader.join().unwrap();
-    let rss = report.lock().unwrap().iter().find(|l| l.contains("Maximum resident set size")).cloned().unwrap_or_default();
+    let rss = report
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|l| l.contains("Maximum resident set size"))
+        .cloned()
+        .unwrap_or_default();
 
-    println!("archive: {}", archive.as_deref().unwrap_or("the bundled sample"));
-    println!("start to first page with figures: {:.2} s ({})", first_page.as_secs_f64(), loaded_line.unwrap_or_default().trim());
-    println!("first view of a period ({prev}, figures computed): {:.0} ms", cold.as_secs_f64() * 1000.0);
-    println!("first findings list of {period}: {:.0} ms; first shortlist of {year}: {:.0} ms", findings_cold.as_secs_f64() * 1000.0, shortlist_cold.as_secs_f64() * 1000.0);
+    println!(
+        "archive: {}",
+        archive.as_deref().unwrap_or("the bundled sample")
+    );
+    println!(
+        "start to first page with figures: {:.2} s ({})",
+        first_page.as_secs_f64(),
+        loaded_line.unwrap_or_default().trim()
+    );
+    println!(
+        "first view of a period ({prev}, figures computed): {:.0} ms",
+        cold.as_secs_f64() * 1000.0
+    );
+    println!(
+        "first findings list of {period}: {:.0} ms; first shortlist of {year}: {:.0} ms",
+        findings_cold.as_secs_f64() * 1000.0,
+        shortlist_cold.as_secs_f64() * 1000.0
+    );
     let bad = times.iter().filter(|t| t.2 != 200).count();
-    println!("{} requests by {CLIENTS} clients in {wall:.2} s: {:.1} pages/s, {bad} not 200", times.len(), times.len() as f64 / wall);
+    println!(
+        "{} requests by {CLIENTS} clients in {wall:.2} s: {:.1} pages/s, {bad} not 200",
+        times.len(),
+        times.len() as f64 / wall
+    );
     let mut all: Vec<f64> = times.iter().map(|t| t.1).collect();
-    println!("  all       p50 {:7.1} ms  p95 {:7.1} ms", pct(&mut all, 0.5), pct(&mut all, 0.95));
+    println!(
+        "  all       p50 {:7.1} ms  p95 {:7.1} ms",
+        pct(&mut all, 0.5),
+        pct(&mut all, 0.95)
+    );
     for (k, (name, urls)) in mix.iter().enumerate() {
         let mut v: Vec<f64> = times.iter().filter(|t| t.0 == k).map(|t| t.1).collect();
-        println!("  {name:9} p50 {:7.1} ms  p95 {:7.1} ms  ({} requests over {} URLs)", pct(&mut v, 0.5), pct(&mut v, 0.95), v.len(), urls.len());
+        println!(
+            "  {name:9} p50 {:7.1} ms  p95 {:7.1} ms  ({} requests over {} URLs)",
+            pct(&mut v, 0.5),
+            pct(&mut v, 0.95),
+            v.len(),
+            urls.len()
+        );
     }
     println!("peak RSS of the server: {}", rss.trim());
 }

@@ -36,7 +36,11 @@ fn which(name: &str) -> Option<PathBuf> {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start_driver() -> (Driver, String) {
@@ -57,7 +61,10 @@ fn start_driver() -> (Driver, String) {
     let url = format!("http://127.0.0.1:{port}");
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(30), "chromedriver did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "chromedriver did not start"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     (Driver(child), url)
@@ -95,7 +102,10 @@ async fn wait_url(c: &Client, part: &str) -> String {
         if u.contains(part) {
             return u;
         }
-        assert!(start.elapsed() < Duration::from_secs(120), "never reached {part}: at {u}");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "never reached {part}: at {u}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -103,7 +113,10 @@ async fn wait_url(c: &Client, part: &str) -> String {
 /// Whether the page is no wider than the window (tables scroll in their own box).
 async fn fits(c: &Client) -> bool {
     let v = c
-        .execute("return document.documentElement.scrollWidth <= window.innerWidth + 1;", vec![])
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1;",
+            vec![],
+        )
         .await
         .unwrap();
     v.as_bool().unwrap()
@@ -125,32 +138,79 @@ fn county_inspector_in_chromium() {
         c.goto(&format!("{base}/")).await.unwrap();
         wait_url(&c, "/login").await;
         shot(&c, &out, "login").await;
-        c.find(Locator::Css("input[name=name]")).await.unwrap().send_keys("lixia").await.unwrap();
-        c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-        c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("input[name=name]"))
+            .await
+            .unwrap()
+            .send_keys("lixia")
+            .await
+            .unwrap();
+        c.find(Locator::Css("input[name=password]"))
+            .await
+            .unwrap()
+            .send_keys(PASSWORD)
+            .await
+            .unwrap();
+        c.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         wait_url(&c, "/u/U370102/2026Q3").await;
-        let body = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+        let body = c
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(body.contains("历下区总工会 · 2026年第3季度"), "{body}");
         shot(&c, &out, "overview").await;
 
         // Down the tree, then to the findings and one finding's detail page.
-        c.find(Locator::Css("#children a[href^='/u/']")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("#children a[href^='/u/']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         wait_url(&c, "/u/U370102").await;
         shot(&c, &out, "union").await;
         c.goto(&format!("{base}/u/U370102/2026Q3")).await.unwrap();
-        c.find(Locator::LinkText("本单位问题清单")).await.unwrap().click().await.unwrap();
+        c.find(Locator::LinkText("本单位问题清单"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         wait_url(&c, "/findings").await;
         shot(&c, &out, "findings").await;
-        c.find(Locator::Css("#findings a[href^='/finding/']")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("#findings a[href^='/finding/']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         wait_url(&c, "/finding/2026Q3/").await;
-        let body = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+        let body = c
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(body.contains("违反的制度要求"), "{body}");
         assert!(body.contains("queries/findings/"), "{body}");
         shot(&c, &out, "finding").await;
 
         // The bulletin draft, downloaded by clicking its link.
         c.goto(&format!("{base}/u/U370102/2026Q3")).await.unwrap();
-        c.find(Locator::Css("a[href$='bulletin.pdf']")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("a[href$='bulletin.pdf']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         let start = Instant::now();
         let pdf = loop {
             let done: Vec<PathBuf> = std::fs::read_dir(&downloads)
@@ -161,21 +221,36 @@ fn county_inspector_in_chromium() {
             if let Some(p) = done.first() {
                 break p.clone();
             }
-            assert!(start.elapsed() < Duration::from_secs(180), "no PDF downloaded");
+            assert!(
+                start.elapsed() < Duration::from_secs(180),
+                "no PDF downloaded"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
         let text = common::pdf_text(&std::fs::read(&pdf).unwrap());
-        for want in ["送审稿（未编号）", "历下区总工会", "2026年第3季度", "困难职工联系人制度落实情况"] {
+        for want in [
+            "送审稿（未编号）",
+            "历下区总工会",
+            "2026年第3季度",
+            "困难职工联系人制度落实情况",
+        ] {
             assert!(text.contains(want), "{want} not in the PDF: {text}");
         }
 
         // The other main pages, and the overview at phone width.
-        for (path, name) in [("/corrections", "corrections"), ("/audits", "audits"), ("/documents", "documents")] {
+        for (path, name) in [
+            ("/corrections", "corrections"),
+            ("/audits", "audits"),
+            ("/documents", "documents"),
+        ] {
             c.goto(&format!("{base}{path}")).await.unwrap();
             shot(&c, &out, name).await;
         }
         c.set_window_size(390, 844).await.unwrap();
-        for (path, name) in [("/u/U370102/2026Q3", "phone-overview"), ("/findings", "phone-findings")] {
+        for (path, name) in [
+            ("/u/U370102/2026Q3", "phone-overview"),
+            ("/findings", "phone-findings"),
+        ] {
             c.goto(&format!("{base}{path}")).await.unwrap();
             shot(&c, &out, name).await;
             assert!(fits(&c).await, "{path} is wider than a phone");

@@ -115,6 +115,7 @@ type Case<'a> = (
 );
 
 #[test]
+#[allow(clippy::type_complexity)] // clippy 1.95; main names the tuple `Case`
 fn metrics_findings_shortlist_and_warnings_workbooks_hold_the_csv_values() {
     let tmp = TempDir::new().unwrap();
     let sha = archive_sha256();

@@ -24,7 +24,11 @@ pub fn hash() -> &'static str {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        c.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+        c.stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{PASSWORD}\n").as_bytes())
+            .unwrap();
         let o = c.wait_with_output().unwrap();
         assert!(o.status.success());
         let h = String::from_utf8(o.stdout).unwrap().trim().to_string();
@@ -34,7 +38,13 @@ pub fn hash() -> &'static str {
 }
 
 /// A user of the test config: name, role, scope, full access, disabled.
-pub struct User(pub &'static str, pub &'static str, pub &'static str, pub bool, pub bool);
+pub struct User(
+    pub &'static str,
+    pub &'static str,
+    pub &'static str,
+    pub bool,
+    pub bool,
+);
 
 /// The usual users: the province office, a city inspector (济南), a county inspector
 /// (历下区), the award committee, a full-access office, a disabled inspector.
@@ -65,7 +75,10 @@ impl Drop for Server {
 
 /// The config file with `users`.
 pub fn config(dir: &Path, users: &[User]) -> PathBuf {
-    let mut text = format!("state-dir = {:?}\n", dir.join("state").display().to_string());
+    let mut text = format!(
+        "state-dir = {:?}\n",
+        dir.join("state").display().to_string()
+    );
     for u in users {
         text.push_str(&format!(
             "\n[[users]]\nname = {:?}\npassword-hash = {:?}\nrole = {:?}\nscope = {:?}\nfull-access = {}\ndisabled = {}\n",
@@ -110,7 +123,11 @@ impl Server {
         let base = base.expect("tiexin serve printed no address");
         // Keep reading the server's messages so that it never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines.by_ref() {});
-        let server = Server { child, base, dir: dir.to_path_buf() };
+        let server = Server {
+            child,
+            base,
+            dir: dir.to_path_buf(),
+        };
         server.wait_ready();
         server
     }
@@ -125,7 +142,10 @@ impl Server {
                 assert_eq!(r.status, 200, "{}", r.text);
                 return;
             }
-            assert!(start.elapsed() < Duration::from_secs(120), "the archive did not load");
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "the archive did not load"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -189,24 +209,49 @@ impl Client {
         let url = r.url().to_string();
         let headers = r.headers().clone();
         let bytes = r.bytes().unwrap().to_vec();
-        Answer { status, url, headers, text: String::from_utf8_lossy(&bytes).into_owned(), bytes }
+        Answer {
+            status,
+            url,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
+        }
     }
 
     /// GET a path of the site.
     pub fn get(&self, path: &str) -> Answer {
-        Client::answer(self.http.get(format!("{}{path}", self.base)).send().unwrap())
+        Client::answer(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .unwrap(),
+        )
     }
 
     /// POST a form to a path of the site.
     pub fn post(&self, path: &str, form: &[(&str, &str)]) -> Answer {
-        Client::answer(self.http.post(format!("{}{path}", self.base)).form(form).send().unwrap())
+        Client::answer(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .form(form)
+                .send()
+                .unwrap(),
+        )
     }
 
     /// Logs in through the form; the answer to the form.
     pub fn login(&self, name: &str, password: &str) -> Answer {
         let form = self.get("/login");
         let csrf = hidden(&form.text, "csrf");
-        self.post("/login", &[("name", name), ("password", password), ("csrf", &csrf), ("next", "/")])
+        self.post(
+            "/login",
+            &[
+                ("name", name),
+                ("password", password),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ],
+        )
     }
 
     /// The CSRF token of the forms on a page.
@@ -218,7 +263,9 @@ impl Client {
 /// The value of the hidden input `name` of a page.
 pub fn hidden(html: &str, name: &str) -> String {
     let key = format!("name=\"{name}\" value=\"");
-    let i = html.find(&key).unwrap_or_else(|| panic!("no hidden {name} in {html}"));
+    let i = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no hidden {name} in {html}"));
     html[i + key.len()..].split('"').next().unwrap().to_string()
 }
 

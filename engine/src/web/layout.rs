@@ -9,13 +9,19 @@ use super::users::{Role, UserConfig};
 /// Rows a table shows per page.
 pub const PAGE_ROWS: usize = 100;
 
-/// The style sheet (served as `/app.css`): plain CSS, readable at phone width.
+/// The bundled fonts the style sheet may load (`/fonts/…`).
+pub const FONTS: &[&str] = &["FandolHei-Regular.otf", "FandolHei-Bold.otf"];
+
+/// The style sheet (served as `/app.css`): plain CSS, readable at phone width. The
+/// device's Chinese fonts come first; the bundled 黑体 only fills what they lack.
 pub const CSS: &str = r#"
+@font-face{font-family:"Tiexin Hei";src:url(/fonts/FandolHei-Regular.otf) format("opentype");font-weight:normal}
+@font-face{font-family:"Tiexin Hei";src:url(/fonts/FandolHei-Bold.otf) format("opentype");font-weight:bold}
 *{box-sizing:border-box}
-body{margin:0;font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;color:#1d1d1f;background:#f6f6f4;font-size:15px;line-height:1.5}
+body{margin:0;font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei",sans-serif,"Tiexin Hei";color:#1d1d1f;background:#f6f6f4;font-size:15px;line-height:1.5}
 header{background:#b3171c;color:#fff;padding:.5rem 1rem;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;align-items:center}
 header a{color:#fff;text-decoration:none}
-header .brand{font-weight:bold;font-size:1.1rem}
+header .brand{font-size:1.1rem}
 header nav{display:flex;flex-wrap:wrap;gap:.2rem 1rem}
 header nav a.on{border-bottom:2px solid #fff}
 header .who{margin-left:auto;display:flex;gap:.6rem;align-items:center;font-size:.9rem}
@@ -30,7 +36,8 @@ a{color:#0b57a4}
 .figure{background:#fff;border:1px solid #ddd;border-radius:4px;padding:.6rem .8rem}
 .figure .label{color:#555;font-size:.85rem}
 .figure .value{font-size:1.5rem;font-weight:bold}
-.figure .change{color:#555;font-size:.8rem}
+.figure .change{color:#555;font-size:.8rem;overflow-wrap:anywhere}
+code{font-family:ui-monospace,monospace,"Tiexin Hei";overflow-wrap:anywhere}
 .scroll{overflow-x:auto;background:#fff;border:1px solid #ddd;border-radius:4px}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{padding:.35rem .6rem;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}
@@ -44,7 +51,8 @@ th a{color:inherit}
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:.8rem}
 form.filters label{display:flex;flex-direction:column;font-size:.85rem}
 input,select,textarea,button{font:inherit;padding:.3rem .4rem}
-textarea{width:100%;min-height:8rem;font-family:monospace}
+textarea{width:100%;min-height:8rem;font-family:monospace,"Tiexin Hei"}
+pre code{overflow-wrap:normal}
 pre{background:#fff;border:1px solid #ddd;padding:.6rem;overflow-x:auto;font-size:.85rem}
 .note{color:#555;font-size:.9rem}
 form.inline{display:inline;margin-left:1rem}
@@ -165,5 +173,29 @@ pub fn pager(n: usize, page: usize, href: impl Fn(usize) -> String) -> Markup {
                 @if page < pages { a href=(href(page + 1)) rel="next" { "下一页" } }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_page_at_100_rows() {
+        assert_eq!(window(0, 1), (0, 0, 1));
+        assert_eq!(window(250, 1), (0, 100, 3));
+        assert_eq!(window(250, 3), (200, 250, 3));
+        assert_eq!(window(250, 9), (200, 250, 3));
+        assert_eq!(window(250, 0), (0, 100, 3));
+    }
+
+    #[test]
+    fn links_keep_set_parameters_encoded() {
+        assert_eq!(
+            link("/findings", &[("rule", "V1"), ("union", "")]),
+            "/findings?rule=V1"
+        );
+        assert_eq!(link("/x", &[("q", "a b&c")]), "/x?q=a%20b%26c");
+        assert_eq!(link("/x", &[]), "/x");
     }
 }

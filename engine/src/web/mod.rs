@@ -8,6 +8,10 @@
 //! log-in throttle, [`state`] the loaded archive and the figures computed per period,
 //! [`routes`] the URLs, [`layout`] the page frame, and `pages` one module per page.
 
+// A page handler answers with a page or with the page that stops it (403, 404, …):
+// both are responses, and boxing the error one would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 pub mod auth;
 pub mod layout;
 mod pages;
@@ -90,7 +94,14 @@ impl App {
 
     /// Appends a line to the audit log: `event` (page, forbidden, login, …) by `user` on
     /// `path` with the union and period concerned.
-    pub fn audit(&self, event: &str, user: &str, path: &str, union: Option<&str>, period: Option<&str>) {
+    pub fn audit(
+        &self,
+        event: &str,
+        user: &str,
+        path: &str,
+        union: Option<&str>,
+        period: Option<&str>,
+    ) {
         let line = json!({
             "time": iso_utc(std::time::SystemTime::now()),
             "event": event,
@@ -265,7 +276,9 @@ fn spawn_sighup(app: Arc<App>) {
             eprintln!("tiexin serve: SIGHUP, reloading the config and the archive…");
             match app.reload().await {
                 Ok(()) => eprintln!("tiexin serve: reloaded"),
-                Err(e) => eprintln!("error: reload failed, still serving the archive loaded before: {e}"),
+                Err(e) => {
+                    eprintln!("error: reload failed, still serving the archive loaded before: {e}")
+                }
             }
         }
     });

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -26,20 +26,30 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(pages::union::home))
         .route("/app.css", get(css))
+        .route("/fonts/{name}", get(font))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/reload", post(reload))
         .route("/u/{union}/{period}", get(pages::union::union))
-        .route("/u/{union}/{period}/bulletin.pdf", get(pages::documents::bulletin))
+        .route(
+            "/u/{union}/{period}/bulletin.pdf",
+            get(pages::documents::bulletin),
+        )
         .route("/findings", get(pages::findings::list))
-        .route("/finding/{period}/{rule}/{subject}", get(pages::findings::detail))
+        .route(
+            "/finding/{period}/{rule}/{subject}",
+            get(pages::findings::detail),
+        )
         .route("/corrections", get(pages::corrections::page))
         .route("/audits", get(pages::audits::list))
         .route("/audits/{name}", get(pages::audits::run))
         .route("/sql", post(pages::audits::sql))
         .route("/shortlist", get(pages::shortlist::home))
         .route("/shortlist/{year}", get(pages::shortlist::list))
-        .route("/shortlist/{year}/{contact}", get(pages::shortlist::nominee))
+        .route(
+            "/shortlist/{year}/{contact}",
+            get(pages::shortlist::nominee),
+        )
         .route("/documents", get(pages::documents::list))
         .fallback(|| async { not_found("没有这个页面。") })
         .layer(axum::middleware::map_response(secure_headers))
@@ -59,17 +69,47 @@ async fn secure_headers(mut r: Response) -> Response {
     set(
         h,
         header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     r
 }
 
 async fn css() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
         layout::CSS,
     )
         .into_response()
+}
+
+/// `/fonts/FandolHei-Regular.otf`: a bundled sans font, which the style sheet names
+/// after the fonts of the device, so that a browser without a Chinese font still shows
+/// the pages (it downloads only what it lacks).
+async fn font(Path(name): Path<String>) -> Response {
+    if !layout::FONTS.contains(&name.as_str()) {
+        return not_found("没有这个字体。");
+    }
+    let bytes = crate::assets::fonts()
+        .and_then(|f| f.iter().find(|(n, _)| *n == name).map(|(_, b)| b.to_vec()))
+        .or_else(|| {
+            crate::documents::fonts::locate()
+                .ok()
+                .and_then(|d| std::fs::read(d.join(&name)).ok())
+        });
+    match bytes {
+        Some(b) => (
+            [
+                (header::CONTENT_TYPE, "font/otf"),
+                (header::CACHE_CONTROL, "max-age=86400"),
+            ],
+            b,
+        )
+            .into_response(),
+        None => not_found("没有这个字体。"),
+    }
 }
 
 /// A logged-in user with the archive loaded: every page but log-in starts from one.
@@ -97,24 +137,33 @@ impl Viewer {
 
     /// Writes that this page showed household-level data of `union` in `period`.
     pub fn viewed(&self, union: Option<&str>, period: Option<&str>) {
-        self.app.audit("page", &self.user.name, &self.path, union, period);
+        self.app
+            .audit("page", &self.user.name, &self.path, union, period);
     }
 
     /// Refuses a union outside the user's subtree (403, written to the audit log).
-    pub fn check_scope(&self, union: &str, period: Option<&str>) -> std::result::Result<(), Response> {
+    pub fn check_scope(
+        &self,
+        union: &str,
+        period: Option<&str>,
+    ) -> std::result::Result<(), Response> {
         if self.loaded.in_scope(&self.user.scope, union) {
             return Ok(());
         }
         Err(self.forbidden(
             Some(union),
             period,
-            &format!("{union} 不在您的权限范围（{}及其下级工会）内。", self.loaded.name(&self.user.scope)),
+            &format!(
+                "{union} 不在您的权限范围（{}及其下级工会）内。",
+                self.loaded.name(&self.user.scope)
+            ),
         ))
     }
 
     /// A 403 page, written to the audit log.
     pub fn forbidden(&self, union: Option<&str>, period: Option<&str>, why: &str) -> Response {
-        self.app.audit("forbidden", &self.user.name, &self.path, union, period);
+        self.app
+            .audit("forbidden", &self.user.name, &self.path, union, period);
         let body = html! { h1 { "无权访问" } p.error { (why) } p { a href="/" { "返回概览" } } };
         (StatusCode::FORBIDDEN, self.page("", "无权访问", body)).into_response()
     }
@@ -124,7 +173,11 @@ impl Viewer {
         if auth::same(given, &self.csrf) {
             Ok(())
         } else {
-            Err(self.forbidden(None, None, "表单已过期或来源不明（CSRF 校验未通过），请返回页面重新提交。"))
+            Err(self.forbidden(
+                None,
+                None,
+                "表单已过期或来源不明（CSRF 校验未通过），请返回页面重新提交。",
+            ))
         }
     }
 
@@ -185,7 +238,10 @@ impl FromRequestParts<Arc<App>> for Viewer {
             ip: client_ip(
                 app,
                 &parts.headers,
-                parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
+                parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|c| c.0),
             ),
             path,
             app: app.clone(),
@@ -201,33 +257,54 @@ fn loading(app: &App) -> Response {
         p { (status) }
         p.note { "页面每两秒自动刷新。" }
     };
-    let mut r = (StatusCode::SERVICE_UNAVAILABLE, html_page(page(None, "", "正在载入", body))).into_response();
-    r.headers_mut().insert("refresh", HeaderValue::from_static("2"));
+    let mut r = (
+        StatusCode::SERVICE_UNAVAILABLE,
+        html_page(page(None, "", "正在载入", body)),
+    )
+        .into_response();
+    r.headers_mut()
+        .insert("refresh", HeaderValue::from_static("2"));
     r
 }
 
 /// An HTML page as a response.
 pub fn html_page(m: Markup) -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], m.into_string()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        m.into_string(),
+    )
+        .into_response()
 }
 
 /// A 404 page.
 pub fn not_found(why: &str) -> Response {
     let body = html! { h1 { "未找到" } p { (why) } p { a href="/" { "返回概览" } } };
-    (StatusCode::NOT_FOUND, html_page(page(None, "", "未找到", body))).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        html_page(page(None, "", "未找到", body)),
+    )
+        .into_response()
 }
 
 /// A 400 page: a parameter that cannot be read.
 pub fn bad_request(why: &str) -> Response {
     let body = html! { h1 { "请求有误" } p.error { (why) } p { a href="/" { "返回概览" } } };
-    (StatusCode::BAD_REQUEST, html_page(page(None, "", "请求有误", body))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        html_page(page(None, "", "请求有误", body)),
+    )
+        .into_response()
 }
 
 /// A 500 page for an error of the library (its sentence is shown).
 pub fn failed(e: crate::error::Error) -> Response {
     eprintln!("error: {e}");
     let body = html! { h1 { "出错了" } p.error { (e.to_string()) } };
-    (StatusCode::INTERNAL_SERVER_ERROR, html_page(page(None, "", "出错了", body))).into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        html_page(page(None, "", "出错了", body)),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize, Default)]
@@ -295,7 +372,12 @@ async fn login(
     let cookie = session_token(&headers, auth::LOGIN_COOKIE).unwrap_or_default();
     if f.csrf.is_empty() || !auth::same(&f.csrf, &cookie) {
         app.audit("forbidden", &f.name, path, None, None);
-        return login_page(&next, "登录表单已过期，请重新登录。", &f.csrf, StatusCode::FORBIDDEN);
+        return login_page(
+            &next,
+            "登录表单已过期，请重新登录。",
+            &f.csrf,
+            StatusCode::FORBIDDEN,
+        );
     }
     if let Some(secs) = app.throttle.locked(&f.name, &ip) {
         app.audit("login-throttled", &f.name, path, None, None);
@@ -330,11 +412,18 @@ async fn login(
             let locked = app.throttle.failed(&f.name, &ip);
             app.audit("login-failed", &f.name, path, None, None);
             let msg = if locked {
-                format!("登录失败次数过多，请 {} 分钟后再试。", auth::LOCKOUT.as_secs() / 60)
+                format!(
+                    "登录失败次数过多，请 {} 分钟后再试。",
+                    auth::LOCKOUT.as_secs() / 60
+                )
             } else {
                 "用户名或密码不正确。".to_string()
             };
-            let status = if locked { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
+            let status = if locked {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
             login_page(&next, &msg, &f.csrf, status)
         }
     }

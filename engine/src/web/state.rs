@@ -54,7 +54,8 @@ pub struct Loaded {
     pub children: HashMap<String, Vec<String>>,
     /// The SHA-256 of the archive's files.
     pub sha256: String,
-    /// The quarter shown when none is asked for: the quarter of the last visit.
+    /// The quarter shown when none is asked for: the last quarter complete by the day of
+    /// the archive's last visit.
     pub default_period: Period,
     /// When it was loaded (UTC).
     pub loaded_at: String,
@@ -79,12 +80,23 @@ impl Loaded {
         for ((_, id), (_, p)) in t.strings("union_id").zip(t.strings("parent_id")) {
             if let (Some(id), Some(p)) = (id, p) {
                 if parent.insert(id.to_string(), p.to_string()).is_none() {
-                    children.entry(p.to_string()).or_default().push(id.to_string());
+                    children
+                        .entry(p.to_string())
+                        .or_default()
+                        .push(id.to_string());
                 }
             }
         }
         let sha256 = session.archive.sha256();
-        let default_period = last_visit(&session).map_or(Period::quarter(2026, 3), Period::containing);
+        let default_period = last_visit(&session).map_or(Period::quarter(2026, 3), |day| {
+            // The last quarter complete by the day of the last visit.
+            let q = Period::containing(day);
+            if day == q.last_day() {
+                q
+            } else {
+                q.previous_quarter()
+            }
+        });
         Ok(Loaded {
             session,
             unions,
@@ -180,7 +192,9 @@ impl Loaded {
             m.entry(year).or_default().clone()
         };
         cell.get_or_try_init(|| async {
-            Ok::<_, Error>(Arc::new(committee::document(&self.session, year, params).await?))
+            Ok::<_, Error>(Arc::new(
+                committee::document(&self.session, year, params).await?,
+            ))
         })
         .await
         .cloned()

@@ -33,7 +33,11 @@ fn allowed(v: &Viewer) -> Result<(), Response> {
     if v.user.role.audits() {
         Ok(())
     } else {
-        Err(v.forbidden(None, None, "专项审计和自定义查询只对督查人员和工会办公室开放。"))
+        Err(v.forbidden(
+            None,
+            None,
+            "专项审计和自定义查询只对督查人员和工会办公室开放。",
+        ))
     }
 }
 
@@ -89,47 +93,80 @@ enum Outcome {
 }
 
 /// Runs `sql` through `tiexin query --scope union` as `user`; the output file's bytes.
-async fn query(v: &Viewer, sql: &str, union: &str, period: &str, format: &str) -> Result<Outcome, Response> {
+async fn query(
+    v: &Viewer,
+    sql: &str,
+    union: &str,
+    period: &str,
+    format: &str,
+) -> Result<Outcome, Response> {
     let settings = v.app().settings.load();
     let Some((program, first)) = settings.query_command.split_first() else {
-        return Err(failed(Error::Internal("no command to run queries with".into())));
+        return Err(failed(Error::Internal(
+            "no command to run queries with".into(),
+        )));
     };
     let dir = tempfile::tempdir().map_err(|e| failed(Error::io("a temporary folder", e)))?;
     let out = dir.path().join(format!("result.{format}"));
     let mut cmd = Command::new(program);
     cmd.args(first)
-        .args(["--scope", union, "--as", &v.user.name, "--format", format, "--out"])
+        .args([
+            "--scope",
+            union,
+            "--as",
+            &v.user.name,
+            "--format",
+            format,
+            "--out",
+        ])
         .arg(&out);
     if !period.is_empty() {
         cmd.args(["--period", period]);
     }
-    cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     let sql = sql.to_string();
-    let done = tokio::task::spawn_blocking(move || -> std::io::Result<(bool, String, Option<Vec<u8>>)> {
-        let mut child = cmd.spawn()?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(sql.as_bytes())?;
-        }
-        let o = child.wait_with_output()?;
-        let err = String::from_utf8_lossy(&o.stderr).lines().filter(|l| l.starts_with("error:")).collect::<Vec<_>>().join(" ");
-        let bytes = std::fs::read(&out).ok();
-        drop(dir);
-        Ok((o.status.success(), err, bytes))
-    })
+    let done = tokio::task::spawn_blocking(
+        move || -> std::io::Result<(bool, String, Option<Vec<u8>>)> {
+            let mut child = cmd.spawn()?;
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin.write_all(sql.as_bytes())?;
+            }
+            let o = child.wait_with_output()?;
+            let err = String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .filter(|l| l.starts_with("error:"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let bytes = std::fs::read(&out).ok();
+            drop(dir);
+            Ok((o.status.success(), err, bytes))
+        },
+    )
     .await
     .map_err(|e| failed(Error::Internal(format!("the query stopped: {e}"))))?
     .map_err(|e| failed(Error::Internal(format!("cannot run tiexin query: {e}"))))?;
     match done {
         (true, _, Some(bytes)) => Ok(Outcome::Rows(bytes)),
-        (_, err, _) => Ok(Outcome::Refused(err.trim_start_matches("error:").trim().to_string())),
+        (_, err, _) => Ok(Outcome::Refused(
+            err.trim_start_matches("error:").trim().to_string(),
+        )),
     }
 }
 
 /// CSV text as a table, page `page`.
 fn csv_table(bytes: &[u8], page: usize, href: impl Fn(usize) -> String) -> Markup {
     let mut r = csv::Reader::from_reader(bytes);
-    let head: Vec<String> = r.headers().map(|h| h.iter().map(str::to_string).collect()).unwrap_or_default();
-    let rows: Vec<Vec<String>> = r.records().flatten().map(|x| x.iter().map(str::to_string).collect()).collect();
+    let head: Vec<String> = r
+        .headers()
+        .map(|h| h.iter().map(str::to_string).collect())
+        .unwrap_or_default();
+    let rows: Vec<Vec<String>> = r
+        .records()
+        .flatten()
+        .map(|x| x.iter().map(str::to_string).collect())
+        .collect();
     let (start, end, _) = window(rows.len(), page);
     html! {
         div.scroll { table #result {
@@ -147,7 +184,13 @@ fn download(bytes: Vec<u8>, name: &str, format: &str) -> Response {
         "text/csv; charset=utf-8"
     };
     (
-        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.{format}\""))],
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.{format}\""),
+            ),
+        ],
         bytes,
     )
         .into_response()
@@ -170,19 +213,46 @@ pub async fn run(v: Viewer, Path(name): Path<String>, Query(q): Query<Run>) -> P
     let Some(file) = catalog::AUDITS.iter().find(|a| a.name == name) else {
         return Err(not_found(&format!("没有审计 {name}。")));
     };
-    let union = if q.union.is_empty() { v.user.scope.clone() } else { q.union.clone() };
+    let union = if q.union.is_empty() {
+        v.user.scope.clone()
+    } else {
+        q.union.clone()
+    };
     checks(&v, &union, &q.period, &q.format)?;
     let format = if q.format == "xlsx" { "xlsx" } else { "csv" };
     let outcome = query(&v, file.sql, &union, &q.period, format).await?;
-    v.viewed(Some(&union), (!q.period.is_empty()).then_some(q.period.as_str()));
+    v.viewed(
+        Some(&union),
+        (!q.period.is_empty()).then_some(q.period.as_str()),
+    );
     if let (Outcome::Rows(bytes), "csv" | "xlsx") = (&outcome, q.format.as_str()) {
         return Ok(download(bytes.clone(), &name, format));
     }
-    let here = |n: usize| link(&format!("/audits/{name}"), &[("union", &union), ("period", &q.period), ("page", &n.to_string())]);
-    Ok(v.page("audits", &name, result(file, &outcome, &union, q.page.unwrap_or(1), here, &v)))
+    let here = |n: usize| {
+        link(
+            &format!("/audits/{name}"),
+            &[
+                ("union", &union),
+                ("period", &q.period),
+                ("page", &n.to_string()),
+            ],
+        )
+    };
+    Ok(v.page(
+        "audits",
+        &name,
+        result(file, &outcome, &union, q.page.unwrap_or(1), here, &v),
+    ))
 }
 
-fn result(file: &SqlFile, outcome: &Outcome, union: &str, page: usize, here: impl Fn(usize) -> String, v: &Viewer) -> Markup {
+fn result(
+    file: &SqlFile,
+    outcome: &Outcome,
+    union: &str,
+    page: usize,
+    here: impl Fn(usize) -> String,
+    v: &Viewer,
+) -> Markup {
     html! {
         div.crumbs { a href="/audits" { "专项审计" } " › " (file.name) }
         h1 { (file.name) " · " (v.loaded.name(union)) }
@@ -220,13 +290,20 @@ pub struct Sql {
 pub async fn sql(v: Viewer, Form(f): Form<Sql>) -> Page {
     v.check_csrf(&f.csrf)?;
     allowed(&v)?;
-    let union = if f.union.is_empty() { v.user.scope.clone() } else { f.union.clone() };
+    let union = if f.union.is_empty() {
+        v.user.scope.clone()
+    } else {
+        f.union.clone()
+    };
     checks(&v, &union, &f.period, "")?;
     if f.sql.trim().is_empty() {
         return Err(bad_request("查询语句为空。"));
     }
     let outcome = query(&v, &f.sql, &union, &f.period, "csv").await?;
-    v.viewed(Some(&union), (!f.period.is_empty()).then_some(f.period.as_str()));
+    v.viewed(
+        Some(&union),
+        (!f.period.is_empty()).then_some(f.period.as_str()),
+    );
     let body = html! {
         div.crumbs { a href="/audits" { "专项审计" } " › 自定义查询" }
         h1 { "自定义查询 · " (v.loaded.name(&union)) }

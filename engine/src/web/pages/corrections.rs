@@ -28,7 +28,12 @@ pub struct Params {
 }
 
 /// A result as a table, page `page` of it.
-pub fn tabular(id: &str, batch: &RecordBatch, page: usize, href: impl Fn(usize) -> String) -> Result<Markup, crate::error::Error> {
+pub fn tabular(
+    id: &str,
+    batch: &RecordBatch,
+    page: usize,
+    href: impl Fn(usize) -> String,
+) -> Result<Markup, crate::error::Error> {
     let t = Tabular::from_batch(batch)?;
     let (start, end, _) = window(t.rows.len(), page);
     Ok(html! {
@@ -45,7 +50,11 @@ pub fn tabular(id: &str, batch: &RecordBatch, page: usize, href: impl Fn(usize) 
 /// `/corrections`.
 pub async fn page(v: Viewer, Query(q): Query<Params>) -> Page {
     let l = &v.loaded;
-    let p = if q.period.is_empty() { l.default_period.to_string() } else { q.period.clone() };
+    let p = if q.period.is_empty() {
+        l.default_period.to_string()
+    } else {
+        q.period.clone()
+    };
     let quarter = period(&p)?;
     if !quarter.is_quarter() {
         return Err(bad_request("整改按季度统计：请给出季度，如 2026Q3。"));
@@ -56,11 +65,22 @@ pub async fn page(v: Viewer, Query(q): Query<Params>) -> Page {
     let as_of = crate::calendar::iso(day);
     let scope = v.user.scope.clone();
     let keep = |b: RecordBatch| filter_rows(&b, "union_id", |u| l.in_scope(&scope, u));
-    let rect = accountability::rectify(&l.session, &quarter, day).await.and_then(keep).map_err(failed)?;
-    let warn = accountability::warnings(&l.session, day, None).await.and_then(keep).map_err(failed)?;
+    let rect = accountability::rectify(&l.session, &quarter, day)
+        .await
+        .and_then(keep)
+        .map_err(failed)?;
+    let warn = accountability::warnings(&l.session, day, None)
+        .await
+        .and_then(keep)
+        .map_err(failed)?;
     v.viewed(Some(&scope), Some(&p));
     let page = q.page.unwrap_or(1);
-    let here = |n: usize| link("/corrections", &[("period", &p), ("as_of", &as_of), ("page", &n.to_string())]);
+    let here = |n: usize| {
+        link(
+            "/corrections",
+            &[("period", &p), ("as_of", &as_of), ("page", &n.to_string())],
+        )
+    };
     let body = html! {
         h1 { "整改与预警 · " (l.name(&scope)) }
         form.filters method="get" action="/corrections" {

@@ -26,7 +26,12 @@ pub async fn bulletin(v: Viewer, Path((union, p)): Path<(String, String)>) -> Pa
     let period = period(&p)?;
     let l = v.loaded.clone();
     let key = format!("{}|bulletin|{union}|{period}", l.sha256);
-    let cached = l.pdfs.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+    let cached = l
+        .pdfs
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .cloned();
     let pdf = match cached {
         Some(pdf) => pdf,
         None => {
@@ -40,21 +45,30 @@ pub async fn bulletin(v: Viewer, Path((union, p)): Path<(String, String)>) -> Pa
                 date: today_in_china(),
                 number: Some(0),
             };
-            let mut b = bulletin::build_for(&l.session, &prepared, &cfg, &opts).await.map_err(failed)?;
+            let mut b = bulletin::build_for(&l.session, &prepared, &cfg, &opts)
+                .await
+                .map_err(failed)?;
             b.data.meta.number = DRAFT.to_string();
             let rendered = tokio::task::spawn_blocking(move || bulletin::render(&b))
                 .await
                 .map_err(|e| failed(Error::Internal(format!("typesetting stopped: {e}"))))?
                 .map_err(failed)?;
             let pdf = Arc::new(rendered.pdf);
-            l.pdfs.lock().unwrap_or_else(|e| e.into_inner()).insert(key, pdf.clone());
+            l.pdfs
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, pdf.clone());
             pdf
         }
     };
-    v.app().audit("document", &v.user.name, &v.path, Some(&union), Some(&p));
+    v.app()
+        .audit("document", &v.user.name, &v.path, Some(&union), Some(&p));
     let name = format!("attachment; filename=\"bulletin-{union}-{p}-draft.pdf\"");
     Ok((
-        [(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, name)],
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
         pdf.as_ref().clone(),
     )
         .into_response())
@@ -67,7 +81,9 @@ pub async fn list(v: Viewer) -> Page {
     let state_dir = v.app().settings.load().state_dir.clone();
     let db = state_dir.as_ref().map(|d| d.join(outbox::FILE));
     let messages = match db.filter(|p| p.exists()) {
-        Some(p) => Outbox::open(&p).and_then(|o| o.list(None)).map_err(failed)?,
+        Some(p) => Outbox::open(&p)
+            .and_then(|o| o.list(None))
+            .map_err(failed)?,
         None => Vec::new(),
     };
     let scope = &v.user.scope;

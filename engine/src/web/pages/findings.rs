@@ -42,12 +42,23 @@ fn severity(s: &str) -> &str {
 /// `/findings`: the quarter's findings of a union's subtree, filtered.
 pub async fn list(v: Viewer, Query(f): Query<Filters>) -> Page {
     let l = &v.loaded;
-    let p = if f.period.is_empty() { l.default_period.to_string() } else { f.period.clone() };
-    let union = if f.union.is_empty() { v.user.scope.clone() } else { f.union.clone() };
+    let p = if f.period.is_empty() {
+        l.default_period.to_string()
+    } else {
+        f.period.clone()
+    };
+    let union = if f.union.is_empty() {
+        v.user.scope.clone()
+    } else {
+        f.union.clone()
+    };
     v.check_scope(&union, Some(&p))?;
     let quarter = period(&p)?;
     if !quarter.is_quarter() {
-        return Err(bad_request(&format!("问题按季度统计：请给出季度，如 {}Q4。", quarter.year())));
+        return Err(bad_request(&format!(
+            "问题按季度统计：请给出季度，如 {}Q4。",
+            quarter.year()
+        )));
     }
     if !f.rule.is_empty() && rules::get(&f.rule).is_none() {
         return Err(bad_request(&format!("没有规则 {}。", f.rule)));
@@ -129,18 +140,28 @@ pub async fn detail(v: Viewer, Path((p, rule, subject)): Path<(String, String, S
         return Err(not_found(&format!("没有规则 {rule}。")));
     };
     let all = l.findings(&quarter).await.map_err(failed)?;
-    let rows: Vec<&Finding> = all.iter().filter(|x| x.rule == rule && x.subject_id == subject).collect();
+    let rows: Vec<&Finding> = all
+        .iter()
+        .filter(|x| x.rule == rule && x.subject_id == subject)
+        .collect();
     let Some(first) = rows.first() else {
-        return Err(not_found(&format!("{p} 没有规则 {rule} 对 {subject} 的问题。")));
+        return Err(not_found(&format!(
+            "{p} 没有规则 {rule} 对 {subject} 的问题。"
+        )));
     };
     for x in &rows {
         v.check_scope(&x.union_id, Some(&p))?;
     }
     let sql = catalog::rule(&rule).map(|q| (q.path(), l.session.catalog.sql(q).to_string()));
     let full = v.user.full_access;
-    let record = records::subject(&l.session.archive, &first.subject_type, &subject, &quarter, full, |u| {
-        l.in_scope(&v.user.scope, u)
-    })
+    let record = records::subject(
+        &l.session.archive,
+        &first.subject_type,
+        &subject,
+        &quarter,
+        full,
+        |u| l.in_scope(&v.user.scope, u),
+    )
     .map_err(failed)?;
     v.viewed(Some(&first.union_id), Some(&p));
     let body = html! {
@@ -149,7 +170,7 @@ pub async fn detail(v: Viewer, Path((p, rule, subject)): Path<(String, String, S
         dl.record {
             dt { "性质" } dd { (severity(&first.severity)) "问题" }
             dt { "所属工会" } dd { a href=(format!("/u/{}/{p}", first.union_id)) { (l.name(&first.union_id)) } }
-            dt { "对象" } dd { (first.subject_type) " " (subject) }
+            dt { "对象" } dd { (records::table_of(&first.subject_type).and_then(crate::ingest::labels::table_label).unwrap_or(&first.subject_type)) " " (subject) }
             dt { "责任联系人" } dd { (first.contact_id) }
             dt { "季度" } dd { (quarter.chinese()) }
             dt { "违反的制度要求" } dd { (r.duty) }

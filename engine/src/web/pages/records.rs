@@ -9,7 +9,7 @@ use datafusion::arrow::datatypes::{DataType, Date32Type};
 use maud::{html, Markup};
 
 use crate::error::{Error, Result};
-use crate::ingest::{schema, Archive};
+use crate::ingest::{labels, schema, Archive};
 use crate::sql::sandbox::mask;
 use crate::sql::table::Tabular;
 use crate::sql::tree::filter_rows;
@@ -54,12 +54,19 @@ pub fn rows(
             let i = b.schema().index_of(date)?;
             if b.column(i).data_type() == &DataType::Date32 {
                 let d = b.column(i).as_primitive::<Date32Type>();
-                let keep: BooleanArray = d.iter().map(|x| Some(x.is_some_and(|x| x >= from && x <= to))).collect();
+                let keep: BooleanArray = d
+                    .iter()
+                    .map(|x| Some(x.is_some_and(|x| x >= from && x <= to)))
+                    .collect();
                 b = filter_record_batch(&b, &keep)?;
             }
         }
         if b.num_rows() > 0 {
-            out.push(if full { b } else { mask::mask_batch(table, &b)? });
+            out.push(if full {
+                b
+            } else {
+                mask::mask_batch(table, &b)?
+            });
         }
     }
     if out.is_empty() {
@@ -75,16 +82,26 @@ pub fn text(batch: &RecordBatch, column: &str, row: usize) -> Option<String> {
     a.is_valid(row).then(|| a.value(row).to_string())
 }
 
-/// A batch as an HTML table, with the table's Chinese label.
-pub fn table(label: &str, batch: &RecordBatch) -> Result<Markup> {
+/// A batch of archive table `name` as an HTML table with its Chinese headers, under
+/// the heading `label`.
+pub fn table(name: &str, label: &str, batch: &RecordBatch) -> Result<Markup> {
     let t = Tabular::from_batch(batch)?;
     Ok(html! {
         h2 { (label) }
         div.scroll { table {
-            thead { tr { @for c in &t.columns { th { (c) } } } }
-            tbody { @for r in &t.rows { tr { @for c in r { td { (c.human()) } } } } }
+            thead { tr { @for c in &t.columns { th title=(c) { (labels::header(name, c).unwrap_or(c)) } } } }
+            tbody { @for r in &t.rows { tr { @for (c, col) in r.iter().zip(&t.columns) { td { (shown(name, col, c.human())) } } } } }
         } }
     })
+}
+
+/// A cell as shown: a code of an enumeration column as its Chinese label.
+fn shown(table: &str, column: &str, value: String) -> String {
+    labels::enum_labels(table, column)
+        .iter()
+        .find(|(c, _)| *c == value)
+        .and_then(|(_, l)| l.first())
+        .map_or(value, |l| l.to_string())
 }
 
 /// What the detail page shows of a subject: the subject's row, then the household's
@@ -107,7 +124,11 @@ pub fn subject(
     let Some(row) = rows(archive, name, key, subject_id, None, full)? else {
         return Ok(html! { p.note { "档案中没有 " (subject_id) " 的记录。" } });
     };
-    let mut parts = vec![table(&format!("{}（{}）", t.label, subject_id), &row)?];
+    let mut parts = vec![table(
+        name,
+        &format!("{}（{}）", t.label, subject_id),
+        &row,
+    )?];
     let household = if name == "households" {
         Some(subject_id.to_string())
     } else {
@@ -125,7 +146,7 @@ pub fn subject(
             }
         }
         if name != "households" {
-            parts.push(table(&format!("困难职工家庭（{h}）"), &hh)?);
+            parts.push(table("households", &format!("困难职工家庭（{h}）"), &hh)?);
         }
         let (from, to) = (quarter.first_day(), quarter.last_day());
         let related = [
@@ -133,13 +154,20 @@ pub fn subject(
             ("disbursements", "paid_on", "本季度资金发放"),
         ];
         for (table_name, date, label) in related {
-            match rows(archive, table_name, "household_id", &h, Some((date, from, to)), full)? {
-                Some(b) => parts.push(table(label, &b)?),
+            match rows(
+                archive,
+                table_name,
+                "household_id",
+                &h,
+                Some((date, from, to)),
+                full,
+            )? {
+                Some(b) => parts.push(table(table_name, label, &b)?),
                 None => parts.push(html! { h2 { (label) } p.note { "无。" } }),
             }
         }
         if let Some(b) = rows(archive, "assignments", "household_id", &h, None, full)? {
-            parts.push(table("联系人分配", &b)?);
+            parts.push(table("assignments", "联系人分配", &b)?);
         }
     }
     Ok(html! { @for p in parts { (p) } })

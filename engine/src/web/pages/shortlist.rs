@@ -143,42 +143,76 @@ pub async fn nominee(v: Viewer, Path((y, contact)): Path<(String, String)>) -> P
     let l = &v.loaded;
     let params = v.app().settings.load().shortlist;
     let doc = l.shortlist(year, &params).await.map_err(failed)?;
-    let Some(e) = doc.nominees.iter().chain(&doc.reserve).find(|e| e.contact_id == contact) else {
-        return Err(not_found(&format!("{contact} 不在 {year} 年的推荐或备选名单中。")));
+    let Some(e) = doc
+        .nominees
+        .iter()
+        .chain(&doc.reserve)
+        .find(|e| e.contact_id == contact)
+    else {
+        return Err(not_found(&format!(
+            "{contact} 不在 {year} 年的推荐或备选名单中。"
+        )));
     };
     v.check_scope(&e.union_id, Some(&y))?;
     let full = v.user.full_access;
     let a = &l.session.archive;
-    let (from, to) = (Period::Year(year).first_day(), Period::Year(year).last_day());
+    let (from, to) = (
+        Period::Year(year).first_day(),
+        Period::Year(year).last_day(),
+    );
     let mut parts = Vec::new();
     let sections = [
         ("assignments", None, "联系的家庭（分配记录）"),
-        ("visits", Some("visited_on"), "本年家访记录（家访得分所依据的户季）"),
+        (
+            "visits",
+            Some("visited_on"),
+            "本年家访记录（家访得分所依据的户季）",
+        ),
         ("feedback", Some("rated_on"), "本年满意度评价"),
     ];
     for (table, date, label) in sections {
-        let rows = records::rows(a, table, "contact_id", &contact, date.map(|d| (d, from, to)), full).map_err(failed)?;
+        let rows = records::rows(
+            a,
+            table,
+            "contact_id",
+            &contact,
+            date.map(|d| (d, from, to)),
+            full,
+        )
+        .map_err(failed)?;
         parts.push(match rows {
-            Some(b) => records::table(label, &b).map_err(failed)?,
+            Some(b) => records::table(table, label, &b).map_err(failed)?,
             None => html! { h2 { (label) } p.note { "无。" } },
         });
     }
     // The exits and requests of the households the contact holds.
-    let households: Vec<String> = records::rows(a, "assignments", "contact_id", &contact, None, full)
-        .map_err(failed)?
-        .map(|b| (0..b.num_rows()).filter_map(|r| records::text(&b, "household_id", r)).collect())
-        .unwrap_or_default();
-    for (table, date, label) in [("exits", "applied_on", "本年脱困申请"), ("requests", "raised_on", "本年临时诉求")] {
+    let households: Vec<String> =
+        records::rows(a, "assignments", "contact_id", &contact, None, full)
+            .map_err(failed)?
+            .map(|b| {
+                (0..b.num_rows())
+                    .filter_map(|r| records::text(&b, "household_id", r))
+                    .collect()
+            })
+            .unwrap_or_default();
+    for (table, date, label) in [
+        ("exits", "applied_on", "本年脱困申请"),
+        ("requests", "raised_on", "本年临时诉求"),
+    ] {
         let mut batches = Vec::new();
         for h in &households {
-            if let Some(b) = records::rows(a, table, "household_id", h, Some((date, from, to)), full).map_err(failed)? {
+            if let Some(b) =
+                records::rows(a, table, "household_id", h, Some((date, from, to)), full)
+                    .map_err(failed)?
+            {
                 batches.push(b);
             }
         }
         parts.push(match batches.first() {
             Some(first) => {
-                let b = datafusion::arrow::compute::concat_batches(&first.schema(), &batches).map_err(|e| failed(e.into()))?;
-                records::table(label, &b).map_err(failed)?
+                let b = datafusion::arrow::compute::concat_batches(&first.schema(), &batches)
+                    .map_err(|e| failed(e.into()))?;
+                records::table(table, label, &b).map_err(failed)?
             }
             None => html! { h2 { (label) } p.note { "无。" } },
         });

@@ -23,8 +23,11 @@ pub async fn home(v: Viewer) -> Page {
 
 /// Reads a period (`2026Q3` or `2026`) of a URL.
 pub fn period(text: &str) -> std::result::Result<Period, axum::response::Response> {
-    text.parse::<Period>()
-        .map_err(|_| bad_request(&format!("“{text}”不是一个期间：应为季度（如 2026Q3）或年度（如 2026）。")))
+    text.parse::<Period>().map_err(|_| {
+        bad_request(&format!(
+            "“{text}”不是一个期间：应为季度（如 2026Q3）或年度（如 2026）。"
+        ))
+    })
 }
 
 /// The sort of the child table.
@@ -39,7 +42,12 @@ pub struct Sort {
 }
 
 /// The sortable columns of the child table: key, header, value of a row.
-type Column = (&'static str, &'static str, fn(&Row) -> f64, fn(&Row) -> String);
+type Column = (
+    &'static str,
+    &'static str,
+    fn(&Row) -> f64,
+    fn(&Row) -> String,
+);
 
 fn rate(r: Option<f64>) -> f64 {
     r.unwrap_or(-1.0)
@@ -47,17 +55,56 @@ fn rate(r: Option<f64>) -> f64 {
 
 const COLUMNS: &[Column] = &[
     ("due", "应访户数", |r| r.due as f64, |r| r.due.to_string()),
-    ("visit", "家访率", |r| rate(r.visit_compliance), |r| percent(r.visit_compliance)),
-    ("exit", "脱困率", |r| rate(r.exit_rate), |r| percent(r.exit_rate)),
-    ("procedure", "脱困程序合规率", |r| rate(r.exit_procedure_rate), |r| percent(r.exit_procedure_rate)),
-    ("on_target", "资金精准率", |r| rate(r.on_target_share), |r| percent(r.on_target_share)),
-    ("budget", "预算执行率", |r| rate(r.budget_execution), |r| percent(r.budget_execution)),
-    ("major", "重大问题", |r| r.findings_major as f64, |r| r.findings_major.to_string()),
-    ("minor", "一般问题", |r| r.findings_minor as f64, |r| r.findings_minor.to_string()),
+    (
+        "visit",
+        "家访率",
+        |r| rate(r.visit_compliance),
+        |r| percent(r.visit_compliance),
+    ),
+    (
+        "exit",
+        "脱困率",
+        |r| rate(r.exit_rate),
+        |r| percent(r.exit_rate),
+    ),
+    (
+        "procedure",
+        "脱困程序合规率",
+        |r| rate(r.exit_procedure_rate),
+        |r| percent(r.exit_procedure_rate),
+    ),
+    (
+        "on_target",
+        "资金精准率",
+        |r| rate(r.on_target_share),
+        |r| percent(r.on_target_share),
+    ),
+    (
+        "budget",
+        "预算执行率",
+        |r| rate(r.budget_execution),
+        |r| percent(r.budget_execution),
+    ),
+    (
+        "major",
+        "重大问题",
+        |r| r.findings_major as f64,
+        |r| r.findings_major.to_string(),
+    ),
+    (
+        "minor",
+        "一般问题",
+        |r| r.findings_minor as f64,
+        |r| r.findings_minor.to_string(),
+    ),
 ];
 
 /// `/u/{union}/{period}`: a union of the user's subtree for a period.
-pub async fn union(v: Viewer, Path((union, p)): Path<(String, String)>, Query(q): Query<Sort>) -> Page {
+pub async fn union(
+    v: Viewer,
+    Path((union, p)): Path<(String, String)>,
+    Query(q): Query<Sort>,
+) -> Page {
     v.check_scope(&union, Some(&p))?;
     let period = period(&p)?;
     let l = &v.loaded;
@@ -69,19 +116,90 @@ pub async fn union(v: Viewer, Path((union, p)): Path<(String, String)>, Query(q)
     let prev = prepared.prev.chinese();
     let was = |f: fn(&Row) -> Option<f64>| old.and_then(f);
     let figures: Vec<(&str, &str, String, String, &str)> = vec![
-        ("visit_compliance", "家访率", percent(cur.visit_compliance), rate_change(cur.visit_compliance, was(|r| r.visit_compliance), &prev), "queries/metrics/visit_compliance.sql"),
-        ("due", "应访户数", cur.due.to_string(), format!("已访 {} 户", cur.visited), "queries/metrics/visit_compliance.sql"),
-        ("base", "在档户数", cur.base.to_string(), String::new(), "queries/metrics/exit_rate.sql"),
-        ("exit_rate", "脱困率", percent(cur.exit_rate), rate_change(cur.exit_rate, was(|r| r.exit_rate), &prev), "queries/metrics/exit_rate.sql"),
-        ("exit_procedure_rate", "脱困程序合规率", percent(cur.exit_procedure_rate), format!("脱困 {} 户，合规 {} 户", cur.exits, cur.exits_compliant), "queries/metrics/exit_rate.sql"),
-        ("funds_paid", "帮扶资金（元）", cur.funds_paid.clone(), format!("{} 笔", cur.payments), "queries/metrics/fund_usage.sql"),
-        ("on_target_share", "资金精准率", percent(cur.on_target_share), rate_change(cur.on_target_share, was(|r| r.on_target_share), &prev), "queries/metrics/fund_usage.sql"),
-        ("budget_execution", "预算执行率", percent(cur.budget_execution), String::new(), "queries/metrics/budget.sql"),
-        ("findings_major", "重大问题", cur.findings_major.to_string(), count_change(Some(cur.findings_major), old.map(|r| r.findings_major), &prev), "queries/metrics/review_findings.sql"),
-        ("findings_minor", "一般问题", cur.findings_minor.to_string(), count_change(Some(cur.findings_minor), old.map(|r| r.findings_minor), &prev), "queries/metrics/review_findings.sql"),
+        (
+            "visit_compliance",
+            "家访率",
+            percent(cur.visit_compliance),
+            rate_change(cur.visit_compliance, was(|r| r.visit_compliance), &prev),
+            "queries/metrics/visit_compliance.sql",
+        ),
+        (
+            "due",
+            "应访户数",
+            cur.due.to_string(),
+            format!("已访 {} 户", cur.visited),
+            "queries/metrics/visit_compliance.sql",
+        ),
+        (
+            "base",
+            "在档户数",
+            cur.base.to_string(),
+            String::new(),
+            "queries/metrics/exit_rate.sql",
+        ),
+        (
+            "exit_rate",
+            "脱困率",
+            percent(cur.exit_rate),
+            rate_change(cur.exit_rate, was(|r| r.exit_rate), &prev),
+            "queries/metrics/exit_rate.sql",
+        ),
+        (
+            "exit_procedure_rate",
+            "脱困程序合规率",
+            percent(cur.exit_procedure_rate),
+            format!("脱困 {} 户，合规 {} 户", cur.exits, cur.exits_compliant),
+            "queries/metrics/exit_rate.sql",
+        ),
+        (
+            "funds_paid",
+            "帮扶资金（元）",
+            cur.funds_paid.clone(),
+            format!("{} 笔", cur.payments),
+            "queries/metrics/fund_usage.sql",
+        ),
+        (
+            "on_target_share",
+            "资金精准率",
+            percent(cur.on_target_share),
+            rate_change(cur.on_target_share, was(|r| r.on_target_share), &prev),
+            "queries/metrics/fund_usage.sql",
+        ),
+        (
+            "budget_execution",
+            "预算执行率",
+            percent(cur.budget_execution),
+            String::new(),
+            "queries/metrics/budget.sql",
+        ),
+        (
+            "findings_major",
+            "重大问题",
+            cur.findings_major.to_string(),
+            count_change(
+                Some(cur.findings_major),
+                old.map(|r| r.findings_major),
+                &prev,
+            ),
+            "queries/metrics/review_findings.sql",
+        ),
+        (
+            "findings_minor",
+            "一般问题",
+            cur.findings_minor.to_string(),
+            count_change(
+                Some(cur.findings_minor),
+                old.map(|r| r.findings_minor),
+                &prev,
+            ),
+            "queries/metrics/review_findings.sql",
+        ),
     ];
     let trend = prepared.trend.get(&union).cloned().unwrap_or_else(|| {
-        last_eight_quarters(&period).iter().map(|q| (q.to_string(), None)).collect()
+        last_eight_quarters(&period)
+            .iter()
+            .map(|q| (q.to_string(), None))
+            .collect()
     });
     let labels: Vec<String> = trend.iter().map(|(l, _)| l.clone()).collect();
     let values: Vec<Option<f64>> = trend.iter().map(|(_, x)| *x).collect();
@@ -98,7 +216,11 @@ pub async fn union(v: Viewer, Path((union, p)): Path<(String, String)>, Query(q)
     if let Some(c) = col {
         rows.sort_by(|a, b| {
             let o = c.2(a).total_cmp(&c.2(b));
-            if desc { o.reverse() } else { o }
+            if desc {
+                o.reverse()
+            } else {
+                o
+            }
         });
     }
     let page = q.page.unwrap_or(1);
@@ -174,7 +296,11 @@ pub fn quarter_of(p: &Period) -> String {
 /// Links to the previous and next quarter and to the year.
 fn periods(union: &str, p: &Period) -> Markup {
     let (prev, next, other) = match p {
-        Period::Year(y) => (Period::Year(y - 1), Period::Year(y + 1), Period::quarter(*y, 4)),
+        Period::Year(y) => (
+            Period::Year(y - 1),
+            Period::Year(y + 1),
+            Period::quarter(*y, 4),
+        ),
         q => {
             let next = match q {
                 Period::Quarter { year, quarter: 4 } => Period::quarter(year + 1, 1),
