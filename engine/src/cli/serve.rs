@@ -48,7 +48,7 @@ pub async fn run(args: ServeArgs) -> Result<i32> {
     }
     let first = settings(&args)?;
     if first.users.is_empty() {
-        eprintln!("warning: the config has no [[users]]: nobody can log in (make a password hash with `tiexin passwd`)");
+        super::terminal::warn("the config has no [[users]]: nobody can log in (make a password hash with `tiexin passwd`)");
     }
     web::serve(first, Box::new(move || settings(&args))).await
 }
@@ -57,7 +57,7 @@ pub async fn run(args: ServeArgs) -> Result<i32> {
 /// argon2 hash for `password-hash` in `[[users]]`.
 pub fn passwd() -> Result<i32> {
     if std::io::stdin().is_terminal() {
-        eprintln!("password (shown as typed; or pipe it in):");
+        say!("password (shown as typed; or pipe it in):");
     }
     let mut line = String::new();
     std::io::stdin()
