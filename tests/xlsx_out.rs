@@ -325,19 +325,31 @@ fn scheduled_bulletin_and_circulars_attach_their_workbook() {
     // The bulletin of 2026Q2 and the one circular of 2026Q2 with an address.
     assert_eq!(got.len(), 2, "{got:?}");
     let attached = |m: &serde_json::Value| -> std::path::PathBuf {
-        let a = &m["attachments"];
+        let a = m["attachments"].as_array().unwrap();
         assert_eq!(a[0]["content_type"], "application/pdf", "{m}");
+        let pdf = a[0]["filename"].as_str().unwrap();
+        // Beside the document: its figures' workbook, named after it, and (issue 13)
+        // the bulletin's 数据来源与复核说明 or the circular's 整改台账.
+        let stem = pdf.trim_end_matches(".pdf");
+        assert!(
+            a.iter().any(|x| {
+                let f = x["filename"].as_str().unwrap();
+                f == format!("{stem}-数据来源与复核说明.pdf") || f.contains("整改台账")
+            }),
+            "{m}"
+        );
+        let figures = a
+            .iter()
+            .find(|x| x["filename"].as_str() == Some(&format!("{stem}.xlsx")))
+            .unwrap_or_else(|| panic!("no figures workbook: {m}"));
         assert_eq!(
-            a[1]["content_type"],
+            figures["content_type"],
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "{m}"
         );
-        let pdf = a[0]["filename"].as_str().unwrap();
-        let xlsx = a[1]["filename"].as_str().unwrap();
-        assert_eq!(xlsx.trim_end_matches(".xlsx"), pdf.trim_end_matches(".pdf"));
         tmp.path()
             .join("state/attachments")
-            .join(a[1]["sha256"].as_str().unwrap())
+            .join(figures["sha256"].as_str().unwrap())
     };
     for m in &got {
         let path = attached(m);

@@ -19,7 +19,7 @@ use crate::sql::Session;
 pub struct Component {
     /// The score's Chinese name (家访得分…).
     pub name: String,
-    /// Its weight, as a short decimal (0.5).
+    /// Its weight, as a share of the 100 points (50%), as the method says it.
     pub weight: String,
     /// How it is computed, in Chinese.
     pub how: String,
@@ -299,22 +299,22 @@ pub fn build(
     let components = vec![
         Component {
             name: "家访得分".into(),
-            weight: weight(w.visit),
+            weight: share(w.visit),
             how: "各季度应访家庭中按期有效走访的比例".into(),
         },
         Component {
             name: "脱困得分".into(),
-            weight: weight(w.exit),
+            weight: share(w.exit),
             how: "年内程序合规脱困户数÷联系户数（最高为1）".into(),
         },
         Component {
             name: "诉求得分".into(),
-            weight: weight(w.request),
+            weight: share(w.request),
             how: "年内临时诉求7日内解决的比例（无诉求为1）".into(),
         },
         Component {
             name: "满意度得分".into(),
-            weight: weight(w.satisfaction),
+            weight: share(w.satisfaction),
             how: "（年内评价平均分−1）÷4（无评价为0.5）".into(),
         },
     ];
