@@ -27,6 +27,52 @@ pub struct Params {
     page: Option<usize>,
 }
 
+/// The Chinese headers of the columns of `tiexin rectify` and `tiexin warnings`.
+const HEADERS: &[(&str, &str)] = &[
+    ("rule", "规则"),
+    ("warning", "预警"),
+    ("union_id", "工会"),
+    ("subject_type", "对象类型"),
+    ("subject_id", "对象"),
+    ("contact_id", "联系人"),
+    ("occurred_on", "发生日期"),
+    ("deadline", "整改期限"),
+    ("reported_on", "报告整改日期"),
+    ("verified_on", "核实日期"),
+    ("verified_by", "核实单位"),
+    ("status", "状态"),
+    ("due_on", "到期日"),
+    ("days_left", "剩余天数"),
+];
+
+/// The Chinese of the codes in those columns.
+const CODES: &[(&str, &str)] = &[
+    ("on_time", "按期整改"),
+    ("late", "逾期整改"),
+    ("pending", "整改期限未到"),
+    ("unverified", "已报告未核实"),
+    ("not_reported", "逾期未报告"),
+    ("household", "家庭"),
+    ("visit", "家访"),
+    ("payment", "资金发放"),
+    ("exit", "脱困申请"),
+    ("contact", "联系人"),
+    ("crosscheck", "部门比对"),
+    ("inspection", "督查检查"),
+    ("referral", "需求转介"),
+    ("request", "临时诉求"),
+    ("subsidy", "联系人补贴"),
+    ("union", "工会"),
+    ("finding", "问题"),
+];
+
+fn chinese<'a>(table: &[(&str, &'a str)], code: &'a str) -> &'a str {
+    table
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, l)| l)
+}
+
 /// A result as a table, page `page` of it.
 pub fn tabular(
     id: &str,
@@ -38,9 +84,11 @@ pub fn tabular(
     let (start, end, _) = window(t.rows.len(), page);
     Ok(html! {
         div.scroll { table id=(id) {
-            thead { tr { @for c in &t.columns { th { (c) } } } }
-            tbody { @for r in &t.rows[start..end] { tr { @for c in r {
-                @if c.right_aligned() { td.num { (c.human()) } } @else { td { (c.human()) } }
+            thead { tr { @for c in &t.columns { th title=(c) { (chinese(HEADERS, c)) } } } }
+            tbody { @for r in &t.rows[start..end] { tr { @for (c, col) in r.iter().zip(&t.columns) {
+                @if c.right_aligned() { td.num { (c.human()) } }
+                @else if col == "status" || col == "subject_type" { td { (chinese(CODES, &c.human())) } }
+                @else { td { (c.human()) } }
             } } } }
         } }
         (pager(t.rows.len(), page, href))
