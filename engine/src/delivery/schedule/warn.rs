@@ -126,6 +126,7 @@ pub async fn messages(s: &Session, run: &Run<'_>) -> Result<(Vec<NewMessage>, Ve
                 bytes: xlsx::workbook(&[sheet], &about)?,
             }),
             extra_attachments: Vec::new(),
+            document: None,
             held: false,
             created_by: run.created_by.to_string(),
             created_uid: crate::dirs::uid(),
