@@ -290,6 +290,21 @@ fn query_workbook_writes_formula_like_text_as_text() {
     );
 }
 
+/// A configuration in `dir` (state folder `dir/state`) with the SMTP server on `port`
+/// and `jobs`.
+fn smtp_config(dir: &Path, port: u16, jobs: &str) -> std::path::PathBuf {
+    let config = dir.join("tiexin.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "state-dir = {:?}\n\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n\n{jobs}",
+            dir.join("state").to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    config
+}
+
 /// A bulletin job and a circulars job with `xlsx = true` attach the workbook of their
 /// figures beside each PDF; the bulletin's metrics are those of `tiexin metrics`.
 #[test]
@@ -297,17 +312,12 @@ fn scheduled_bulletin_and_circulars_attach_their_workbook() {
     let tmp = TempDir::new().unwrap();
     let port = free_port();
     let server = SmtpServer::start(port, &tmp.path().join("mail"), &[]);
-    let config = tmp.path().join("tiexin.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "state-dir = {:?}\n\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n\n\
-             [[jobs]]\nname = \"bulletin\"\ncron = \"0 0 8 1 Jan,Apr,Jul,Oct *\"\nkind = \"bulletin\"\nrecipients = [\"leaders@example.cn\"]\noptions = {{ xlsx = true }}\n\n\
-             [[jobs]]\nname = \"circulars\"\ncron = \"0 0 8 1 Jan,Apr,Jul,Oct *\"\nkind = \"circulars\"\noptions = {{ xlsx = true }}\n",
-            tmp.path().join("state").to_str().unwrap()
-        ),
-    )
-    .unwrap();
+    let config = smtp_config(
+        tmp.path(),
+        port,
+        "[[jobs]]\nname = \"bulletin\"\ncron = \"0 0 8 1 Jan,Apr,Jul,Oct *\"\nkind = \"bulletin\"\nrecipients = [\"leaders@example.cn\"]\noptions = { xlsx = true }\n\n\
+             [[jobs]]\nname = \"circulars\"\ncron = \"0 0 8 1 Jan,Apr,Jul,Oct *\"\nkind = \"circulars\"\noptions = { xlsx = true }\n",
+    );
     let o = Command::new(env!("CARGO_BIN_EXE_tiexin"))
         .args([
             "schedule",
@@ -389,16 +399,11 @@ fn scheduled_warnings_one_mail_per_union_per_day_with_its_workbook() {
     let tmp = TempDir::new().unwrap();
     let port = free_port();
     let server = SmtpServer::start(port, &tmp.path().join("mail"), &[]);
-    let config = tmp.path().join("tiexin.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "state-dir = {:?}\n\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n\n\
-             [[jobs]]\nname = \"warnings\"\ncron = \"0 0 8,14 * * *\"\nkind = \"warnings\"\ncc = [\"ducha@example.cn\"]\n",
-            tmp.path().join("state").to_str().unwrap()
-        ),
-    )
-    .unwrap();
+    let config = smtp_config(
+        tmp.path(),
+        port,
+        "[[jobs]]\nname = \"warnings\"\ncron = \"0 0 8,14 * * *\"\nkind = \"warnings\"\ncc = [\"ducha@example.cn\"]\n",
+    );
     let run = |now: &str| {
         Command::new(env!("CARGO_BIN_EXE_tiexin"))
             .args(["schedule", "--once", "--config"])

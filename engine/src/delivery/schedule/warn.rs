@@ -10,7 +10,7 @@ use crate::calendar;
 use crate::delivery::outbox::{Attachment, Kind, NewMessage};
 use crate::documents::text::chinese_date;
 use crate::error::{Error, Result};
-use crate::sql::table::Tabular;
+use crate::sql::table::{Cell, Tabular};
 use crate::sql::tree::{self, Unions};
 use crate::sql::xlsx::{self, About, Sheet};
 use crate::sql::Session;
@@ -81,30 +81,34 @@ pub async fn messages(s: &Session, run: &Run<'_>) -> Result<(Vec<NewMessage>, Ve
         batch = tree::filter_rows(&batch, "union_id", |u| keep.contains(u))?;
     }
     let unions = Unions::of(&s.archive)?;
-    let office = match run.office {
+    let office = match run.office.or(unions.root_name()) {
         Some(o) => o.to_string(),
-        None => unions.root_name().unwrap_or_default().to_string(),
+        None => return Err(Error::Unreadable("the union tree has no root".into())),
     };
     let mail = addresses(s)?;
-    let iso = format!("{y:04}-{m:02}-{d:02}");
+    let iso = calendar::iso(day);
     let when = chinese_date(y, m, d);
+    // The rows of each union, in one pass over the warnings.
     let table = Tabular::from_batch(&batch)?;
-    let mut seen = column(&table, "union_id")?;
-    seen.sort();
-    seen.dedup();
+    let mut by_union: BTreeMap<String, Vec<Vec<Cell>>> = BTreeMap::new();
+    for (union, row) in column(&table, "union_id")?.into_iter().zip(table.rows) {
+        by_union.entry(union).or_default().push(row);
+    }
     let (mut out, mut undeliverable) = (Vec::new(), Vec::new());
-    for union in &seen {
+    for (union, mine) in by_union {
         let name = unions
             .names
-            .get(union)
+            .get(&union)
             .cloned()
             .unwrap_or_else(|| union.clone());
-        let Some(to) = mail.get(union) else {
+        let Some(to) = mail.get(&union) else {
             undeliverable.push(format!("{union} {name}"));
             continue;
         };
-        let mine = tree::filter_rows(&batch, "union_id", |u| u == union)?;
-        let rows = Tabular::from_batch(&mine)?;
+        let rows = Tabular {
+            columns: table.columns.clone(),
+            rows: mine,
+        };
         let title = format!("{name}预警事项（截至{when}）");
         let about = About::new(&title, None, &s.archive, &s.catalog, QUERIES);
         let sheet = Sheet {
@@ -115,7 +119,7 @@ pub async fn messages(s: &Session, run: &Run<'_>) -> Result<(Vec<NewMessage>, Ve
         out.push(NewMessage {
             job: "warnings".to_string(),
             period: iso.clone(),
-            union_id: union.clone(),
+            union_id: union,
             kind: Kind::Warning,
             subject: format!("关于{name}困难职工帮扶工作预警事项的提示（截至{when}）"),
             body: body(&name, &when, &office, &rows)?,
