@@ -205,10 +205,12 @@ fn a_bulletin_made_with_a_replaced_query_says_so() {
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let text = pdf_text(&std::fs::read(&pdf).unwrap());
+    // The traceability is the attachment 数据来源与复核说明, written beside the bulletin.
+    let sources = tmp.path().join("b-数据来源与复核说明.pdf");
+    let text = pdf_text(&std::fs::read(&sources).unwrap());
     assert!(
-        text.contains("已替换"),
-        "the appendix says a query was replaced"
+        text.contains("已替换") && text.contains("bulletin/funds_by_category.sql"),
+        "the attachment says which query was replaced: {text}"
     );
 }
 
