@@ -118,16 +118,16 @@ impl Period {
         day.min(self.last_day())
     }
 
-    /// The values of [`Period::params`] as of `day`: `$pe` is [`Period::cut`]`(day)`,
+    /// The values of [`Period::params`] as of `until`: `$pe` is [`Period::cut`]`(until)`,
     /// so that every event window ends there and nothing after it is counted; the other
     /// values are the period's own.
-    pub fn params_until(&self, day: i32) -> ParamValues {
+    pub fn params_until(&self, until: i32) -> ParamValues {
         let prev = self.previous_quarter();
         let date = |d: i32| ScalarValue::Date32(Some(d));
         let text = |s: String| ScalarValue::Utf8(Some(s));
         ParamValues::from(vec![
             ("ps", date(self.first_day())),
-            ("pe", date(self.cut(day))),
+            ("pe", date(self.cut(until))),
             ("ys", date(day(self.year(), 1, 1))),
             ("year", ScalarValue::Int64(Some(self.year() as i64))),
             ("period", text(self.to_string())),
