@@ -230,7 +230,10 @@ fn a_bulletin_dated_inside_its_year_counts_nothing_after_its_date() {
         "全年家访率",
         "30日内",
     ] {
-        assert!(!t.contains(later), "{later} counts events after the date:\n{t}");
+        assert!(
+            !t.contains(later),
+            "{later} counts events after the date:\n{t}"
+        );
     }
     let whole = pdf_text(&render_on(
         &tmp,

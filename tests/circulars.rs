@@ -247,7 +247,11 @@ fn the_requirements_name_the_deadline_and_the_receiving_department() {
 
     let tmp = TempDir::new().unwrap();
     let cfg = tmp.path().join("c.toml");
-    std::fs::write(&cfg, "[circulars]\ndepartment = \"山东省总工会保障工作部\"\n").unwrap();
+    std::fs::write(
+        &cfg,
+        "[circulars]\ndepartment = \"山东省总工会保障工作部\"\n",
+    )
+    .unwrap();
     let o = run(&tmp, &["--config", cfg.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let t = pdf_text(&std::fs::read(tmp.path().join("out/U370202-circular.pdf")).unwrap());

@@ -127,7 +127,10 @@ fn the_checks_find_what_they_look_for() {
     )]];
     let high = layout::check_closing_at_foot("top", &top, &[rule(50.0), rule(59.7)]);
     assert_eq!(high.len(), 1, "{high:?}");
-    assert!(high[0].contains("above the type area's bottom edge"), "{high:?}");
+    assert!(
+        high[0].contains("above the type area's bottom edge"),
+        "{high:?}"
+    );
     assert_eq!(
         layout::check_closing_at_foot("none", &[vec![line(28.0, 40.0, 184.0, "正文")]], &[]).len(),
         1

@@ -690,13 +690,19 @@ fn a_current_year_bulletin_reports_up_to_its_slot() {
     let got = server.messages();
     assert_eq!(got.len(), 1, "{got:?}");
     let title = "关于2026年（截至8月15日）困难职工联系人制度落实情况的通报";
-    assert!(got[0]["subject"].as_str().unwrap().contains(title), "{got:?}");
+    assert!(
+        got[0]["subject"].as_str().unwrap().contains(title),
+        "{got:?}"
+    );
     // The PDF queued: the figures of Q1 and Q2 only (tests/bulletin.rs has the hand
     // computation), nothing after 2026-08-15.
     let outbox = Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
     let sent = outbox.list(None).unwrap();
     assert_eq!(sent.len(), 1);
-    let pdf = outbox.attachment(&sent[0]).unwrap().expect("the PDF is stored");
+    let pdf = outbox
+        .attachment(&sent[0])
+        .unwrap()
+        .expect("the PDF is stored");
     let t = pdf_text(&pdf);
     assert!(t.contains(title), "{t}");
     assert!(

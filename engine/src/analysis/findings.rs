@@ -177,7 +177,9 @@ async fn run_rules(
 /// rules read them).
 pub async fn prepare_quarter(scope: &Scope, quarter: &Period, cut: i32) -> Result<()> {
     for q in catalog::QUARTER {
-        scope.materialize(q, Some(quarter.params_until(cut))).await?;
+        scope
+            .materialize(q, Some(quarter.params_until(cut)))
+            .await?;
     }
     Ok(())
 }

@@ -122,7 +122,11 @@ pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Fig
         .ok_or_else(|| Error::Internal("no metric queries".into()))?;
     for q in parts {
         scope
-            .view(&format!("metric_{}", q.name), q, Some(period.params_until(cut)))
+            .view(
+                &format!("metric_{}", q.name),
+                q,
+                Some(period.params_until(cut)),
+            )
             .await?;
     }
     let batch = scope.collect(last, Some(period.params_until(cut))).await?;

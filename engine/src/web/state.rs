@@ -164,7 +164,9 @@ impl Loaded {
             m.entry((*p, cut)).or_default().clone()
         };
         cell.get_or_try_init(|| async {
-            Ok::<_, Error>(Arc::new(figures::prepare_until(&self.session, p, cut).await?))
+            Ok::<_, Error>(Arc::new(
+                figures::prepare_until(&self.session, p, cut).await?,
+            ))
         })
         .await
         .cloned()

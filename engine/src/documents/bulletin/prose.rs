@@ -180,7 +180,13 @@ fn visits(cover: &Cover, name: &str, cur: &Row) -> String {
 
 /// The paragraphs of 一、总体情况. `prev` is what the previous period's figures cover
 /// (the same part of it when `cover` is cut).
-pub fn overview(cover: &Cover, prev: &Cover, name: &str, cur: &Row, old: Option<&Row>) -> Vec<String> {
+pub fn overview(
+    cover: &Cover,
+    prev: &Cover,
+    name: &str,
+    cur: &Row,
+    old: Option<&Row>,
+) -> Vec<String> {
     let was = |f: fn(&Row) -> Option<f64>| old.and_then(f);
     let visits = format!(
         "{}在档困难职工家庭{}户，解困脱困{}户，解困脱困率{}；其中程序合规{}户，脱困程序合规率{}。",
