@@ -353,11 +353,8 @@ pub fn check_closing_at_foot(name: &str, pages: &[Vec<Line>], rules: &[(f64, f64
         return vec![format!("{name}: no 印发 line (版记) on the last page")];
     };
     let above = rules.iter().any(|r| r.1 <= printed.y0);
-    let below = rules
-        .iter()
-        .filter(|r| r.0 >= printed.y1)
-        .map(|r| r.1)
-        .last();
+    // The bottom-most rule below the 印发 line (rules come top first).
+    let below = rules.iter().rev().find(|r| r.0 >= printed.y1).map(|r| r.1);
     let Some(bottom) = below.filter(|_| above) else {
         return vec![format!(
             "{name}: the 印发 line of the 版记 is not between two rules on the last page"

@@ -150,7 +150,7 @@ async fn run_rules(
     previous: Option<&RecordBatch>,
 ) -> Result<RecordBatch> {
     let scope = s.scope()?;
-    prepare_quarter(&scope, quarter, cut).await?;
+    prepare_quarter_until(&scope, quarter, cut).await?;
     let schema = schema();
     scope.register(
         "previous_majors",
@@ -173,9 +173,15 @@ async fn run_rules(
     Ok(concat_batches(&schema, &all)?)
 }
 
-/// Registers the tables of `queries/quarter/` for `quarter` as of `cut` in `scope` (the
-/// rules read them).
-pub async fn prepare_quarter(scope: &Scope, quarter: &Period, cut: i32) -> Result<()> {
+/// Registers the tables of `queries/quarter/` for `quarter` in `scope` (the rules read
+/// them).
+pub async fn prepare_quarter(scope: &Scope, quarter: &Period) -> Result<()> {
+    prepare_quarter_until(scope, quarter, quarter.last_day()).await
+}
+
+/// [`prepare_quarter`] as of `cut` (`$pe` = the earlier of the quarter's last day and
+/// `cut`).
+pub async fn prepare_quarter_until(scope: &Scope, quarter: &Period, cut: i32) -> Result<()> {
     for q in catalog::QUARTER {
         scope
             .materialize(q, Some(quarter.params_until(cut)))
