@@ -10,14 +10,12 @@ use common::*;
 use tempfile::TempDir;
 
 fn render(tmp: &TempDir, out: &str, extra: &[&str]) -> Vec<u8> {
+    render_on(tmp, out, "2026-11-28", extra)
+}
+
+fn render_on(tmp: &TempDir, out: &str, date: &str, extra: &[&str]) -> Vec<u8> {
     let pdf = tmp.path().join(out);
-    let mut args = vec![
-        "bulletin",
-        "--out",
-        pdf.to_str().unwrap(),
-        "--date",
-        "2026-11-28",
-    ];
+    let mut args = vec!["bulletin", "--out", pdf.to_str().unwrap(), "--date", date];
     args.extend_from_slice(extra);
     let o = tiexin_in(tmp.path(), "tester", &args);
     assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
@@ -150,7 +148,9 @@ fn quarter_bulletin_has_the_headline_figures_children_and_embedded_fonts() {
 #[test]
 fn year_bulletin_has_the_year_figures() {
     let tmp = TempDir::new().unwrap();
-    let pdf = render(&tmp, "y.pdf", &["--period", "2026"]);
+    // Dated on the year's last day: the figures cover the whole year (a bulletin dated
+    // inside the year stops at its date; see the test below).
+    let pdf = render_on(&tmp, "y.pdf", "2026-12-31", &["--period", "2026"]);
     let t = pdf_text(&pdf);
     for expected in [
         "关于2026年困难职工联系人制度落实情况的通报",
@@ -169,6 +169,113 @@ fn year_bulletin_has_the_year_figures() {
         "发现重大问题46个、一般问题19个",
     ] {
         assert!(t.contains(expected), "{expected} missing:\n{t}");
+    }
+}
+
+/// A bulletin dated inside its period (issue 13.6) reports up to its date: 2026 dated
+/// 2026-08-15, D = 2026-08-15. Hand computation from sample-data/ (README and rows):
+/// - Visits: only Q1 and Q2 have ended by D. Due 53 + 53 = 106 household-quarters,
+///   visited 52 + 51 = 103 (H18 missed in Q1; H19 and H46 in Q2): 103/106 = 97.2%.
+///   The whole year gives 206 and 195.
+/// - Exits: x(h) in 2026-01-01 … D are H22 (03-20, X02 compliant), H04 (07-01, X01
+///   compliant) and H41 (07-15, X08 no approver): 3 exits, 2 compliant (66.7%). H48
+///   (08-20), H37, H40, H38 exit after D. Base: the 59 households less H59 (filed
+///   09-12, after D) = 58; 3/58 = 5.2%.
+/// - Payments 01-01 … D: regular Jan + Apr (96 payments) and 07-20 (46, 20,840), with
+///   Jan 21,410 and Apr 21,690; P0132 and P0133 (07-10, 500 each); H18's 1,000 and
+///   H23's 5,000; P0180 500, P0181 800, P0182 500, P0183 1,000, P0184 600 and P0185
+///   2,000 (08-09 … 08-15): 152 payments, 76,340元 (the year: 203, 102,980元).
+///   Budget 700,000: 10.9%; the time schedule is day 227 of 365 = 62.2%.
+/// - Findings: Q1 0 major, 1 minor (V1 H18); Q2 1 major (F5 S043), 2 minor; Q3 as of
+///   D (no V1/V2: the quarter has not ended; no K1: d(f) = 08-29 is after D): major
+///   F1 P0181, F1 P0184, F2 P0180, F3 P0185, F5 S044, E2 X08, E3 H58, V3 V0353,
+///   I1 I002 and C1 K014 (received 07-15 ≤ D − 30, verified only 08-31) = 10; minor
+///   S1 T02 and V5 V0318. In all 11 major, 5 minor (the year: 46 and 19).
+/// - Corrections due by D: the majors of 2025Q4 (d(f) 2026-03-01) and 2026Q1 (05-30),
+///   none; the F5 of Q2 is due 08-29, after D. So 0 due (the year: 31).
+#[test]
+fn a_bulletin_dated_inside_its_year_counts_nothing_after_its_date() {
+    let tmp = TempDir::new().unwrap();
+    let pdf = render_on(&tmp, "cut.pdf", "2026-08-15", &["--period", "2026"]);
+    let t = pdf_text(&pdf);
+    for expected in [
+        "关于2026年（截至8月15日）困难职工联系人制度落实情况的通报",
+        "现将2026年（截至2026年8月15日）山东省总工会（含所属各级工会）困难职工联系人制度落实情况通报如下：",
+        "2026年（截至8月15日），山东省总工会（含所属各级工会）已结束的第1、2季度应走访困难职工家庭106户次，按期有效走访103户次，家访率（第1、2季度合计）97.2%；第3、4季度尚",
+        // (a page break falls here)
+        "未结束，不计入家访率。",
+        "在档困难职工家庭58户，解困脱困3户，解困脱困率5.2%；其中程序合规2户，脱困程序合规率66.7%。",
+        "共支付帮扶资金76,340元（152笔）",
+        "年度预算执行率10.9%，明显低于62.2%的时间进度",
+        "发现重大问题11个、一般问题5个",
+        // Compared with the same part of the year before.
+        "与上年同期（2025年1月1日至8月15日）相比，家访率",
+        "2026年（截至8月15日）共支付帮扶资金76,340元，按类别分列如下。",
+        "2026年（截至8月15日），山东省总工会（含所属各级工会）整改期限在本期的重大问题0个",
+        // The requirements give the deadline d(f) of the latest quarter, not 30 days.
+        "本期重大问题须于所在季度结束后60日内（2026年第3季度的问题为2026年11月29日前）整改到位并经县级以上工会核实，整改情况报送山东省总工会困难职工帮扶中心。",
+        "山东省总工会2026年8月15日",
+    ] {
+        assert!(t.contains(expected), "{expected} missing:\n{t}");
+    }
+    // Figures that would include later events differ from the whole year's.
+    for later in [
+        "206户次",
+        "195户次",
+        "102,980元",
+        "203笔",
+        "解困脱困7户",
+        "发现重大问题46个",
+        "整改期限在本期的重大问题31个",
+        "全年家访率",
+        "30日内",
+    ] {
+        assert!(
+            !t.contains(later),
+            "{later} counts events after the date:\n{t}"
+        );
+    }
+    let whole = pdf_text(&render_on(
+        &tmp,
+        "whole.pdf",
+        "2026-12-31",
+        &["--period", "2026"],
+    ));
+    assert!(whole.contains("应走访困难职工家庭206户次") && whole.contains("102,980元"));
+    assert!(!whole.contains("截至"), "{whole}");
+}
+
+/// A quarter bulletin dated before its quarter has ended: 2026Q3 dated 2026-08-15.
+/// No quarter has ended, so no visit rate is printed (nothing is due yet). Exits in
+/// 07-01 … 08-15: H04 (compliant) and H41 of a base of 57 (59 less H22, exited 03-20,
+/// and H59, filed after D): 3.5%, 50.0%. Payments 07-01 … 08-15: the 46 of 07-20
+/// (20,840), P0132 and P0133 (1,000) and P0180–P0185 (5,400): 54, 27,240元. Findings:
+/// the Q3 ones of the test above, 10 major and 2 minor (the whole quarter: 31, 12).
+#[test]
+fn a_quarter_bulletin_dated_before_its_quarter_ends_prints_no_visit_rate() {
+    let tmp = TempDir::new().unwrap();
+    let pdf = render_on(&tmp, "q.pdf", "2026-08-15", &["--period", "2026Q3"]);
+    let t = pdf_text(&pdf);
+    for expected in [
+        "关于2026年第3季度（截至8月15日）困难职工联系人制度落实情况的通报",
+        "现将2026年第3季度（截至2026年8月15日）山东省总工会",
+        "2026年第3季度（截至8月15日），山东省总工会（含所属各级工会）本季度尚未结束，家访率待季度结束后统计。在档困难职工家庭57户，解困脱困2户，解困脱困率3.5%；其中程序合规1户，脱困程序合规率50.0%。",
+        "共支付帮扶资金27,240元（54笔）",
+        "发现重大问题10个、一般问题2个",
+        "与上季度同期（2026年4月1日至5月16日）相比，解困脱困率",
+        "尚无已结束的季度，家访率暂不统计；排名后三位的单位中，存在重大问题的，以“▲”标示",
+        "本期重大问题须于2026年11月29日前整改到位",
+    ] {
+        assert!(t.contains(expected), "{expected} missing:\n{t}");
+    }
+    for absent in [
+        "应走访困难职工家庭",
+        "家访率—",
+        "同期（2026年4月1日至5月16日）相比，家访率",
+        "发现重大问题31个",
+        "34,790元",
+    ] {
+        assert!(!t.contains(absent), "{absent}:\n{t}");
     }
 }
 

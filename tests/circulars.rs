@@ -230,6 +230,37 @@ fn the_threshold_comes_from_the_config_and_the_deadline_from_the_quarter() {
     );
 }
 
+/// 整改要求 names the deadline d(f) of the quarter (2026-09-30 + 60 days) and a real
+/// receiving department: the configured `department`, by default the issuing office's
+/// 困难职工帮扶中心 (issue 13.7, 13.8), never a fixed number of days.
+#[test]
+fn the_requirements_name_the_deadline_and_the_receiving_department() {
+    let tmp = TempDir::new().unwrap();
+    let o = run(&tmp, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let t = pdf_text(&std::fs::read(tmp.path().join("out/U370202-circular.pdf")).unwrap());
+    assert!(
+        t.contains("于2026年11月29日前在所附整改台账中逐条填写整改报告日期和整改措施，经县级以上工会核查后，连同书面整改报告一并报送山东省总工会困难职工帮扶中心。"),
+        "{t}"
+    );
+    assert!(!t.contains("帮扶工作部门") && !t.contains("30日内"), "{t}");
+
+    let tmp = TempDir::new().unwrap();
+    let cfg = tmp.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[circulars]\ndepartment = \"山东省总工会保障工作部\"\n",
+    )
+    .unwrap();
+    let o = run(&tmp, &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let t = pdf_text(&std::fs::read(tmp.path().join("out/U370202-circular.pdf")).unwrap());
+    assert!(
+        t.contains("一并报送山东省总工会保障工作部。") && !t.contains("困难职工帮扶中心"),
+        "{t}"
+    );
+}
+
 #[test]
 fn a_year_is_refused_with_one_sentence() {
     let tmp = TempDir::new().unwrap();

@@ -1,8 +1,9 @@
 //! The documents an office would sign, measured from their PDFs (issue 13): the date
 //! 右空四字, no page holding only the signature, nothing outside the type area but the
 //! page number, no title line of one character, the red separator 4 mm below the
-//! number; and no rule code, record id or ISO date printed. On the demo's documents and
-//! on those of a generated archive (20 county bulletins, 50 circulars).
+//! number; the 版记 at the foot of the last page; and no rule code, record id or ISO date
+//! printed. On the demo's documents and on those of a generated archive (20 county
+//! bulletins, 50 circulars).
 
 mod common;
 
@@ -23,6 +24,8 @@ fn problems(name: &str, pdf: &[u8], numbered: bool) -> Vec<String> {
     if numbered {
         out.extend(layout::check_separator(name, pdf, &p));
     }
+    let rules = layout::dark_rules(pdf, p.len());
+    out.extend(layout::check_closing_at_foot(name, &p, &rules));
     out
 }
 
@@ -106,6 +109,32 @@ fn the_checks_find_what_they_look_for() {
         1
     );
     assert!(layout::check_title("ok", &title(&["关于加强困难职工", "联系人制度落实"])).is_empty());
+
+    // The 版记: its 印发 line between two rules, the last one on the type area's bottom
+    // edge (262 mm from the top); the shortlist's old one sat at the top of its page.
+    let printed = vec![vec![
+        line(28.0, 40.0, 184.0, "正文第一行正文第一行"),
+        line(33.0, 254.0, 184.0, "山东省总工会办公室2026年11月30日印发"),
+    ]];
+    let rule = |mm_top: f64| (mm_top * mm, (mm_top + 0.35) * mm);
+    let foot = [rule(252.0), rule(261.7)];
+    assert!(layout::check_closing_at_foot("foot", &printed, &foot).is_empty());
+    let top = vec![vec![line(
+        33.0,
+        52.0,
+        184.0,
+        "山东省总工会办公室2026年11月30日印发",
+    )]];
+    let high = layout::check_closing_at_foot("top", &top, &[rule(50.0), rule(59.7)]);
+    assert_eq!(high.len(), 1, "{high:?}");
+    assert!(
+        high[0].contains("above the type area's bottom edge"),
+        "{high:?}"
+    );
+    assert_eq!(
+        layout::check_closing_at_foot("none", &[vec![line(28.0, 40.0, 184.0, "正文")]], &[]).len(),
+        1
+    );
 }
 
 fn pdfs(dir: &Path) -> Vec<(String, Vec<u8>)> {

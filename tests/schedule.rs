@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use common::smtp::{free_port, SmtpServer};
-use common::stderr;
+use common::{pdf_text, stderr};
 use sha2::{Digest, Sha256};
 use tiexin::delivery::outbox::{Attachment, Kind, NewMessage, Outbox};
 use tiexin::delivery::schedule::{
@@ -664,6 +664,52 @@ fn production_jobs_deliver_bulletin_circulars_and_shortlist() {
     let o = run();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(server.messages().len(), 4);
+}
+
+/// Issue 13.6: a `current-year` bulletin is dated on its slot's day inside the year, so
+/// its figures run to that day and it says so (截至8月15日), in the PDF and the e-mail.
+#[test]
+fn a_current_year_bulletin_reports_up_to_its_slot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = SmtpServer::start(port, &tmp.path().join("mail"), &[]);
+    let config = write_config(
+        tmp.path(),
+        &format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n\n\
+             [[jobs]]\nname = \"year-so-far\"\ncron = \"0 0 8 15 Aug *\"\nkind = \"bulletin\"\nrecipients = [\"leaders@example.cn\"]\noptions = {{ period = \"current-year\" }}\n"
+        ),
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_tiexin"))
+        .args(["schedule", "--once", "--config", config.to_str().unwrap()])
+        .args(["--now", "2026-08-15T08:30:00+08:00"])
+        .env("TIEXIN_CACHE_DIR", tmp.path().join("cache"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let got = server.messages();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let title = "关于2026年（截至8月15日）困难职工联系人制度落实情况的通报";
+    assert!(
+        got[0]["subject"].as_str().unwrap().contains(title),
+        "{got:?}"
+    );
+    // The PDF queued: the figures of Q1 and Q2 only (tests/bulletin.rs has the hand
+    // computation), nothing after 2026-08-15.
+    let outbox = Outbox::open(&tmp.path().join("state/tiexin.sqlite")).unwrap();
+    let sent = outbox.list(None).unwrap();
+    assert_eq!(sent.len(), 1);
+    let pdf = outbox
+        .attachment(&sent[0])
+        .unwrap()
+        .expect("the PDF is stored");
+    let t = pdf_text(&pdf);
+    assert!(t.contains(title), "{t}");
+    assert!(
+        t.contains("已结束的第1、2季度应走访困难职工家庭106户次，按期有效走访103户次"),
+        "{t}"
+    );
+    assert!(t.contains("共支付帮扶资金76,340元（152笔）"), "{t}");
 }
 
 /// Issue 11.8: `schedule --once` exits 1 when a message it delivered failed.

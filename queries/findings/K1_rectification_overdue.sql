@@ -3,7 +3,7 @@
 -- no rectification row with f's (rule, subject_id, occurred_on), verified by a union at
 -- county level or above on or before d(f) = $ppe + 60 days. The subject is the finding
 -- `<rule>:<subject_id>:<occurred_on>`; its union and contact are f's; it occurred on
--- d(f). Runs only when the archive records at least one rectification
+-- d(f), once d(f) <= $pe. Runs only when the archive records at least one rectification
 -- (accountability.md: an archive that does not record corrections sees no K1).
 -- Supervision: corrections are checked by a union at county level or above, and failing
 -- to correct is itself criticised (纠错问责).
@@ -17,6 +17,9 @@ SELECT 'K1' AS rule,
        '上季度重大问题逾期未整改' AS detail
 FROM previous_majors f
 WHERE EXISTS (SELECT 1 FROM rectifications)
+  -- the deadline has come by $pe (always, at the quarter's end; not yet, when the
+  -- figures run to an earlier day)
+  AND CAST($ppe AS DATE) + INTERVAL '60 days' <= CAST($pe AS DATE)
   AND NOT EXISTS (SELECT 1
                   FROM rectifications r
                   JOIN unions a ON a.union_id = r.verified_by

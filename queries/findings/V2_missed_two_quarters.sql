@@ -7,6 +7,9 @@ WITH due AS (
     FROM household_span h
     WHERE h.filed_on < CAST($pps AS DATE)
       AND (h.exit_on IS NULL OR h.exit_on > CAST($pe AS DATE))
+      -- the quarter has ended by $pe (a quarter not yet ended is not yet due)
+      AND CAST(CAST($ps AS DATE) + INTERVAL '3 months' - INTERVAL '1 day' AS DATE)
+          <= CAST($pe AS DATE)
 ),
 visited AS (
     SELECT DISTINCT household_id

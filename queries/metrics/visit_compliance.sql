@@ -1,14 +1,17 @@
 -- 季度家访率 visit_compliance, per union subtree: household-quarters due and visited
 -- over the quarters of the period ($ps .. $pe; a year sums its four quarters).
 -- h is due in quarter Q when filed_on < ps(Q) and h is active on pe(Q); it is visited
--- when it also has a valid visit in Q.
+-- when it also has a valid visit in Q. Only quarters that have ended by $pe count: when
+-- the figures run to a day inside the period ($pe is then that day), a quarter not yet
+-- ended is not yet due (queries/README.md, "A period that has not ended").
 -- Duty 1 (Investigate): visit each household once every quarter (每季度家访一次).
 WITH quarter AS (
-    SELECT qs, CAST(qs + INTERVAL '3 months' - INTERVAL '1 day' AS DATE) AS qe
-    FROM (SELECT CAST(CAST($ps AS DATE) + shift AS DATE) AS qs
-          FROM (VALUES (INTERVAL '0 months'), (INTERVAL '3 months'),
-                       (INTERVAL '6 months'), (INTERVAL '9 months')) AS s (shift))
-    WHERE qs <= CAST($pe AS DATE)
+    SELECT qs, qe
+    FROM (SELECT qs, CAST(qs + INTERVAL '3 months' - INTERVAL '1 day' AS DATE) AS qe
+          FROM (SELECT CAST(CAST($ps AS DATE) + shift AS DATE) AS qs
+                FROM (VALUES (INTERVAL '0 months'), (INTERVAL '3 months'),
+                             (INTERVAL '6 months'), (INTERVAL '9 months')) AS s (shift)))
+    WHERE qe <= CAST($pe AS DATE)
 ),
 due AS (
     SELECT h.household_id, h.union_id, q.qs, q.qe

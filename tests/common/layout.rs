@@ -253,13 +253,14 @@ pub fn check_title(name: &str, pages: &[Vec<Line>]) -> Vec<String> {
     out
 }
 
-/// The top of the red separator on page 1, in points, from a raster at 144 dpi.
-pub fn red_rule_top(pdf: &[u8]) -> Option<f64> {
+/// Page `page` (1 = the first) of `pdf` as RGB pixels at 144 dpi: (width, height, rows).
+fn raster(pdf: &[u8], page: usize) -> (usize, usize, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("read.pdf");
     std::fs::write(&path, pdf).unwrap();
+    let n = page.to_string();
     let o = Command::new("pdftoppm")
-        .args(["-r", "144", "-f", "1", "-l", "1"])
+        .args(["-r", "144", "-f", &n, "-l", &n])
         .arg(&path)
         .arg(dir.path().join("p"))
         .output()
@@ -286,7 +287,12 @@ pub fn red_rule_top(pdf: &[u8]) -> Option<f64> {
     }
     at += 1;
     let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
-    let px = &bytes[at..];
+    (w, h, bytes[at..].to_vec())
+}
+
+/// The top of the red separator on page 1, in points, from a raster at 144 dpi.
+pub fn red_rule_top(pdf: &[u8]) -> Option<f64> {
+    let (w, h, px) = raster(pdf, 1);
     let scale = 144.0 / 72.0;
     let (x0, x1) = ((LEFT * scale) as usize + 4, (RIGHT * scale) as usize - 4);
     for y in 0..h {
@@ -301,6 +307,66 @@ pub fn red_rule_top(pdf: &[u8]) -> Option<f64> {
         }
     }
     None
+}
+
+/// The dark horizontal rules across the type area on page `page` (1 = the first), as
+/// (top, bottom) in points from the page's top, from a raster at 144 dpi: runs of rows
+/// in which nearly every pixel between the margins is dark.
+pub fn dark_rules(pdf: &[u8], page: usize) -> Vec<(f64, f64)> {
+    let (w, h, px) = raster(pdf, page);
+    let scale = 144.0 / 72.0;
+    let (x0, x1) = ((LEFT * scale) as usize + 4, (RIGHT * scale) as usize - 4);
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    let mut run: Option<usize> = None;
+    for y in 0..=h {
+        let dark = y < h
+            && (x0..x1)
+                .filter(|&x| {
+                    let i = (y * w + x) * 3;
+                    px[i] < 110 && px[i + 1] < 110 && px[i + 2] < 110
+                })
+                .count() as f64
+                > 0.95 * (x1 - x0) as f64;
+        match (dark, run) {
+            (true, None) => run = Some(y),
+            (false, Some(start)) => {
+                out.push((start as f64 / scale, y as f64 / scale));
+                run = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// How far from the type area's bottom edge (in mm) the 版记's last rule may end.
+pub const CLOSING_SLACK_MM: f64 = 3.0;
+
+/// The 版记 sits at the foot of the last page (GB/T 9704 §7.4): its 印发 line is on
+/// the last page between two rules, and its last rule (`rules` of that page, from
+/// [`dark_rules`]) ends within [`CLOSING_SLACK_MM`] of the type area's bottom edge.
+pub fn check_closing_at_foot(name: &str, pages: &[Vec<Line>], rules: &[(f64, f64)]) -> Vec<String> {
+    let Some(last) = pages.last() else {
+        return vec![format!("{name}: no page")];
+    };
+    let Some(printed) = last.iter().find(|l| l.text.ends_with("印发")) else {
+        return vec![format!("{name}: no 印发 line (版记) on the last page")];
+    };
+    let above = rules.iter().any(|r| r.1 <= printed.y0);
+    // The bottom-most rule below the 印发 line (rules come top first).
+    let below = rules.iter().rev().find(|r| r.0 >= printed.y1).map(|r| r.1);
+    let Some(bottom) = below.filter(|_| above) else {
+        return vec![format!(
+            "{name}: the 印发 line of the 版记 is not between two rules on the last page"
+        )];
+    };
+    let gap = (BOTTOM - bottom) / MM;
+    if gap.abs() > CLOSING_SLACK_MM {
+        return vec![format!(
+            "{name}: the 版记's last rule ends {gap:.1} mm above the type area's bottom edge (at most {CLOSING_SLACK_MM} mm wanted)"
+        )];
+    }
+    Vec::new()
 }
 
 /// The red separator is 4 mm below the document number.

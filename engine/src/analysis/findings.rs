@@ -61,9 +61,17 @@ pub async fn findings(s: &Session, quarter: &Period) -> Result<RecordBatch> {
 
 /// Every finding of `quarter`, and the previous quarter's major findings K1 read.
 pub async fn of_quarter(s: &Session, quarter: &Period) -> Result<Quarter> {
+    of_quarter_until(s, quarter, quarter.last_day()).await
+}
+
+/// [`of_quarter`] as of day `cut`: the rules run with `$pe` = the earlier of the
+/// quarter's last day and `cut` ([`Period::params_until`]), so a quarter that has not
+/// ended by `cut` gives the findings of its days up to `cut` (V1 and V2 wait for the
+/// quarter's end, K1 for the deadline d(f); queries/README.md).
+pub async fn of_quarter_until(s: &Session, quarter: &Period, cut: i32) -> Result<Quarter> {
     check_quarter(quarter)?;
     let previous = previous_majors(s, quarter).await?;
-    let batch = run_rules(s, quarter, |_| true, previous.as_ref()).await?;
+    let batch = run_rules(s, quarter, cut, |_| true, previous.as_ref()).await?;
     let schema = batch.schema();
     let sort: Vec<SortColumn> = ["rule", "union_id", "subject_id", "occurred_on"]
         .iter()
@@ -96,7 +104,7 @@ pub async fn previous_majors(s: &Session, quarter: &Period) -> Result<Option<Rec
         return Ok(None);
     }
     let prev = quarter.previous_quarter();
-    let all = run_rules(s, &prev, |q| q.rule() != "K1", None).await?;
+    let all = run_rules(s, &prev, prev.last_day(), |q| q.rule() != "K1", None).await?;
     Ok(Some(majors(&all)?))
 }
 
@@ -129,19 +137,20 @@ pub async fn of_rules(
     } else {
         None
     };
-    run_rules(s, quarter, keep, previous.as_ref()).await
+    run_rules(s, quarter, quarter.last_day(), keep, previous.as_ref()).await
 }
 
-/// Runs the selected rules of `quarter` in one scope holding the quarter's tables and
-/// `previous_majors` (empty when `None`).
+/// Runs the selected rules of `quarter` as of `cut` in one scope holding the quarter's
+/// tables and `previous_majors` (empty when `None`).
 async fn run_rules(
     s: &Session,
     quarter: &Period,
+    cut: i32,
     keep: impl Fn(&Query) -> bool,
     previous: Option<&RecordBatch>,
 ) -> Result<RecordBatch> {
     let scope = s.scope()?;
-    prepare_quarter(&scope, quarter).await?;
+    prepare_quarter_until(&scope, quarter, cut).await?;
     let schema = schema();
     scope.register(
         "previous_majors",
@@ -151,7 +160,7 @@ async fn run_rules(
     )?;
     let mut all = Vec::new();
     for q in catalog::FINDINGS.iter().filter(|q| keep(q)) {
-        let batch = scope.collect(q, Some(quarter.params())).await?;
+        let batch = scope.collect(q, Some(quarter.params_until(cut))).await?;
         check_columns(&batch, q, COLUMNS)?;
         let columns = batch
             .columns()
@@ -167,8 +176,16 @@ async fn run_rules(
 /// Registers the tables of `queries/quarter/` for `quarter` in `scope` (the rules read
 /// them).
 pub async fn prepare_quarter(scope: &Scope, quarter: &Period) -> Result<()> {
+    prepare_quarter_until(scope, quarter, quarter.last_day()).await
+}
+
+/// [`prepare_quarter`] as of `cut` (`$pe` = the earlier of the quarter's last day and
+/// `cut`).
+pub async fn prepare_quarter_until(scope: &Scope, quarter: &Period, cut: i32) -> Result<()> {
     for q in catalog::QUARTER {
-        scope.materialize(q, Some(quarter.params())).await?;
+        scope
+            .materialize(q, Some(quarter.params_until(cut)))
+            .await?;
     }
     Ok(())
 }

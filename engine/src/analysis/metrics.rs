@@ -90,13 +90,27 @@ pub async fn metrics(s: &Session, period: &Period) -> Result<RecordBatch> {
 /// scope, the findings are registered as `period_findings` and each per-subtree figure
 /// as the view `metric_<file>`.
 pub async fn compute(s: &Session, period: &Period) -> Result<Figures> {
+    compute_until(s, period, period.last_day()).await
+}
+
+/// [`compute`] as of day `cut` (a bulletin dated inside its period): the figures run to
+/// the earlier of `cut` and the period's last day. Quarters that start after it are left
+/// out, one that has not ended gives its findings up to it, only quarters ended by it
+/// are due for a visit, and a finding is due for correction when d(f) is on or before
+/// it (queries/README.md, "A period that has not ended").
+pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Figures> {
+    let cut = period.cut(cut);
     let mut found = Vec::new();
     let mut due = Vec::new();
     for q in period.quarters() {
-        let quarter = findings::of_quarter(s, &q).await?;
+        if q.first_day() > cut {
+            continue;
+        }
+        let quarter = findings::of_quarter_until(s, &q, cut).await?;
         found.push(quarter.findings);
-        if let Some(prev) = quarter.previous_majors {
-            due.push(with_deadline(&prev, q.previous_quarter().last_day() + 60)?);
+        let deadline = q.previous_quarter().last_day() + 60;
+        if let Some(prev) = quarter.previous_majors.filter(|_| deadline <= cut) {
+            due.push(with_deadline(&prev, deadline)?);
         }
     }
     let found = concat_batches(&findings::schema(), &found)?;
@@ -108,10 +122,14 @@ pub async fn compute(s: &Session, period: &Period) -> Result<Figures> {
         .ok_or_else(|| Error::Internal("no metric queries".into()))?;
     for q in parts {
         scope
-            .view(&format!("metric_{}", q.name), q, Some(period.params()))
+            .view(
+                &format!("metric_{}", q.name),
+                q,
+                Some(period.params_until(cut)),
+            )
             .await?;
     }
-    let batch = scope.collect(last, Some(period.params())).await?;
+    let batch = scope.collect(last, Some(period.params_until(cut))).await?;
     check_columns(&batch, last, COLUMNS)?;
     Ok(Figures {
         metrics: batch,

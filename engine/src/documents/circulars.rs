@@ -467,6 +467,7 @@ pub async fn build(
     let (dy, dm, dd) = calendar::civil(quarter.last_day() + 60);
     let deadline = chinese_date(dy, dm as u8, dd as u8);
     let issuer_name = set.doc.office.clone().unwrap_or(root_name.clone());
+    let department = set.doc.department(&issuer_name);
     let prefix = set.doc.prefix(&root_name, "督");
     // A union with an overdue correction (K1) is criticised whatever its count.
     let kind_of = |groups: &BTreeMap<String, Vec<Row>>| {
@@ -547,6 +548,7 @@ pub async fn build(
             overdue,
             issuer: &issuer_name,
             deadline: &deadline,
+            department: &department,
         };
         let title = text.title(kind);
         let date_cn = chinese_date(y, m, d);
@@ -630,6 +632,8 @@ struct CircularText<'a> {
     overdue: usize,
     issuer: &'a str,
     deadline: &'a str,
+    /// The department that receives the correction reports ([`DocumentConfig::department`]).
+    department: &'a str,
 }
 
 impl CircularText<'_> {
@@ -681,8 +685,8 @@ impl CircularText<'_> {
     /// Section 二、整改要求.
     fn closing(&self) -> String {
         format!(
-            "请{}对上述问题逐项核查整改，需要核实的逐项核实；于{}前在所附整改台账中逐条填写整改报告日期和整改措施，经县级以上工会核查后，连同书面整改报告一并报送{}（帮扶工作部门）。逾期未整改或整改不到位的，将按照《关于建立健全困难职工联系人制度的意见》纠错问责。",
-            self.you, self.deadline, self.issuer
+            "请{}对上述问题逐项核查整改，需要核实的逐项核实；于{}前在所附整改台账中逐条填写整改报告日期和整改措施，经县级以上工会核查后，连同书面整改报告一并报送{}。逾期未整改或整改不到位的，将按照《关于建立健全困难职工联系人制度的意见》纠错问责。",
+            self.you, self.deadline, self.department
         )
     }
 }

@@ -45,10 +45,15 @@ pub struct DocumentConfig {
     pub cc: Option<Vec<String>>,
     /// 印发机关 [default: the union's name + 办公室].
     pub printer: Option<String>,
-    /// The section 工作要求, one entry per （一）（二）… [default: three built-in requirements].
+    /// The section 工作要求, one entry per （一）（二）… [default: three built-in
+    /// requirements]. `{deadline}` in a text becomes the correction deadline d(f) of the
+    /// period's findings, `{department}` the receiving department.
     pub requirements: Option<Vec<RequirementConfig>>,
     /// The issuing office named in the 落款 of circulars [default: the root union's name].
     pub office: Option<String>,
+    /// The department that receives correction reports (整改情况报送…) [default: the
+    /// issuing union's 困难职工帮扶中心, e.g. 山东省总工会困难职工帮扶中心].
+    pub department: Option<String>,
     /// No longer read: refused with a sentence saying why (the deadline is d(f)).
     pub deadline_days: Option<u32>,
     /// Circulars: from this many major findings a union gets a 通报批评 [default: 5].
@@ -92,13 +97,27 @@ impl DocumentConfig {
         }
     }
 
+    /// The department that receives correction reports: the configured `department`,
+    /// else `office` (the issuing union's name) + 困难职工帮扶中心.
+    pub fn department(&self, office: &str) -> String {
+        self.department
+            .clone()
+            .unwrap_or_else(|| format!("{office}困难职工帮扶中心"))
+    }
+
     /// Whether circulars go through the city union (`routing = "city"`).
     pub fn through_city(&self) -> bool {
         self.routing.as_deref() == Some("city")
     }
 
-    /// The requirements of 工作要求, the configured or the default ones, labelled （一）, （二）, ….
-    pub fn requirements(&self) -> Vec<Requirement> {
+    /// The requirements of 工作要求, the configured or the default ones, labelled （一）,
+    /// （二）, …, with `{deadline}` and `{department}` replaced by `deadline` (the
+    /// correction deadline, `2026年11月29日前`) and `department`.
+    pub fn requirements(&self, deadline: &str, department: &str) -> Vec<Requirement> {
+        let fill = |t: &str| {
+            t.replace("{deadline}", deadline)
+                .replace("{department}", department)
+        };
         let given: Vec<(String, String)> = match &self.requirements {
             Some(list) => list
                 .iter()
@@ -114,14 +133,15 @@ impl DocumentConfig {
             .enumerate()
             .map(|(i, (heading, text))| Requirement {
                 label: format!("（{}）", chinese_numeral(i + 1)),
-                heading,
-                text,
+                heading: fill(&heading),
+                text: fill(&text),
             })
             .collect()
     }
 }
 
-/// The default text of 工作要求.
+/// The default text of 工作要求 (`{deadline}` and `{department}` are filled in by
+/// [`DocumentConfig::requirements`]).
 pub const DEFAULT_REQUIREMENTS: &[(&str, &str)] = &[
     (
         "压实联系人责任。",
@@ -133,6 +153,6 @@ pub const DEFAULT_REQUIREMENTS: &[(&str, &str)] = &[
     ),
     (
         "严格帮扶资金管理。",
-        "对本通报列出的资金问题逐笔核查，严格帮扶资金使用方向、范围、对象和程序，整改情况于30日内报上级工会。",
+        "对本通报列出的资金问题逐笔核查，严格帮扶资金使用方向、范围、对象和程序。本期重大问题须于{deadline}整改到位并经县级以上工会核实，整改情况报送{department}。",
     ),
 ];

@@ -109,12 +109,25 @@ impl Period {
     /// `$period` (`2026Q3`), `$period_cn` (`2026年第3季度`), and, for the previous
     /// quarter, `$pps`, `$ppe`, `$prev_cn`.
     pub fn params(&self) -> ParamValues {
+        self.params_until(self.last_day())
+    }
+
+    /// The period's last day or `day`, whichever is earlier: the day its figures run to
+    /// when they are reported on `day` (a bulletin dated inside its period).
+    pub fn cut(&self, day: i32) -> i32 {
+        day.min(self.last_day())
+    }
+
+    /// The values of [`Period::params`] as of `until`: `$pe` is [`Period::cut`]`(until)`,
+    /// so that every event window ends there and nothing after it is counted; the other
+    /// values are the period's own.
+    pub fn params_until(&self, until: i32) -> ParamValues {
         let prev = self.previous_quarter();
         let date = |d: i32| ScalarValue::Date32(Some(d));
         let text = |s: String| ScalarValue::Utf8(Some(s));
         ParamValues::from(vec![
             ("ps", date(self.first_day())),
-            ("pe", date(self.last_day())),
+            ("pe", date(self.cut(until))),
             ("ys", date(day(self.year(), 1, 1))),
             ("year", ScalarValue::Int64(Some(self.year() as i64))),
             ("period", text(self.to_string())),
@@ -191,6 +204,20 @@ mod tests {
         let qs: Vec<String> = y.quarters().iter().map(|q| q.to_string()).collect();
         assert_eq!(qs, ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]);
         assert_eq!(y.to_string(), "2024");
+    }
+
+    #[test]
+    fn a_cut_inside_the_period_ends_the_event_window_there() {
+        let y = Period::Year(2026);
+        let pe = |p: ParamValues| match p {
+            ParamValues::Map(m) => m["pe"].value.clone(),
+            ParamValues::List(_) => unreachable!(),
+        };
+        let aug15 = day(2026, 8, 15);
+        assert_eq!(y.cut(aug15), aug15);
+        assert_eq!(y.cut(day(2027, 1, 5)), y.last_day());
+        assert_eq!(pe(y.params_until(aug15)), ScalarValue::Date32(Some(aug15)));
+        assert_eq!(pe(y.params_until(day(2027, 1, 5))), pe(y.params()));
     }
 
     #[test]

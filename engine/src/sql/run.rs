@@ -152,9 +152,9 @@ impl Scope {
     }
 }
 
-/// The parameters of `period` plus `$union`.
-pub fn with_union(period: &Period, union: &str) -> ParamValues {
-    let mut map = match period.params() {
+/// The parameters of `period` as of `cut` ([`Period::params_until`]) plus `$union`.
+pub fn with_union(period: &Period, cut: i32, union: &str) -> ParamValues {
+    let mut map = match period.params_until(cut) {
         ParamValues::Map(m) => m,
         ParamValues::List(_) => Default::default(),
     };

@@ -59,7 +59,7 @@ pub struct Loaded {
     pub default_period: Period,
     /// When it was loaded (UTC).
     pub loaded_at: String,
-    prepared: Mutex<HashMap<Period, Cell<Prepared>>>,
+    prepared: Mutex<HashMap<(Period, i32), Cell<Prepared>>>,
     findings: Mutex<HashMap<Period, Cell<Vec<Finding>>>>,
     shortlists: Mutex<HashMap<i32, Cell<committee::Document>>>,
     /// Draft PDFs rendered, by archive hash, document and period.
@@ -154,15 +154,19 @@ impl Loaded {
         out
     }
 
-    /// The period's figures (metrics of it and the period before, the eight-quarter
-    /// trend), computed on first use.
-    pub async fn prepared(&self, p: &Period) -> Result<Arc<Prepared>> {
+    /// The period's figures as of `date` (metrics of it and the period before, the
+    /// eight-quarter trend; they run to `date` or the period's end, whichever is
+    /// earlier), computed on first use.
+    pub async fn prepared(&self, p: &Period, date: i32) -> Result<Arc<Prepared>> {
+        let cut = p.cut(date);
         let cell = {
             let mut m = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
-            m.entry(*p).or_default().clone()
+            m.entry((*p, cut)).or_default().clone()
         };
         cell.get_or_try_init(|| async {
-            Ok::<_, Error>(Arc::new(figures::prepare(&self.session, p).await?))
+            Ok::<_, Error>(Arc::new(
+                figures::prepare_until(&self.session, p, cut).await?,
+            ))
         })
         .await
         .cloned()

@@ -19,11 +19,13 @@ use crate::sql::{Period, Session};
 /// The query folders behind a bulletin's figures.
 const BULLETIN_QUERIES: &[&str] = &["views", "quarter", "metrics", "findings"];
 
-/// The workbook of the bulletin of `union` (the root when `None`) for `period`, named
+/// The workbook of the bulletin of `union` (the root when `None`) for `period` as of
+/// `cut` (the bulletin's date: its figures run to that day or the period's end), named
 /// like the PDF (`….xlsx`).
 pub async fn bulletin(
     s: &Session,
     period: &Period,
+    cut: i32,
     union: Option<&str>,
     pdf_name: &str,
 ) -> Result<Attachment> {
@@ -33,7 +35,7 @@ pub async fn bulletin(
             .root
             .ok_or_else(|| Error::Unreadable("the union tree has no root".into()))?,
     };
-    let figures = metrics::compute(s, period).await?;
+    let figures = metrics::compute_until(s, period, cut).await?;
     let near = tree::members(&s.archive, &root, Some(1))?;
     let all = tree::members(&s.archive, &root, None)?;
     let m = tree::filter_rows(&figures.metrics, "union_id", |u| near.contains(u))?;

@@ -122,7 +122,8 @@ impl JobRunner for Production {
                 )?);
                 if job.options.xlsx == Some(true) {
                     let union = job.options.union.as_deref();
-                    let book = figures::bulletin(&s, &period, union, &file_name).await?;
+                    let cut = bulletin::date_day(date);
+                    let book = figures::bulletin(&s, &period, cut, union, &file_name).await?;
                     message.extra_attachments.push(book);
                 }
                 Ok(vec![message])

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use datafusion::arrow::array::RecordBatch;
 
 use crate::analysis::metrics;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::sql::catalog::named as query;
 use crate::sql::decode::Decoder;
 use crate::sql::run::with_union;
@@ -19,8 +19,14 @@ use crate::sql::{Period, Session};
 pub struct Prepared {
     /// The period.
     pub period: Period,
+    /// The day the figures run to: the period's last day, or the document's date when
+    /// that is earlier ([`Period::cut`]).
+    pub cut: i32,
     /// The period before it.
     pub prev: Period,
+    /// The day the previous period's figures run to: its last day, or for a period cut
+    /// before its end the same point of the period before ([`previous_cut`]).
+    pub prev_cut: i32,
     /// The metrics of the period, by union_id.
     pub now: BTreeMap<String, metrics::Row>,
     /// The metrics of the previous period, by union_id.
@@ -61,11 +67,53 @@ fn by_union(rows: Vec<metrics::Row>) -> BTreeMap<String, metrics::Row> {
     rows.into_iter().map(|r| (r.union_id.clone(), r)).collect()
 }
 
-/// Runs the period-wide queries: the metrics of the period and of the one before, and
-/// visit compliance for each of the last eight quarters.
+/// The same point of the previous period `prev` as `cut` is of `period`: its last day
+/// when `cut` is `period`'s; else, for a year, the same month and day a year before (28
+/// February for 29 February), for a quarter as many days after its first day.
+pub fn previous_cut(period: &Period, cut: i32, prev: &Period) -> i32 {
+    if cut >= period.last_day() {
+        return prev.last_day();
+    }
+    let day = match period {
+        Period::Year(_) => {
+            let (y, m, d) = crate::calendar::civil(cut);
+            let d = if (m, d) == (2, 29) { 28 } else { d };
+            crate::calendar::day(y - 1, m, d)
+        }
+        q => prev.first_day() + (cut - q.first_day()),
+    };
+    prev.cut(day)
+}
+
+/// The quarters of `period` that have ended by `cut` (a quarter not yet ended is not
+/// yet due for its visit).
+pub fn ended_quarters(period: &Period, cut: i32) -> Vec<Period> {
+    period
+        .quarters()
+        .into_iter()
+        .filter(|q| q.last_day() <= cut)
+        .collect()
+}
+
+/// Runs the period-wide queries for the whole period (through its last day).
 pub async fn prepare(s: &Session, period: &Period) -> Result<Prepared> {
+    prepare_until(s, period, period.last_day()).await
+}
+
+/// Runs the period-wide queries as of `date` (days since 1970-01-01, the document's
+/// date): the metrics of the period and of the one before, and visit compliance for
+/// each of the last eight quarters. The figures run to [`Period::cut`]`(date)`.
+pub async fn prepare_until(s: &Session, period: &Period, date: i32) -> Result<Prepared> {
+    if date < period.first_day() {
+        return Err(Error::Usage(format!(
+            "the document's date {} is before {period} begins: there is nothing to report yet",
+            crate::calendar::iso(date)
+        )));
+    }
+    let cut = period.cut(date);
     let unions = Unions::of(&s.archive)?;
     let prev = previous(period);
+    let prev_cut = previous_cut(period, cut, &prev);
     let vc = query("metrics", "visit_compliance")?;
     let mut trend: BTreeMap<String, Vec<(String, Option<f64>)>> = BTreeMap::new();
     let quarters = last_eight_quarters(period);
@@ -73,8 +121,9 @@ pub async fn prepare(s: &Session, period: &Period) -> Result<Prepared> {
     let batch = s.scope()?.collect(fv, None).await?;
     let first_visit = Decoder::new(&batch, fv).date("first_visit")?.get(0);
     for (k, quarter) in quarters.iter().enumerate() {
-        // Before the archive's first visit there is no rate to draw.
-        if first_visit.is_none_or(|f| quarter.last_day() < f) {
+        // Before the archive's first visit there is no rate to draw, nor for a quarter
+        // that has not ended by the cut-off.
+        if first_visit.is_none_or(|f| quarter.last_day() < f) || quarter.last_day() > cut {
             continue;
         }
         let batch = s.scope()?.collect(vc, Some(quarter.params())).await?;
@@ -88,11 +137,13 @@ pub async fn prepare(s: &Session, period: &Period) -> Result<Prepared> {
             points[k].1 = (due > 0).then(|| visited as f64 * 100.0 / due as f64);
         }
     }
-    let before = metrics::compute(s, &prev).await?;
-    let figures = metrics::compute(s, period).await?;
+    let before = metrics::compute_until(s, &prev, prev_cut).await?;
+    let figures = metrics::compute_until(s, period, cut).await?;
     Ok(Prepared {
         period: *period,
+        cut,
         prev,
+        prev_cut,
         now: by_union(metrics::rows(&figures.metrics)?),
         before: by_union(metrics::rows(&before.metrics)?),
         trend,
@@ -181,7 +232,7 @@ pub async fn of_union(s: &Session, p: &Prepared, union: &str) -> Result<OfUnion>
     let scope = s.scope()?;
     scope.register("bulletin_metrics", p.figures.metrics.clone())?;
     scope.register(metrics::PERIOD_FINDINGS, p.figures.findings.clone())?;
-    let params = || Some(with_union(&p.period, union));
+    let params = || Some(with_union(&p.period, p.cut, union));
 
     let q = query("bulletin", "child_ranking")?;
     let batch: RecordBatch = scope.collect(q, params()).await?;

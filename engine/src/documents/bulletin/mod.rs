@@ -21,7 +21,7 @@ use crate::analysis::rules;
 use crate::error::{Error, Result};
 use crate::sql::catalog;
 use crate::sql::{Period, Session};
-pub use figures::{prepare, previous, Prepared};
+pub use figures::{prepare, prepare_until, previous, Prepared};
 
 /// What to render.
 pub struct Options {
@@ -183,9 +183,15 @@ pub struct Bulletin {
     pub ident: String,
 }
 
-/// Runs the bulletin's queries and gathers its data.
+/// The document's date as days since 1970-01-01.
+pub fn date_day((y, m, d): (i32, u8, u8)) -> i32 {
+    crate::calendar::day(y, m as u32, d as u32)
+}
+
+/// Runs the bulletin's queries and gathers its data. Its figures run to its date or the
+/// period's end, whichever is earlier.
 pub async fn build(s: &Session, cfg: &DocumentConfig, opts: &Options) -> Result<Bulletin> {
-    let p = prepare(s, &opts.period).await?;
+    let p = prepare_until(s, &opts.period, date_day(opts.date)).await?;
     build_for(s, &p, cfg, opts).await
 }
 
@@ -196,11 +202,21 @@ pub async fn build_for(
     cfg: &DocumentConfig,
     opts: &Options,
 ) -> Result<Bulletin> {
-    if p.period != opts.period {
+    if p.period != opts.period || p.cut != opts.period.cut(date_day(opts.date)) {
         return Err(Error::Internal(
-            "bulletin figures prepared for another period".into(),
+            "bulletin figures prepared for another period or day".into(),
         ));
     }
+    let cover = prose::Cover {
+        period: p.period,
+        cut: p.cut,
+    };
+    let prev_cover = prose::Cover {
+        period: p.prev,
+        cut: p.prev_cut,
+    };
+    // Visits are judged only when a quarter has ended by the cut-off.
+    let visits_due = !cover.ended().is_empty();
     let union = match &opts.union {
         Some(u) => u.clone(),
         None => p.unions.root.clone().ok_or_else(|| {
@@ -230,7 +246,7 @@ pub async fn build_for(
         chart_children.push((short_name(&c.name), c.visit_compliance.map(|x| x * 100.0)));
         let last = n >= prose::MARK_FROM
             && k + 3 >= n
-            && prose::below_standard(c.visit_compliance, c.findings_major);
+            && prose::below_standard(c.visit_compliance, c.findings_major, visits_due);
         rows.push(ChildRow {
             rank: c.position.to_string(),
             union_id: c.union_id.clone(),
@@ -245,7 +261,7 @@ pub async fn build_for(
         });
     }
     let marked = rows.iter().filter(|r| r.last).count();
-    let note = prose::ranking_note(n, marked);
+    let note = prose::ranking_note(n, marked, visits_due);
 
     // Funds by category.
     let funds_q = catalog::named("bulletin", "funds_by_category")?;
@@ -343,10 +359,10 @@ pub async fn build_for(
             .clone()
             .unwrap_or_else(|| format!("{union_name}文件")),
         number: numbering::format(&prefix, y, serial),
-        title: format!("关于{}困难职工联系人制度落实情况的通报", period.chinese()),
+        title: format!("关于{}困难职工联系人制度落实情况的通报", cover.name()),
         title_lines: text::title_lines(&[
             "关于",
-            &period.chinese(),
+            &cover.name(),
             "困难职工联系人制度",
             "落实情况的通报",
         ]),
@@ -377,7 +393,7 @@ pub async fn build_for(
         (Some(due), Some(on_time)) => Some(Rectification {
             intro: format!(
                 "{}，{}（含所属各级工会）整改期限在本期的重大问题{due}个，按期整改并经县级以上工会核实{on_time}个，整改率{}。",
-                period.chinese(),
+                cover.name(),
                 union_name,
                 percent(cur.rectification_rate)
             ),
@@ -406,7 +422,7 @@ pub async fn build_for(
         }),
         _ => None,
     };
-    let requirements = cfg.requirements();
+    let requirements = cfg.requirements(&prose::deadline(&cover), &cfg.department(&union_name));
     let title = meta.title.clone();
     let appendix = Appendix::new(
         &s.archive,
@@ -448,7 +464,7 @@ pub async fn build_for(
         cur,
         (!best.is_empty()).then(|| best.join("、")).as_deref(),
         &worst,
-        prose::year_elapsed(period),
+        prose::year_elapsed(&cover),
     );
     let findings_intro = if findings.is_empty() {
         "本期未发现重大问题。".to_string()
@@ -459,11 +475,13 @@ pub async fn build_for(
         )
     };
     let data = Data {
-        opening: prose::opening(cfg.basis.as_deref(), period, &union_name),
-        period: period.chinese(),
+        opening: prose::opening(cfg.basis.as_deref(), &cover, &union_name),
+        period: cover.name(),
         union: union_name.clone(),
-        overview: prose::overview(period, &p.prev, &union_name, cur, old),
-        trend_note: if chart_data.trend.iter().any(|(_, v)| v.is_none()) {
+        overview: prose::overview(&cover, &prev_cover, &union_name, cur, old),
+        trend_note: if chart_data.trend.iter().any(|(_, v)| v.is_none()) && cover.is_cut() {
+            "（无数据或尚未结束的季度不绘点）".to_string()
+        } else if chart_data.trend.iter().any(|(_, v)| v.is_none()) {
             "（无数据的季度不绘点）".to_string()
         } else {
             String::new()
@@ -472,7 +490,7 @@ pub async fn build_for(
         children: Children { note, rows },
         funds_intro: format!(
             "{}共支付帮扶资金{}，按类别分列如下。",
-            period.chinese(),
+            cover.name(),
             text::yuan(&cur.funds_paid)
         ),
         funds,

@@ -25,7 +25,10 @@ pub async fn bulletin(v: Viewer, Path((union, p)): Path<(String, String)>) -> Pa
     v.check_scope(&union, Some(&p))?;
     let period = period(&p)?;
     let l = v.loaded.clone();
-    let key = format!("{}|bulletin|{union}|{period}", l.sha256);
+    // The draft is dated today: its figures run to today or the period's end.
+    let date = today_in_china();
+    let cut = period.cut(bulletin::date_day(date));
+    let key = format!("{}|bulletin|{union}|{period}|{cut}", l.sha256);
     let cached = l
         .pdfs
         .lock()
@@ -35,14 +38,14 @@ pub async fn bulletin(v: Viewer, Path((union, p)): Path<(String, String)>) -> Pa
     let pdf = match cached {
         Some(pdf) => pdf,
         None => {
-            let prepared = l.prepared(&period).await.map_err(failed)?;
+            let prepared = l.prepared(&period, cut).await.map_err(failed)?;
             // No state folder: nothing is counted, nothing written.
             let mut cfg = v.app().settings.load().bulletin.clone();
             cfg.state_dir = None;
             let opts = Options {
                 period,
                 union: Some(union.clone()),
-                date: today_in_china(),
+                date,
                 number: Some(0),
             };
             let mut b = bulletin::build_for(&l.session, &prepared, &cfg, &opts)

@@ -108,7 +108,11 @@ pub async fn union(
     v.check_scope(&union, Some(&p))?;
     let period = period(&p)?;
     let l = &v.loaded;
-    let prepared = l.prepared(&period).await.map_err(failed)?;
+    // The console shows the whole period, as `tiexin metrics` does.
+    let prepared = l
+        .prepared(&period, period.last_day())
+        .await
+        .map_err(failed)?;
     let Some(cur) = prepared.now.get(&union) else {
         return Err(bad_request(&format!("{union} 在 {p} 没有指标。")));
     };
