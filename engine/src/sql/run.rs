@@ -154,13 +154,18 @@ impl Scope {
 
 /// The parameters of `period` plus `$union`.
 pub fn with_union(period: &Period, union: &str) -> ParamValues {
+    with_text(period, "union", union)
+}
+
+/// The parameters of `period` plus the text parameter `$name`.
+pub fn with_text(period: &Period, name: &str, value: &str) -> ParamValues {
     let mut map = match period.params() {
         ParamValues::Map(m) => m,
         ParamValues::List(_) => Default::default(),
     };
     map.insert(
-        "union".to_string(),
-        ScalarValue::Utf8(Some(union.to_string())).into(),
+        name.to_string(),
+        ScalarValue::Utf8(Some(value.to_string())).into(),
     );
     ParamValues::Map(map)
 }
