@@ -723,7 +723,11 @@ fn nominee_page_lists_the_records_behind_the_score() {
         ("2026Q4", ["V0383", "V0398", "V0413", ""]),
     ] {
         for (h, v) in ["H18", "H19", "H20", "H21"].iter().zip(visits) {
-            let (seen, list) = if v.is_empty() { ("否", "—") } else { ("是", v) };
+            let (seen, list) = if v.is_empty() {
+                ("否", "—")
+            } else {
+                ("是", v)
+            };
             want.push(strs(&[&[q, h, g2, seen, list]]).remove(0));
         }
     }
@@ -732,7 +736,10 @@ fn nominee_page_lists_the_records_behind_the_score() {
         table_rows(&page.text, "exits"),
         strs(&[&["H22", g2, "X02", "2026-03-20", "历下区总工会"]])
     );
-    assert_eq!(table_rows(&page.text, "requests"), Vec::<Vec<String>>::new());
+    assert_eq!(
+        table_rows(&page.text, "requests"),
+        Vec::<Vec<String>>::new()
+    );
     assert!(page.text.contains("本年没有计入的临时诉求。"));
     assert_eq!(
         table_rows(&page.text, "ratings"),
@@ -742,7 +749,10 @@ fn nominee_page_lists_the_records_behind_the_score() {
             &["H21", g2, "2026-11-02", "5"],
         ])
     );
-    assert_eq!(by_id(&page.text, "visit_count").unwrap(), "12 / 16 户季有有效家访");
+    assert_eq!(
+        by_id(&page.text, "visit_count").unwrap(),
+        "12 / 16 户季有有效家访"
+    );
     assert_eq!(
         by_id(&page.text, "exit_count").unwrap(),
         "1 户合规脱困 / 4 户（最高为 1）"
@@ -770,15 +780,36 @@ fn nominee_page_lists_the_records_behind_the_score() {
     assert_eq!(
         table_rows(&page.text, "requests"),
         strs(&[
-            &["R006", "H26", g1, "住院押金", "2026-09-23", "2026-10-05", "12", "否"],
-            &["R007", "H27", g1, "子女入学", "2026-09-24", "2026-10-01", "7", "是"],
+            &[
+                "R006",
+                "H26",
+                g1,
+                "住院押金",
+                "2026-09-23",
+                "2026-10-05",
+                "12",
+                "否"
+            ],
+            &[
+                "R007",
+                "H27",
+                g1,
+                "子女入学",
+                "2026-09-24",
+                "2026-10-01",
+                "7",
+                "是"
+            ],
         ])
     );
     assert_eq!(
         table_rows(&page.text, "ratings"),
         strs(&[&["H26", g1, "2026-11-20", "2"]])
     );
-    assert_eq!(by_id(&page.text, "request_count").unwrap(), "1 / 2 件 7 日内解决");
+    assert_eq!(
+        by_id(&page.text, "request_count").unwrap(),
+        "1 / 2 件 7 日内解决"
+    );
 
     // The figures are those of `tiexin shortlist`: C06 72.5 (0.75, 0.25, 1, 1), C08
     // 61.25 (1, 0, 0.5, 0.25), as sample-data/README.md derives them.
@@ -799,7 +830,11 @@ fn nominee_page_lists_the_records_behind_the_score() {
             assert_eq!(cli(contact, name), want, "{contact} {name} (CLI)");
             assert_eq!(by_id(&page, name).unwrap(), want, "{contact} {name}");
         }
-        assert!(unmasked(&page).is_empty(), "{contact}: {:?}", unmasked(&page));
+        assert!(
+            unmasked(&page).is_empty(),
+            "{contact}: {:?}",
+            unmasked(&page)
+        );
     }
     let log = s.audit();
     assert!(events(&log, "page")
@@ -915,7 +950,9 @@ fn documents_page_lists_the_issued_documents_and_the_office_downloads_them() {
     // The held criticisms: drafts without a number, waiting for approval.
     let held: Vec<&Vec<String>> = rows.iter().filter(|r| r[8] == "待审批").collect();
     assert_eq!(held.len(), 4, "{rows:?}");
-    assert!(held.iter().all(|r| r[0] == "送审稿（未编号）" && r[2] == "通报批评" && r[6] == "—"));
+    assert!(held
+        .iter()
+        .all(|r| r[0] == "送审稿（未编号）" && r[2] == "通报批评" && r[6] == "—"));
     // The bulletin numbered outside the outbox: the first 鲁工帮 number of 2026.
     let b = row("鲁工帮〔2026〕1号");
     assert_eq!(
@@ -935,9 +972,11 @@ fn documents_page_lists_the_issued_documents_and_the_office_downloads_them() {
     assert_eq!(sha, zhangdian[8]);
     assert!(common::pdf_text(&pdf.bytes).contains(&zhangdian[4]));
     let log = s.audit();
-    assert!(events(&log, "document").iter().any(|l| l["user"] == "office"
-        && l["path"] == format!("/documents/{id}")
-        && l["union"] == "U370302"));
+    assert!(events(&log, "document")
+        .iter()
+        .any(|l| l["user"] == "office"
+            && l["path"] == format!("/documents/{id}")
+            && l["union"] == "U370302"));
 
     // An inspector of 济南 sees only what was issued within its subtree: the bulletin,
     // no draft, no state, no download.
@@ -954,7 +993,10 @@ fn documents_page_lists_the_issued_documents_and_the_office_downloads_them() {
     jo.login("jinan-office", PASSWORD);
     let page = jo.get("/documents");
     assert!(!page.text.contains(&zhangdian[4]));
-    assert!(page.text.contains("待审批"), "the drafts of 历下区 are in 济南's subtree");
+    assert!(
+        page.text.contains("待审批"),
+        "the drafts of 历下区 are in 济南's subtree"
+    );
     assert_eq!(jo.get(&format!("/documents/{id}")).status, 403);
     assert_eq!(jo.get("/documents/999999").status, 404);
     let log = s.audit();

@@ -122,10 +122,7 @@ pub fn given(state_dir: &Path) -> Result<Vec<Given>> {
             )));
         };
         let year: i32 = year.parse().map_err(|_| {
-            Error::Config(format!(
-                "{}: the entry {doc:?} has no year",
-                path.display()
-            ))
+            Error::Config(format!("{}: the entry {doc:?} has no year", path.display()))
         })?;
         out.push(Given {
             number: format(prefix, year, serial),
@@ -158,6 +155,9 @@ mod tests {
         assert_eq!(g[12].number, "鲁工督〔2026〕1号");
         assert_eq!(g[12].key, "criticism|2026Q3|U370102");
         std::fs::write(dir.path().join("doc-numbers.json"), "[]").unwrap();
-        assert!(given(dir.path()).unwrap_err().to_string().contains("doc-numbers.json"));
+        assert!(given(dir.path())
+            .unwrap_err()
+            .to_string()
+            .contains("doc-numbers.json"));
     }
 }

@@ -15,8 +15,8 @@ use serde::Deserialize;
 use super::union::period;
 use crate::delivery::messages::title_and_number;
 use crate::delivery::outbox::{self, Kind, Message, Outbox, State};
-use crate::documents::numbering;
 use crate::documents::bulletin::{self, Options};
+use crate::documents::numbering;
 use crate::documents::today_in_china;
 use crate::error::Error;
 use crate::web::layout::{encode, link, pager, window};
@@ -139,7 +139,10 @@ fn union_of<'a>(key_union: &'a str, root: &'a str) -> &'a str {
 /// The outbox of the state folder, when there is one.
 fn open_outbox(v: &Viewer) -> Result<Option<Outbox>, axum::response::Response> {
     let state_dir = v.app().settings.load().state_dir.clone();
-    match state_dir.map(|d| d.join(outbox::FILE)).filter(|p| p.exists()) {
+    match state_dir
+        .map(|d| d.join(outbox::FILE))
+        .filter(|p| p.exists())
+    {
         Some(p) => Outbox::open(&p).map(Some).map_err(failed),
         None => Ok(None),
     }
@@ -302,11 +305,22 @@ pub async fn download(v: Viewer, Path(id): Path<String>) -> Page {
     } else {
         "application/pdf"
     };
-    let ext = if kind == "application/pdf" { "pdf" } else { "xlsx" };
-    v.app()
-        .audit("document", &v.user.name, &v.path, Some(&union), Some(period));
-    let disposition =
-        format!("attachment; filename=\"document-{id}.{ext}\"; filename*=UTF-8''{}", encode(&name));
+    let ext = if kind == "application/pdf" {
+        "pdf"
+    } else {
+        "xlsx"
+    };
+    v.app().audit(
+        "document",
+        &v.user.name,
+        &v.path,
+        Some(&union),
+        Some(period),
+    );
+    let disposition = format!(
+        "attachment; filename=\"document-{id}.{ext}\"; filename*=UTF-8''{}",
+        encode(&name)
+    );
     Ok((
         [
             (header::CONTENT_TYPE, kind.to_string()),

@@ -130,10 +130,7 @@ fn breakdown(e: &Entry, n: &Counts, c: &Components, w: &Weights) -> Markup {
             if n.ratings == 0 {
                 "本年无评价，记为 0.5".to_string()
             } else {
-                format!(
-                    "（{} 分 ÷ {} 次 − 1）÷ 4",
-                    n.rating_sum, n.ratings
-                )
+                format!("（{} 分 ÷ {} 次 − 1）÷ 4", n.rating_sum, n.ratings)
             },
             &e.satisfaction_score,
             w.satisfaction,
