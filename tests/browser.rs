@@ -2,7 +2,9 @@
 //! `chromium-driver`) driven through WebDriver. A county inspector logs in, clicks from
 //! the overview down to a finding's detail page, downloads the bulletin PDF (its text
 //! checked with pdftotext), and the main pages are saved as screenshots, at desktop and
-//! phone width, into `<target>/tmp/browser/`. Without Chromium the test fails.
+//! phone width, into `<target>/tmp/browser/`; then the award committee opens a nominee's
+//! page. No screenshot may show a Chinese character as a box (a font without CJK
+//! glyphs). Without Chromium, or without a CJK font, the test fails.
 
 mod common;
 mod console;
@@ -90,9 +92,79 @@ async fn browser(driver: &str, downloads: &Path) -> Client {
         .expect("a Chromium session through chromedriver")
 }
 
+/// The Chinese characters of the page that are drawn as boxes: once the page's fonts
+/// are loaded, each CJK character of each visible text is drawn on a canvas with its
+/// element's font and compared with the drawing of an unassigned code point (U+0378,
+/// which no font has, so it is drawn as the box of a missing glyph). A character drawn
+/// the same way fell back to a font without CJK glyphs.
+const BOXES: &str = r#"
+const done = arguments[arguments.length - 1];
+document.fonts.ready.then(() => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 48; canvas.height = 48;
+  const ctx = canvas.getContext('2d', {willReadFrequently: true});
+  const draw = (font, ch) => {
+    ctx.clearRect(0, 0, 48, 48);
+    ctx.font = font;
+    ctx.textBaseline = 'top';
+    ctx.fillText(ch, 4, 4);
+    return ctx.getImageData(0, 0, 48, 48).data.join(',');
+  };
+  const boxes = [];
+  const seen = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!el || el.getClientRects().length === 0) continue;
+    const s = getComputedStyle(el);
+    const font = `${s.fontStyle} ${s.fontWeight} 32px ${s.fontFamily}`;
+    let box = null;
+    for (const ch of walker.currentNode.data) {
+      if (!/[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]/.test(ch) || seen.has(font + ch)) continue;
+      seen.add(font + ch);
+      if (box === null) box = draw(font, '\u0378');
+      if (draw(font, ch) === box) boxes.push(`${ch} in <${el.tagName.toLowerCase()}> (${s.fontFamily})`);
+    }
+  }
+  done(boxes);
+});
+"#;
+
+/// Saves a screenshot of the page, after checking that none of its Chinese characters
+/// is drawn as a box (a font without CJK glyphs).
 async fn shot(c: &Client, out: &Path, name: &str) {
+    let boxes = c.execute_async(BOXES, vec![]).await.unwrap();
+    let boxes = boxes.as_array().unwrap();
     let png = c.screenshot().await.unwrap();
     std::fs::write(out.join(format!("{name}.png")), png).unwrap();
+    assert!(
+        boxes.is_empty(),
+        "{name}: Chinese drawn as boxes (no CJK font: apt-get install fonts-noto-cjk, as .ci/run does): {boxes:?}"
+    );
+}
+
+/// Logs in through the form as `name`, landing on `lands`.
+async fn log_in(c: &Client, base: &str, name: &str, lands: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Css("input[name=name]"))
+        .await
+        .unwrap()
+        .send_keys(name)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_url(c, lands).await;
 }
 
 async fn wait_url(c: &Client, part: &str) -> String {
@@ -138,25 +210,7 @@ fn county_inspector_in_chromium() {
         c.goto(&format!("{base}/")).await.unwrap();
         wait_url(&c, "/login").await;
         shot(&c, &out, "login").await;
-        c.find(Locator::Css("input[name=name]"))
-            .await
-            .unwrap()
-            .send_keys("lixia")
-            .await
-            .unwrap();
-        c.find(Locator::Css("input[name=password]"))
-            .await
-            .unwrap()
-            .send_keys(PASSWORD)
-            .await
-            .unwrap();
-        c.find(Locator::Css("button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        wait_url(&c, "/u/U370102/2026Q3").await;
+        log_in(&c, base, "lixia", "/u/U370102/2026Q3").await;
         let body = c
             .find(Locator::Css("main"))
             .await
@@ -255,9 +309,46 @@ fn county_inspector_in_chromium() {
             shot(&c, &out, name).await;
             assert!(fits(&c).await, "{path} is wider than a phone");
         }
+
+        // The award committee: the shortlist, and a nominee's page from it.
+        c.set_window_size(1280, 1000).await.unwrap();
+        c.find(Locator::Css("header form button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_url(&c, "/login").await;
+        log_in(&c, base, "committee", "/u/U37/2026Q3").await;
+        c.goto(&format!("{base}/shortlist/2026")).await.unwrap();
+        shot(&c, &out, "shortlist").await;
+        c.find(Locator::Css("a[href='/shortlist/2026/C06']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_url(&c, "/shortlist/2026/C06").await;
+        let body = c
+            .find(Locator::Css("#household-quarters"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(body.contains("2026Q3") && body.contains("V0335"), "{body}");
+        shot(&c, &out, "nominee").await;
         c.close().await.unwrap();
     });
-    for name in ["login", "overview", "findings", "finding", "phone-overview"] {
+    for name in [
+        "login",
+        "overview",
+        "findings",
+        "finding",
+        "phone-overview",
+        "shortlist",
+        "nominee",
+    ] {
         let png = std::fs::read(out.join(format!("{name}.png"))).unwrap();
         assert_eq!(&png[1..4], b"PNG");
     }

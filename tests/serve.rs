@@ -573,7 +573,7 @@ fn audits_shortlist_and_documents_by_role() {
         .unwrap();
     let page = m.get(&nominee);
     assert_eq!(page.status, 200);
-    assert!(page.text.contains("本年家访记录"), "{}", page.text);
+    assert!(page.text.contains("家访得分所依据的户季"), "{}", page.text);
     // A committee member runs no audits.
     assert_eq!(m.get("/audits").status, 403);
     // The draft bulletin: no number taken, none written to the state folder.
@@ -633,4 +633,382 @@ fn sighup_reloads_without_dropping_requests() {
     }
     // The session survived the reload.
     assert_eq!(cookie_client.get("/findings").status, 200);
+}
+
+/// The rows of the table with `id` of a page, each as its cells' text (tags stripped),
+/// header row left out.
+fn table_rows(html: &str, id: &str) -> Vec<Vec<String>> {
+    let key = format!("id=\"{id}\"");
+    let Some(i) = html.find(&key) else {
+        return Vec::new();
+    };
+    let table = &html[i..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let body = &table[table.find("<tbody>").unwrap()..];
+    body.split("<tr")
+        .skip(1)
+        .map(|row| {
+            row.split("<td")
+                .skip(1)
+                .map(|cell| {
+                    let cell = &cell[cell.find('>').unwrap() + 1..];
+                    let cell = &cell[..cell.find("</td>").unwrap()];
+                    let mut text = String::new();
+                    let mut in_tag = false;
+                    for ch in cell.chars() {
+                        match ch {
+                            '<' => in_tag = true,
+                            '>' => in_tag = false,
+                            c if !in_tag => text.push(c),
+                            _ => {}
+                        }
+                    }
+                    text
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The committee's nominee page: the score breakdown equals `tiexin shortlist --year
+/// 2026`, and the household-quarters behind visit_score, the exits, requests and
+/// ratings counted are listed record by record, as counted by hand from the sample's
+/// CSV files (sample-data/README.md, "Contacts" and "Shortlist 2026").
+#[test]
+fn nominee_page_lists_the_records_behind_the_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let m = Client::new(&s);
+    m.login("committee", PASSWORD);
+    let out = common::tiexin(
+        &dir.path().join("cache"),
+        &["shortlist", "--year", "2026", "--format", "csv"],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let rows = common::csv_rows(&common::stdout(&out));
+    let head = rows[0].clone();
+    let cli = |contact: &str, name: &str| {
+        let r = rows.iter().find(|r| r[1] == contact).unwrap();
+        r[head.iter().position(|h| h == name).unwrap()].clone()
+    };
+    let strs = |rows: &[&[&str]]| -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    };
+    let g2 = "历下区环境卫生服务中心工会"; // U370102G2, the union of H18–H22
+    let g1 = "淄博华光陶瓷厂工会"; // U370302001G1, the union of H26–H28
+
+    // C06 陈桂兰 holds H18–H21 (assignments.csv, from 2024/2025, no end) and H22 (from
+    // 2026-01-10). H18–H21 were filed before 2026 and have no exit, so each is due in
+    // all four quarters: 16 household-quarters. H22 was filed on 2026-01-10 (not before
+    // Q1) and exits on 03-20, so it is never due. The valid visits of 2026 (visits.csv;
+    // all have a photo or video and were uploaded 3 days after, except V0375):
+    //   H18: Q2 V0271, Q3 V0322, Q4 V0383            (none in Q1)
+    //   H19: Q1 V0233, Q3 V0335, Q4 V0398            (none in Q2)
+    //   H20: Q1 V0248, Q2 V0300, Q4 V0413            (Q3 V0375 uploaded 31 days after)
+    //   H21: Q1 V0260, Q2 V0312, Q3 V0355            (none in Q4)
+    // so 12 of 16 are visited. Exits: X02 (H22, signed, approved 2026-03-20 by the
+    // county union U370102 历下区总工会) while C06 held H22: E = 1, exit_score =
+    // min(1, 1/4). Requests of H18–H22 in 2026: none (requests.csv), so 1.
+    // Ratings naming C06 in 2026 (feedback.csv): H18 05-20 5, H19 08-30 5, H21 11-02 5.
+    let page = m.get("/shortlist/2026/C06");
+    assert_eq!(page.status, 200, "{}", page.text);
+    let hq = table_rows(&page.text, "household-quarters");
+    let mut want: Vec<Vec<String>> = Vec::new();
+    for (q, visits) in [
+        ("2026Q1", ["", "V0233", "V0248", "V0260"]),
+        ("2026Q2", ["V0271", "", "V0300", "V0312"]),
+        ("2026Q3", ["V0322", "V0335", "", "V0355"]),
+        ("2026Q4", ["V0383", "V0398", "V0413", ""]),
+    ] {
+        for (h, v) in ["H18", "H19", "H20", "H21"].iter().zip(visits) {
+            let (seen, list) = if v.is_empty() {
+                ("否", "—")
+            } else {
+                ("是", v)
+            };
+            want.push(strs(&[&[q, h, g2, seen, list]]).remove(0));
+        }
+    }
+    assert_eq!(hq, want);
+    assert_eq!(
+        table_rows(&page.text, "exits"),
+        strs(&[&["H22", g2, "X02", "2026-03-20", "历下区总工会"]])
+    );
+    assert_eq!(
+        table_rows(&page.text, "requests"),
+        Vec::<Vec<String>>::new()
+    );
+    assert!(page.text.contains("本年没有计入的临时诉求。"));
+    assert_eq!(
+        table_rows(&page.text, "ratings"),
+        strs(&[
+            &["H18", g2, "2026-05-20", "5"],
+            &["H19", g2, "2026-08-30", "5"],
+            &["H21", g2, "2026-11-02", "5"],
+        ])
+    );
+    assert_eq!(
+        by_id(&page.text, "visit_count").unwrap(),
+        "12 / 16 户季有有效家访"
+    );
+    assert_eq!(
+        by_id(&page.text, "exit_count").unwrap(),
+        "1 户合规脱困 / 4 户（最高为 1）"
+    );
+
+    // C08 杨秀梅 holds H26–H28 from 2026-06-30 (C17 before): due in Q2 (C08 is assigned
+    // on 06-30), Q3 and Q4, 9 household-quarters, all visited; the Q2 visits are C17's
+    // (visit_score counts a valid visit by any contact). Requests raised while C08 held
+    // them: R006 (H26, 09-23, resolved 10-05: 12 days, late) and R007 (H27, 09-24,
+    // resolved 10-01: 7 days, in time), so 1/2. One rating: H26 2026-11-20, 2.
+    let page = m.get("/shortlist/2026/C08");
+    assert_eq!(page.status, 200, "{}", page.text);
+    let mut want: Vec<Vec<String>> = Vec::new();
+    for (q, visits) in [
+        ("2026Q2", ["V0273", "V0287", "V0302"]),
+        ("2026Q3", ["V0323", "V0336", "V0347"]),
+        ("2026Q4", ["V0385", "V0400", "V0415"]),
+    ] {
+        for (h, v) in ["H26", "H27", "H28"].iter().zip(visits) {
+            want.push(strs(&[&[q, h, g1, "是", v]]).remove(0));
+        }
+    }
+    assert_eq!(table_rows(&page.text, "household-quarters"), want);
+    assert_eq!(table_rows(&page.text, "exits"), Vec::<Vec<String>>::new());
+    assert_eq!(
+        table_rows(&page.text, "requests"),
+        strs(&[
+            &[
+                "R006",
+                "H26",
+                g1,
+                "住院押金",
+                "2026-09-23",
+                "2026-10-05",
+                "12",
+                "否"
+            ],
+            &[
+                "R007",
+                "H27",
+                g1,
+                "子女入学",
+                "2026-09-24",
+                "2026-10-01",
+                "7",
+                "是"
+            ],
+        ])
+    );
+    assert_eq!(
+        table_rows(&page.text, "ratings"),
+        strs(&[&["H26", g1, "2026-11-20", "2"]])
+    );
+    assert_eq!(
+        by_id(&page.text, "request_count").unwrap(),
+        "1 / 2 件 7 日内解决"
+    );
+
+    // The figures are those of `tiexin shortlist`: C06 72.5 (0.75, 0.25, 1, 1), C08
+    // 61.25 (1, 0, 0.5, 0.25), as sample-data/README.md derives them.
+    for (contact, figures) in [
+        ("C06", ["72.5", "0.75", "0.25", "1", "1", "4"]),
+        ("C08", ["61.25", "1", "0", "0.5", "0.25", "3"]),
+    ] {
+        let page = m.get(&format!("/shortlist/2026/{contact}")).text;
+        let names = [
+            "score",
+            "visit_score",
+            "exit_score",
+            "request_score",
+            "satisfaction_score",
+            "households",
+        ];
+        for (name, want) in names.iter().zip(figures) {
+            assert_eq!(cli(contact, name), want, "{contact} {name} (CLI)");
+            assert_eq!(by_id(&page, name).unwrap(), want, "{contact} {name}");
+        }
+        assert!(
+            unmasked(&page).is_empty(),
+            "{contact}: {:?}",
+            unmasked(&page)
+        );
+    }
+    let log = s.audit();
+    assert!(events(&log, "page")
+        .iter()
+        .any(|l| l["path"] == "/shortlist/2026/C08" && l["user"] == "committee"));
+}
+
+/// The Documents page lists what the state folder holds: the circulars of 2026Q3 queued
+/// by `tiexin circulars --send` (the two 督查提示 with an address sent through a real
+/// SMTP server on 127.0.0.1, the four 通报批评 held as unnumbered drafts) and a bulletin
+/// numbered by `tiexin bulletin` outside the outbox; each with its number, title, dates
+/// and recipients, its state for the office. The office downloads a sent PDF (the bytes
+/// queued, written to audit.jsonl); another role, or an office outside the document's
+/// subtree, is refused and logged.
+#[test]
+fn documents_page_lists_the_issued_documents_and_the_office_downloads_them() {
+    use common::smtp::{free_port, SmtpServer};
+    use console::User;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let smtp = SmtpServer::start(port, &dir.path().join("mail"), &[]);
+    let cfg = dir.path().join("smtp.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"山东省总工会督查室 <ducha@example.cn>\"\ntimeout-seconds = 5\nbackoff-seconds = 0.2\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = common::tiexin_in(
+        dir.path(),
+        "alice",
+        &[
+            "circulars",
+            "--period",
+            "2026Q3",
+            "--out",
+            out.to_str().unwrap(),
+            "--date",
+            "2026-11-28",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--send",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(smtp.messages().len(), 2);
+    let bulletin = dir.path().join("bulletin.pdf");
+    let o = common::tiexin_in(
+        dir.path(),
+        "alice",
+        &[
+            "bulletin",
+            "--period",
+            "2026Q3",
+            "--union",
+            "U3701",
+            "--out",
+            bulletin.to_str().unwrap(),
+            "--date",
+            "2026-10-15",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    let index = common::csv_rows(&std::fs::read_to_string(out.join("circulars.csv")).unwrap());
+    let circular = |union: &str| index.iter().find(|r| r[0] == union).unwrap().clone();
+    // circulars.csv: union_id,name,kind,major_findings,number,to,cc,file,sha256,delivery
+    let (zhangdian, shinan) = (circular("U370302"), circular("U370202"));
+    assert!(zhangdian[4].starts_with("鲁工督〔2026〕"), "{zhangdian:?}");
+    let outbox =
+        tiexin::delivery::outbox::Outbox::open(&dir.path().join("state/tiexin.sqlite")).unwrap();
+    let messages = outbox.list(None).unwrap();
+    assert_eq!(messages.len(), 6);
+    let id_of = |union: &str| {
+        messages
+            .iter()
+            .find(|m| m.key.split('|').nth(2) == Some(union))
+            .unwrap()
+            .id
+    };
+
+    let mut users: Vec<User> = console::USERS
+        .iter()
+        .map(|u| User(u.0, u.1, u.2, u.3, u.4))
+        .collect();
+    users.push(User("jinan-office", "office", "U3701", false, false));
+    let s = Server::start_with(dir.path(), &users, &[]);
+    let office = Client::new(&s);
+    office.login("office", PASSWORD);
+    let page = office.get("/documents");
+    assert_eq!(page.status, 200);
+    let rows = table_rows(&page.text, "issued");
+    // 文号, 标题, 类别, 期间, 单位, 生成时间, 发送时间, 收件人, 状态, 文件
+    let row = |number: &str| {
+        rows.iter()
+            .find(|r| r[0] == number)
+            .unwrap_or_else(|| panic!("no {number} in {rows:?}"))
+            .clone()
+    };
+    let z = row(&zhangdian[4]);
+    assert_eq!(z[2], "督查提示");
+    assert_eq!(z[3], "2026Q3");
+    assert_eq!(z[4], "张店区总工会");
+    assert!(z[1].contains("张店区总工会"), "{z:?}");
+    assert!(z[5].starts_with("20") && z[6].starts_with("20"), "{z:?}");
+    assert_eq!(z[7], "zdqzgh@example.cn；抄送 bgs@zbzgh.example.cn");
+    assert_eq!(z[8], "已发送");
+    assert_eq!(z[9], "张店区总工会整改通知（2026Q3）.pdf");
+    let sn = row(&shinan[4]);
+    assert_eq!(sn[7], "snqzgh@example.cn；抄送 bgs@qdzgh.example.cn");
+    assert_eq!(sn[8], "已发送");
+    // The held criticisms: drafts without a number, waiting for approval.
+    let held: Vec<&Vec<String>> = rows.iter().filter(|r| r[8] == "待审批").collect();
+    assert_eq!(held.len(), 4, "{rows:?}");
+    assert!(held
+        .iter()
+        .all(|r| r[0] == "送审稿（未编号）" && r[2] == "通报批评" && r[6] == "—"));
+    // The bulletin numbered outside the outbox: the first 鲁工帮 number of 2026.
+    let b = row("鲁工帮〔2026〕1号");
+    assert_eq!(
+        b[1..5],
+        ["济南市总工会工作通报", "工作通报", "2026Q3", "济南市总工会"]
+    );
+    assert_eq!(b[5..], ["—", "—", "未经发件箱", "已编号", "—"]);
+    assert!(common::pdf_text(&std::fs::read(&bulletin).unwrap()).contains("鲁工帮〔2026〕1号"));
+    assert!(unmasked(&page.text).is_empty());
+
+    // The office downloads the sent PDF: the bytes queued, the circular's own PDF.
+    let id = id_of("U370302");
+    let pdf = office.get(&format!("/documents/{id}"));
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    let sha = tiexin::delivery::outbox::sha256_hex(&pdf.bytes);
+    assert_eq!(sha, zhangdian[8]);
+    assert!(common::pdf_text(&pdf.bytes).contains(&zhangdian[4]));
+    let log = s.audit();
+    assert!(events(&log, "document")
+        .iter()
+        .any(|l| l["user"] == "office"
+            && l["path"] == format!("/documents/{id}")
+            && l["union"] == "U370302"));
+
+    // An inspector of 济南 sees only what was issued within its subtree: the bulletin,
+    // no draft, no state, no download.
+    let jinan = Client::new(&s);
+    jinan.login("jinan", PASSWORD);
+    let page = jinan.get("/documents");
+    let rows = table_rows(&page.text, "issued");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][0], "鲁工帮〔2026〕1号");
+    assert!(!page.text.contains("待审批") && !page.text.contains(&zhangdian[4]));
+    assert_eq!(jinan.get(&format!("/documents/{id}")).status, 403);
+    // 济南's office may not download 张店区's circular, nor see it.
+    let jo = Client::new(&s);
+    jo.login("jinan-office", PASSWORD);
+    let page = jo.get("/documents");
+    assert!(!page.text.contains(&zhangdian[4]));
+    assert!(
+        page.text.contains("待审批"),
+        "the drafts of 历下区 are in 济南's subtree"
+    );
+    assert_eq!(jo.get(&format!("/documents/{id}")).status, 403);
+    assert_eq!(jo.get("/documents/999999").status, 404);
+    let log = s.audit();
+    for user in ["jinan", "jinan-office"] {
+        assert!(
+            events(&log, "forbidden")
+                .iter()
+                .any(|l| l["user"] == user && l["path"] == format!("/documents/{id}")),
+            "{user}"
+        );
+    }
+    assert!(events(&log, "forbidden")
+        .iter()
+        .any(|l| l["user"] == "jinan-office" && l["union"] == "U370302"));
 }

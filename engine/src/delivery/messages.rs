@@ -114,6 +114,26 @@ pub fn report(r: Report<'_>, pdf: Vec<u8>) -> NewMessage {
     }
 }
 
+/// The title and the document number of a message's subject (`标题（鲁工帮〔2026〕3号）`,
+/// as [`report`] and the circulars write it); no number for a draft (`（送审稿）`) or a
+/// subject without one.
+pub fn title_and_number(subject: &str) -> (&str, Option<&str>) {
+    let Some(inner) = subject.strip_suffix('）') else {
+        return (subject, None);
+    };
+    let Some(open) = inner.rfind('（') else {
+        return (subject, None);
+    };
+    let (title, number) = (&inner[..open], &inner[open + '（'.len_utf8()..]);
+    if number.contains('〔') && number.ends_with('号') {
+        (title, Some(number))
+    } else if number == "送审稿" {
+        (title, None)
+    } else {
+        (subject, None)
+    }
+}
+
 /// What a held draft keeps in the outbox: the template, its data, the PDF identifier
 /// and how to number it.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -214,4 +234,30 @@ pub fn approve(
     date: (i32, u8, u8),
 ) -> Result<super::outbox::Message> {
     outbox.approve_issuing(id, by, uid, |doc| issue(doc, state_dir, date).map(Some))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subject_gives_its_title_and_number() {
+        assert_eq!(
+            title_and_number("关于历下区总工会困难职工联系人工作问题的通报（鲁工督〔2026〕3号）"),
+            (
+                "关于历下区总工会困难职工联系人工作问题的通报",
+                Some("鲁工督〔2026〕3号")
+            )
+        );
+        assert_eq!(
+            title_and_number("山东省总工会工作通报（2026年第3季度）（鲁工帮〔2026〕12号）"),
+            (
+                "山东省总工会工作通报（2026年第3季度）",
+                Some("鲁工帮〔2026〕12号")
+            )
+        );
+        assert_eq!(title_and_number("通报（送审稿）"), ("通报", None));
+        assert_eq!(title_and_number("预警（2026Q3）"), ("预警（2026Q3）", None));
+        assert_eq!(title_and_number("预警"), ("预警", None));
+    }
 }

@@ -79,3 +79,85 @@ pub fn numbers_for(
     }
     Ok(out)
 }
+
+/// One number given, as the registry of the state directory keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Given {
+    /// The formatted number (`鲁工帮〔2026〕12号`).
+    pub number: String,
+    /// The prefix (`鲁工帮`).
+    pub prefix: String,
+    /// The number within its prefix and year.
+    pub serial: u32,
+    /// The year of the number.
+    pub year: i32,
+    /// The document's key (`bulletin|2026Q3|U37`, `criticism|2026Q3|U370102`,
+    /// `shortlist|2026|100|1`): its kind first.
+    pub key: String,
+}
+
+/// Every number given in the registry of `state_dir` (none when it has no registry),
+/// by year, prefix and serial. Only reads: a registry being written is replaced whole.
+pub fn given(state_dir: &Path) -> Result<Vec<Given>> {
+    let path = state_dir.join("doc-numbers.json");
+    let registry: Registry = match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            Error::Config(format!(
+                "{} is not a document-number registry tiexin can read: {e}",
+                path.display()
+            ))
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    let mut out = Vec::new();
+    for (doc, serial) in registry.given {
+        // `prefix|year|key`; the key itself holds `|`.
+        let mut parts = doc.splitn(3, '|');
+        let (Some(prefix), Some(year), Some(key)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(Error::Config(format!(
+                "{}: the entry {doc:?} is not prefix|year|document",
+                path.display()
+            )));
+        };
+        let year: i32 = year.parse().map_err(|_| {
+            Error::Config(format!("{}: the entry {doc:?} has no year", path.display()))
+        })?;
+        out.push(Given {
+            number: format(prefix, year, serial),
+            prefix: prefix.to_string(),
+            serial,
+            year,
+            key: key.to_string(),
+        });
+    }
+    out.sort_by(|a, b| (a.year, &a.prefix, a.serial).cmp(&(b.year, &b.prefix, b.serial)));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_numbers_given_are_listed_by_year_prefix_and_serial() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(given(dir.path()).unwrap(), Vec::new());
+        let keys: Vec<String> = (1..=12).map(|i| format!("bulletin|2026Q3|U{i}")).collect();
+        numbers_for(Some(dir.path()), "鲁工帮", 2026, &keys).unwrap();
+        number_for(Some(dir.path()), "鲁工督", 2026, "criticism|2026Q3|U370102").unwrap();
+        let g = given(dir.path()).unwrap();
+        assert_eq!(g.len(), 13);
+        assert_eq!(g[1].number, "鲁工帮〔2026〕2号");
+        assert_eq!(g[1].key, "bulletin|2026Q3|U2");
+        assert_eq!(g[11].number, "鲁工帮〔2026〕12号");
+        assert_eq!(g[12].number, "鲁工督〔2026〕1号");
+        assert_eq!(g[12].key, "criticism|2026Q3|U370102");
+        std::fs::write(dir.path().join("doc-numbers.json"), "[]").unwrap();
+        assert!(given(dir.path())
+            .unwrap_err()
+            .to_string()
+            .contains("doc-numbers.json"));
+    }
+}

@@ -6,7 +6,8 @@
 //! - `queries/quarter/`: building blocks bound to a quarter, registered before its rules;
 //! - `queries/metrics/`: one file per metric of metrics.md, per union subtree;
 //! - `queries/findings/`: one file per finding rule (`V1_missed_visit`, …);
-//! - `queries/shortlist/`: the steps of the award shortlist, in order.
+//! - `queries/shortlist/`: the steps of the award shortlist, in order;
+//! - `queries/nominee/`: the records behind one contact's award score.
 //!
 //! Periods are bound as parameters (see [`crate::sql::period::Period::params`]).
 
@@ -134,6 +135,7 @@ pub const KINDS: &[&str] = &[
     "bulletin",
     "circulars",
     "shortlist",
+    "nominee",
     "accountability",
 ];
 
@@ -163,6 +165,17 @@ pub const SHORTLIST: &[Query] = &[
     q!("shortlist", "ranking"),
 ];
 
+/// `queries/nominee/`: the records behind one contact's award score (the committee's
+/// nominee page), run over the steps of [`SHORTLIST`] for that contact alone.
+pub const NOMINEE: &[Query] = &[
+    q!("nominee", "assignments"),
+    q!("nominee", "counts"),
+    q!("nominee", "household_quarters"),
+    q!("nominee", "exits"),
+    q!("nominee", "requests"),
+    q!("nominee", "ratings"),
+];
+
 /// `queries/audits/`: the ready audits an inspector runs through the sandbox of
 /// `tiexin query` (not part of any computation, so not in [`all`]).
 pub const AUDITS: &[Query] = &[
@@ -188,6 +201,7 @@ pub fn all() -> impl Iterator<Item = &'static Query> {
         .chain(BULLETIN)
         .chain(CIRCULARS)
         .chain(SHORTLIST)
+        .chain(NOMINEE)
         .chain(ACCOUNTABILITY)
 }
 

@@ -121,6 +121,12 @@ impl<'a> Decoder<'a> {
         Ok(self.column(name, values))
     }
 
+    /// A true/false column.
+    pub fn flag(&self, name: &str) -> Result<Column<bool>> {
+        let a = self.array(name, |t| matches!(t, DataType::Boolean), "true/false")?;
+        Ok(self.column(name, a.as_boolean().iter().collect()))
+    }
+
     /// A date column, as days since 1970-01-01.
     pub fn date(&self, name: &str) -> Result<Column<i32>> {
         let a = self.array(name, |t| matches!(t, DataType::Date32), "a date")?;

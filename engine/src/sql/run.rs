@@ -154,13 +154,23 @@ impl Scope {
 
 /// The parameters of `period` as of `cut` ([`Period::params_until`]) plus `$union`.
 pub fn with_union(period: &Period, cut: i32, union: &str) -> ParamValues {
+    with_text_until(period, cut, "union", union)
+}
+
+/// The parameters of `period` plus the text parameter `$name`.
+pub fn with_text(period: &Period, name: &str, value: &str) -> ParamValues {
+    with_text_until(period, period.last_day(), name, value)
+}
+
+/// The parameters of `period` as of `cut` plus the text parameter `$name`.
+fn with_text_until(period: &Period, cut: i32, name: &str, value: &str) -> ParamValues {
     let mut map = match period.params_until(cut) {
         ParamValues::Map(m) => m,
         ParamValues::List(_) => Default::default(),
     };
     map.insert(
-        "union".to_string(),
-        ScalarValue::Utf8(Some(union.to_string())).into(),
+        name.to_string(),
+        ScalarValue::Utf8(Some(value.to_string())).into(),
     );
     ParamValues::Map(map)
 }

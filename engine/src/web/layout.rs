@@ -13,12 +13,14 @@ pub const PAGE_ROWS: usize = 100;
 pub const FONTS: &[&str] = &["FandolHei-Regular.otf", "FandolHei-Bold.otf"];
 
 /// The style sheet (served as `/app.css`): plain CSS, readable at phone width. The
-/// device's Chinese fonts come first; the bundled 黑体 only fills what they lack.
+/// common Chinese system fonts come first (Noto Sans CJK / Source Han Sans on Linux and
+/// Android, PingFang on Apple devices, Microsoft YaHei on Windows); the bundled 黑体
+/// only fills what they lack, before the generic family.
 pub const CSS: &str = r#"
 @font-face{font-family:"Tiexin Hei";src:url(/fonts/FandolHei-Regular.otf) format("opentype");font-weight:normal}
 @font-face{font-family:"Tiexin Hei";src:url(/fonts/FandolHei-Bold.otf) format("opentype");font-weight:bold}
 *{box-sizing:border-box}
-body{margin:0;font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei",sans-serif,"Tiexin Hei";color:#1d1d1f;background:#f6f6f4;font-size:15px;line-height:1.5}
+body{margin:0;font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei","Tiexin Hei",sans-serif;color:#1d1d1f;background:#f6f6f4;font-size:15px;line-height:1.5}
 header{background:#b3171c;color:#fff;padding:.5rem 1rem;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;align-items:center}
 header a{color:#fff;text-decoration:none}
 header .brand{font-size:1.1rem}
@@ -37,7 +39,7 @@ a{color:#0b57a4}
 .figure .label{color:#555;font-size:.85rem}
 .figure .value{font-size:1.5rem;font-weight:bold}
 .figure .change{color:#555;font-size:.8rem;overflow-wrap:anywhere}
-code{font-family:ui-monospace,monospace,"Tiexin Hei";overflow-wrap:anywhere}
+code{font-family:ui-monospace,"Noto Sans Mono CJK SC","Tiexin Hei",monospace;overflow-wrap:anywhere}
 .scroll{overflow-x:auto;background:#fff;border:1px solid #ddd;border-radius:4px}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{padding:.35rem .6rem;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}
@@ -51,7 +53,7 @@ th a{color:inherit}
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:.8rem}
 form.filters label{display:flex;flex-direction:column;font-size:.85rem}
 input,select,textarea,button{font:inherit;padding:.3rem .4rem}
-textarea{width:100%;min-height:8rem;font-family:monospace,"Tiexin Hei"}
+textarea{width:100%;min-height:8rem;font-family:ui-monospace,"Noto Sans Mono CJK SC","Tiexin Hei",monospace}
 pre code{overflow-wrap:normal}
 pre{background:#fff;border:1px solid #ddd;padding:.6rem;overflow-x:auto;font-size:.85rem}
 .note{color:#555;font-size:.9rem}

@@ -46,11 +46,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/sql", post(pages::audits::sql))
         .route("/shortlist", get(pages::shortlist::home))
         .route("/shortlist/{year}", get(pages::shortlist::list))
-        .route(
-            "/shortlist/{year}/{contact}",
-            get(pages::shortlist::nominee),
-        )
+        .route("/shortlist/{year}/{contact}", get(pages::nominee::nominee))
         .route("/documents", get(pages::documents::list))
+        .route("/documents/{id}", get(pages::documents::download))
         .fallback(|| async { not_found("没有这个页面。") })
         .layer(axum::middleware::map_response(secure_headers))
         .with_state(app)

@@ -10,6 +10,7 @@ use datafusion::arrow::datatypes::{DataType, Date32Type};
 use tokio::sync::OnceCell;
 
 use crate::analysis::findings;
+use crate::analysis::shortlist::nominee::{self, Records};
 use crate::analysis::shortlist::{self as committee, Params};
 use crate::documents::bulletin::figures::{self, Prepared};
 use crate::error::{Error, Result};
@@ -62,6 +63,7 @@ pub struct Loaded {
     prepared: Mutex<HashMap<(Period, i32), Cell<Prepared>>>,
     findings: Mutex<HashMap<Period, Cell<Vec<Finding>>>>,
     shortlists: Mutex<HashMap<i32, Cell<committee::Document>>>,
+    nominees: Mutex<HashMap<(i32, String), Cell<Records>>>,
     /// Draft PDFs rendered, by archive hash, document and period.
     pub pdfs: Mutex<HashMap<String, Arc<Vec<u8>>>>,
 }
@@ -108,6 +110,7 @@ impl Loaded {
             prepared: Mutex::default(),
             findings: Mutex::default(),
             shortlists: Mutex::default(),
+            nominees: Mutex::default(),
             pdfs: Mutex::default(),
         })
     }
@@ -198,6 +201,24 @@ impl Loaded {
         cell.get_or_try_init(|| async {
             Ok::<_, Error>(Arc::new(
                 committee::document(&self.session, year, params).await?,
+            ))
+        })
+        .await
+        .cloned()
+    }
+}
+
+impl Loaded {
+    /// The records behind one contact's award score of `year` (the household-quarters,
+    /// exits, requests and ratings counted), computed on first use.
+    pub async fn nominee(&self, year: i32, contact: &str) -> Result<Arc<Records>> {
+        let cell = {
+            let mut m = self.nominees.lock().unwrap_or_else(|e| e.into_inner());
+            m.entry((year, contact.to_string())).or_default().clone()
+        };
+        cell.get_or_try_init(|| async {
+            Ok::<_, Error>(Arc::new(
+                nominee::records(&self.session, year, contact).await?,
             ))
         })
         .await

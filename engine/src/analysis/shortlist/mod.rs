@@ -9,6 +9,7 @@
 //! excluded and a sensitivity table of the weights.
 
 mod committee;
+pub mod nominee;
 mod params;
 mod ratio;
 mod select;

@@ -7,6 +7,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::compute::{cast, concat_batches};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Int64Type};
 
+use super::nominee::Counts;
 use super::params::Weights;
 use super::ratio::{overflow, Ratio};
 use crate::analysis::findings;
@@ -107,6 +108,24 @@ pub struct Components {
 impl Contact {
     /// `None` when H(c) is empty (no visit_score, so no score).
     pub(super) fn components(&self) -> Option<Components> {
+        Counts {
+            pairs: self.pairs,
+            visited_pairs: self.visited_pairs,
+            households: self.households,
+            compliant_exits: self.compliant_exits,
+            requests: self.requests,
+            requests_in_time: self.requests_in_time,
+            ratings: self.ratings,
+            rating_sum: self.rating_sum,
+        }
+        .components()
+    }
+}
+
+impl Counts {
+    /// The four component scores these counts give (metrics.md); `None` when H(c) is
+    /// empty (no visit_score, so no score).
+    pub fn components(&self) -> Option<Components> {
         let r = |n: i64, d: i64| Ratio::new(n as i128, d as i128);
         let visit = r(self.visited_pairs, self.pairs)?;
         let exit = r(self.compliant_exits, self.households)?;
@@ -198,7 +217,7 @@ pub async fn eligibility_findings(s: &Session, year: i32) -> Result<RecordBatch>
 }
 
 /// The steps before `eligibility`, and `eligibility` itself.
-fn step_queries() -> Result<(&'static Query, &'static [Query])> {
+pub(super) fn step_queries() -> Result<(&'static Query, &'static [Query])> {
     let at = catalog::SHORTLIST
         .iter()
         .position(|q| q.name == "eligibility")

@@ -1,21 +1,20 @@
 //! The award shortlist for the committee (`/shortlist/2026`): nominees sortable by each
 //! component, the reserve, the exclusions with the findings behind them, the weight
-//! sensitivity; and one nominee's page (`/shortlist/2026/C0001`) with the households,
-//! visits, exits, requests and ratings behind the score.
+//! sensitivity. One nominee's page (`/shortlist/2026/C0001`) is [`super::nominee`].
 
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::records;
 use crate::analysis::shortlist::Entry;
 use crate::sql::Period;
 use crate::web::layout::{link, pager, window};
-use crate::web::routes::{bad_request, failed, not_found, Page, Viewer};
+use crate::web::routes::{bad_request, failed, Page, Viewer};
 use crate::web::users::Role;
 
-fn allowed(v: &Viewer) -> Result<(), axum::response::Response> {
+/// Refuses the shortlist pages to roles other than committee and office.
+pub(super) fn allowed(v: &Viewer) -> Result<(), axum::response::Response> {
     if matches!(v.user.role, Role::Committee | Role::Office) {
         Ok(())
     } else {
@@ -23,7 +22,8 @@ fn allowed(v: &Viewer) -> Result<(), axum::response::Response> {
     }
 }
 
-fn year(text: &str) -> Result<i32, axum::response::Response> {
+/// The year of a URL (`2026`).
+pub(super) fn year(text: &str) -> Result<i32, axum::response::Response> {
     text.parse::<i32>()
         .ok()
         .filter(|y| (1900..=2200).contains(y))
@@ -134,102 +134,4 @@ pub async fn list(v: Viewer, Path(y): Path<String>, Query(q): Query<Sort>) -> Pa
         } }
     };
     Ok(v.page("shortlist", "推荐名单", body))
-}
-
-/// `/shortlist/{year}/{contact}`: one nominee (or reserve) with the records behind the score.
-pub async fn nominee(v: Viewer, Path((y, contact)): Path<(String, String)>) -> Page {
-    allowed(&v)?;
-    let year = year(&y)?;
-    let l = &v.loaded;
-    let params = v.app().settings.load().shortlist;
-    let doc = l.shortlist(year, &params).await.map_err(failed)?;
-    let Some(e) = doc
-        .nominees
-        .iter()
-        .chain(&doc.reserve)
-        .find(|e| e.contact_id == contact)
-    else {
-        return Err(not_found(&format!(
-            "{contact} 不在 {year} 年的推荐或备选名单中。"
-        )));
-    };
-    v.check_scope(&e.union_id, Some(&y))?;
-    let full = v.user.full_access;
-    let a = &l.session.archive;
-    let (from, to) = (
-        Period::Year(year).first_day(),
-        Period::Year(year).last_day(),
-    );
-    let mut parts = Vec::new();
-    let sections = [
-        ("assignments", None, "联系的家庭（分配记录）"),
-        (
-            "visits",
-            Some("visited_on"),
-            "本年家访记录（家访得分所依据的户季）",
-        ),
-        ("feedback", Some("rated_on"), "本年满意度评价"),
-    ];
-    for (table, date, label) in sections {
-        let rows = records::rows(
-            a,
-            table,
-            "contact_id",
-            &contact,
-            date.map(|d| (d, from, to)),
-            full,
-        )
-        .map_err(failed)?;
-        parts.push(match rows {
-            Some(b) => records::table(table, label, &b).map_err(failed)?,
-            None => html! { h2 { (label) } p.note { "无。" } },
-        });
-    }
-    // The exits and requests of the households the contact holds.
-    let households: Vec<String> =
-        records::rows(a, "assignments", "contact_id", &contact, None, full)
-            .map_err(failed)?
-            .map(|b| {
-                (0..b.num_rows())
-                    .filter_map(|r| records::text(&b, "household_id", r))
-                    .collect()
-            })
-            .unwrap_or_default();
-    for (table, date, label) in [
-        ("exits", "applied_on", "本年脱困申请"),
-        ("requests", "raised_on", "本年临时诉求"),
-    ] {
-        let mut batches = Vec::new();
-        for h in &households {
-            if let Some(b) =
-                records::rows(a, table, "household_id", h, Some((date, from, to)), full)
-                    .map_err(failed)?
-            {
-                batches.push(b);
-            }
-        }
-        parts.push(match batches.first() {
-            Some(first) => {
-                let b = datafusion::arrow::compute::concat_batches(&first.schema(), &batches)
-                    .map_err(|e| failed(e.into()))?;
-                records::table(table, label, &b).map_err(failed)?
-            }
-            None => html! { h2 { (label) } p.note { "无。" } },
-        });
-    }
-    v.viewed(Some(&e.union_id), Some(&y));
-    let body = html! {
-        div.crumbs { a href=(format!("/shortlist/{year}")) { (year) "年度推荐名单" } " › " (e.name) }
-        h1 { (e.name) " " (e.contact_id) }
-        dl.record {
-            dt { "名次" } dd { (e.rank) }
-            dt { "工会" } dd { (e.union_name.clone().unwrap_or_else(|| e.union_id.clone())) }
-            dt { "电话" } dd { (e.phone.clone().unwrap_or_default()) }
-            dt { "联系户数" } dd { (e.households) }
-            dt { "总分" } dd { (e.score) }
-            @for k in &KEYS[1..] { dt { (k.1) "得分" } dd { (k.2(e)) } }
-        }
-        @for p in parts { (p) }
-    };
-    Ok(v.page("shortlist", &e.name, body))
 }

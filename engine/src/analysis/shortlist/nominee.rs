@@ -1,0 +1,308 @@
+//! The records behind one contact's award score (the committee's nominee page): the
+//! household-quarters of H(c) with their valid visits, the compliant exits, the requests
+//! and the ratings counted. The steps of `queries/shortlist/` run unchanged over the
+//! contact's own assignments (`queries/nominee/assignments.sql`), the records come from
+//! `queries/nominee/`, and they must add up to the steps' counts
+//! (`queries/nominee/counts.sql`), or nothing is shown.
+
+use std::collections::BTreeSet;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::common::ParamValues;
+
+use super::steps::step_queries;
+use crate::error::{Error, Result};
+use crate::sql::catalog::{self, Query};
+use crate::sql::decode::Decoder;
+use crate::sql::run::{with_text, Scope};
+use crate::sql::{Period, Session};
+
+/// One (household, quarter) pair of H(c).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdQuarter {
+    /// The household.
+    pub household_id: String,
+    /// The household's union.
+    pub union_id: String,
+    /// The quarter.
+    pub quarter: Period,
+    /// Whether it had a valid visit in the quarter (by any contact).
+    pub visited: bool,
+    /// Those valid visits' ids (`V0271, V0290`); `None` when there was none.
+    pub valid_visits: Option<String>,
+}
+
+/// One compliant exit row counted in E.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountedExit {
+    /// The household.
+    pub household_id: String,
+    /// The household's union.
+    pub union_id: String,
+    /// The exit row giving x(h).
+    pub exit_id: String,
+    /// x(h), days since 1970-01-01.
+    pub exit_on: i32,
+    /// The approving union (county level or above).
+    pub approved_by: String,
+}
+
+/// One request counted in the request score.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountedRequest {
+    /// The request.
+    pub request_id: String,
+    /// The household that raised it.
+    pub household_id: String,
+    /// The household's union.
+    pub union_id: String,
+    /// What was asked (free text), if given.
+    pub kind: Option<String>,
+    /// Raised on, days since 1970-01-01.
+    pub raised_on: i32,
+    /// Resolved on, if resolved.
+    pub resolved_on: Option<i32>,
+    /// Resolved within 7 days.
+    pub in_time: bool,
+}
+
+/// One rating counted in the satisfaction score.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountedRating {
+    /// The household that rated.
+    pub household_id: String,
+    /// The household's union.
+    pub union_id: String,
+    /// Rated on, days since 1970-01-01.
+    pub rated_on: i32,
+    /// The score, 1 to 5.
+    pub score: i64,
+}
+
+/// The counts behind the four component scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Household-quarters in H(c).
+    pub pairs: i64,
+    /// Of them, visited.
+    pub visited_pairs: i64,
+    /// households(c).
+    pub households: i64,
+    /// E, the compliant exits (households).
+    pub compliant_exits: i64,
+    /// Requests counted.
+    pub requests: i64,
+    /// Of them, resolved within 7 days.
+    pub requests_in_time: i64,
+    /// Ratings counted.
+    pub ratings: i64,
+    /// The sum of their scores.
+    pub rating_sum: i64,
+}
+
+/// Everything counted in one contact's score for a year.
+#[derive(Debug, Clone)]
+pub struct Records {
+    /// The year.
+    pub year: i32,
+    /// The contact.
+    pub contact_id: String,
+    /// H(c), by quarter and household.
+    pub quarters: Vec<HouseholdQuarter>,
+    /// The compliant exits counted in E.
+    pub exits: Vec<CountedExit>,
+    /// The requests counted.
+    pub requests: Vec<CountedRequest>,
+    /// The ratings counted.
+    pub ratings: Vec<CountedRating>,
+    /// The counts, as the steps of `queries/shortlist/` give them (equal to the records').
+    pub counts: Counts,
+}
+
+impl Records {
+    /// The counts the listed records make.
+    pub fn listed(&self) -> Counts {
+        let distinct = |ids: Vec<&str>| ids.into_iter().collect::<BTreeSet<_>>().len() as i64;
+        Counts {
+            pairs: self.quarters.len() as i64,
+            visited_pairs: self.quarters.iter().filter(|q| q.visited).count() as i64,
+            households: distinct(self.quarters.iter().map(|q| &*q.household_id).collect()),
+            compliant_exits: distinct(self.exits.iter().map(|e| &*e.household_id).collect()),
+            requests: self.requests.len() as i64,
+            requests_in_time: self.requests.iter().filter(|r| r.in_time).count() as i64,
+            ratings: self.ratings.len() as i64,
+            rating_sum: self.ratings.iter().map(|r| r.score).sum(),
+        }
+    }
+}
+
+/// The records behind `contact`'s score for `year`, checked against the counts of the
+/// shortlist's steps.
+pub async fn records(s: &Session, year: i32, contact: &str) -> Result<Records> {
+    let period = Period::Year(year);
+    let scope = s.scope()?;
+    let params = with_text(&period, "contact", contact);
+    scope
+        .materialize_as("assignment_span", q("assignments")?, Some(params.clone()))
+        .await?;
+    let (_, steps) = step_queries()?;
+    for step in steps {
+        scope
+            .materialize_as(
+                &format!("shortlist_{}", step.name),
+                step,
+                Some(period.params()),
+            )
+            .await?;
+    }
+    let (batch, query) = run(&scope, "household_quarters", &params).await?;
+    let quarters = household_quarters(&Decoder::new(&batch, query))?;
+    let (batch, query) = run(&scope, "exits", &params).await?;
+    let exits = exits(&Decoder::new(&batch, query))?;
+    let (batch, query) = run(&scope, "requests", &params).await?;
+    let requests = requests(&Decoder::new(&batch, query))?;
+    let (batch, query) = run(&scope, "ratings", &params).await?;
+    let ratings = ratings(&Decoder::new(&batch, query))?;
+    let (batch, query) = run(&scope, "counts", &params).await?;
+    let counts = counts(&Decoder::new(&batch, query))?;
+    let out = Records {
+        year,
+        contact_id: contact.to_string(),
+        quarters,
+        exits,
+        requests,
+        ratings,
+        counts,
+    };
+    let listed = out.listed();
+    if listed != counts {
+        return Err(Error::Query(format!(
+            "the records of queries/nominee/ for {contact} in {year} do not add up to the \
+             counts of queries/shortlist/: {listed:?} listed, {counts:?} counted"
+        )));
+    }
+    Ok(out)
+}
+
+/// Runs the file `queries/nominee/<name>.sql`.
+async fn run(
+    scope: &Scope,
+    name: &str,
+    params: &ParamValues,
+) -> Result<(RecordBatch, &'static Query)> {
+    let query = q(name)?;
+    Ok((scope.collect(query, Some(params.clone())).await?, query))
+}
+
+fn q(name: &str) -> Result<&'static Query> {
+    catalog::named("nominee", name)
+}
+
+fn household_quarters(d: &Decoder) -> Result<Vec<HouseholdQuarter>> {
+    let (h, u, qs, visited, visits) = (
+        d.text("household_id")?,
+        d.text("union_id")?,
+        d.date("quarter_start")?,
+        d.flag("visited")?,
+        d.text("valid_visits")?,
+    );
+    (0..d.rows())
+        .map(|r| {
+            Ok(HouseholdQuarter {
+                household_id: h.req(r)?,
+                union_id: u.req(r)?,
+                quarter: Period::containing(qs.req(r)?),
+                visited: visited.req(r)?,
+                valid_visits: visits.get(r),
+            })
+        })
+        .collect()
+}
+
+fn exits(d: &Decoder) -> Result<Vec<CountedExit>> {
+    let (h, u, id, on, by) = (
+        d.text("household_id")?,
+        d.text("union_id")?,
+        d.text("exit_id")?,
+        d.date("exit_on")?,
+        d.text("approved_by")?,
+    );
+    (0..d.rows())
+        .map(|r| {
+            Ok(CountedExit {
+                household_id: h.req(r)?,
+                union_id: u.req(r)?,
+                exit_id: id.req(r)?,
+                exit_on: on.req(r)?,
+                approved_by: by.req(r)?,
+            })
+        })
+        .collect()
+}
+
+fn requests(d: &Decoder) -> Result<Vec<CountedRequest>> {
+    let (id, h, u, kind) = (
+        d.text("request_id")?,
+        d.text("household_id")?,
+        d.text("union_id")?,
+        d.text("kind")?,
+    );
+    let (raised, resolved, in_time) = (
+        d.date("raised_on")?,
+        d.date("resolved_on")?,
+        d.flag("in_time")?,
+    );
+    (0..d.rows())
+        .map(|r| {
+            Ok(CountedRequest {
+                request_id: id.req(r)?,
+                household_id: h.req(r)?,
+                union_id: u.req(r)?,
+                kind: kind.get(r),
+                raised_on: raised.req(r)?,
+                resolved_on: resolved.get(r),
+                in_time: in_time.req(r)?,
+            })
+        })
+        .collect()
+}
+
+fn ratings(d: &Decoder) -> Result<Vec<CountedRating>> {
+    let (h, u, on, score) = (
+        d.text("household_id")?,
+        d.text("union_id")?,
+        d.date("rated_on")?,
+        d.int("score")?,
+    );
+    (0..d.rows())
+        .map(|r| {
+            Ok(CountedRating {
+                household_id: h.req(r)?,
+                union_id: u.req(r)?,
+                rated_on: on.req(r)?,
+                score: score.req(r)?,
+            })
+        })
+        .collect()
+}
+
+fn counts(d: &Decoder) -> Result<Counts> {
+    if d.rows() != 1 {
+        return Err(Error::Query(format!(
+            "{} gives {} rows instead of 1",
+            q("counts")?.path(),
+            d.rows()
+        )));
+    }
+    let n = |name: &str| d.int(name)?.req(0);
+    Ok(Counts {
+        pairs: n("pairs")?,
+        visited_pairs: n("visited_pairs")?,
+        households: n("households")?,
+        compliant_exits: n("compliant_exits")?,
+        requests: n("requests")?,
+        requests_in_time: n("requests_in_time")?,
+        ratings: n("ratings")?,
+        rating_sum: n("rating_sum")?,
+    })
+}
