@@ -158,13 +158,23 @@ async fn log_in(c: &Client, base: &str, name: &str, lands: &str) {
         .send_keys(PASSWORD)
         .await
         .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
+    click(c, Locator::Css("button[type=submit]")).await;
+    wait_url(c, lands).await;
+}
+
+/// Clicks the element `at` finds.
+async fn click(c: &Client, at: Locator<'_>) {
+    c.find(at).await.unwrap().click().await.unwrap();
+}
+
+/// The text of the element the CSS selector `css` finds.
+async fn text_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
         .await
         .unwrap()
-        .click()
+        .text()
         .await
-        .unwrap();
-    wait_url(c, lands).await;
+        .unwrap()
 }
 
 async fn wait_url(c: &Client, part: &str) -> String {
@@ -211,60 +221,28 @@ fn county_inspector_in_chromium() {
         wait_url(&c, "/login").await;
         shot(&c, &out, "login").await;
         log_in(&c, base, "lixia", "/u/U370102/2026Q3").await;
-        let body = c
-            .find(Locator::Css("main"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let body = text_of(&c, "main").await;
         assert!(body.contains("历下区总工会 · 2026年第3季度"), "{body}");
         shot(&c, &out, "overview").await;
 
         // Down the tree, then to the findings and one finding's detail page.
-        c.find(Locator::Css("#children a[href^='/u/']"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("#children a[href^='/u/']")).await;
         wait_url(&c, "/u/U370102").await;
         shot(&c, &out, "union").await;
         c.goto(&format!("{base}/u/U370102/2026Q3")).await.unwrap();
-        c.find(Locator::LinkText("本单位问题清单"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::LinkText("本单位问题清单")).await;
         wait_url(&c, "/findings").await;
         shot(&c, &out, "findings").await;
-        c.find(Locator::Css("#findings a[href^='/finding/']"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("#findings a[href^='/finding/']")).await;
         wait_url(&c, "/finding/2026Q3/").await;
-        let body = c
-            .find(Locator::Css("main"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let body = text_of(&c, "main").await;
         assert!(body.contains("违反的制度要求"), "{body}");
         assert!(body.contains("queries/findings/"), "{body}");
         shot(&c, &out, "finding").await;
 
         // The bulletin draft, downloaded by clicking its link.
         c.goto(&format!("{base}/u/U370102/2026Q3")).await.unwrap();
-        c.find(Locator::Css("a[href$='bulletin.pdf']"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("a[href$='bulletin.pdf']")).await;
         let start = Instant::now();
         let pdf = loop {
             let done: Vec<PathBuf> = std::fs::read_dir(&downloads)
@@ -312,30 +290,14 @@ fn county_inspector_in_chromium() {
 
         // The award committee: the shortlist, and a nominee's page from it.
         c.set_window_size(1280, 1000).await.unwrap();
-        c.find(Locator::Css("header form button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("header form button")).await;
         wait_url(&c, "/login").await;
         log_in(&c, base, "committee", "/u/U37/2026Q3").await;
         c.goto(&format!("{base}/shortlist/2026")).await.unwrap();
         shot(&c, &out, "shortlist").await;
-        c.find(Locator::Css("a[href='/shortlist/2026/C06']"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("a[href='/shortlist/2026/C06']")).await;
         wait_url(&c, "/shortlist/2026/C06").await;
-        let body = c
-            .find(Locator::Css("#household-quarters"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let body = text_of(&c, "#household-quarters").await;
         assert!(body.contains("2026Q3") && body.contains("V0335"), "{body}");
         shot(&c, &out, "nominee").await;
         c.close().await.unwrap();

@@ -294,7 +294,8 @@ fn send_delivers_each_circular_once_and_holds_criticism_until_approved() {
     std::fs::write(
         &cfg,
         format!(
-            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"山东省总工会督查室 <ducha@example.cn>\"\ntimeout-seconds = 5\nbackoff-seconds = 0.2\n"
+            "{smtp}backoff-seconds = 0.2\n",
+            smtp = common::smtp::section(port, "山东省总工会督查室 <ducha@example.cn>"),
         ),
     )
     .unwrap();
@@ -471,13 +472,7 @@ fn send_exits_1_when_a_circular_is_refused() {
         &["--reject", "zdqzgh@example.cn"],
     );
     let cfg = tmp.path().join("c.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n"
-        ),
-    )
-    .unwrap();
+    std::fs::write(&cfg, common::smtp::section(port, "ducha@example.cn")).unwrap();
     let o = run(&tmp, &["--config", cfg.to_str().unwrap(), "--send"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stdout(&o).contains("sent 1, failed 1"), "{}", stdout(&o));
@@ -496,10 +491,7 @@ fn concurrent_sends_into_one_folder_do_not_mix_attachments() {
     // No server listens: the messages stay queued, which is all this test reads.
     std::fs::write(
         &cfg,
-        format!(
-            "[smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n",
-            common::smtp::free_port()
-        ),
+        common::smtp::section(common::smtp::free_port(), "ducha@example.cn"),
     )
     .unwrap();
     let out = tmp.path().join("out");

@@ -92,8 +92,9 @@ fn config_file(dir: &Path, port: u16) -> std::path::PathBuf {
     std::fs::write(
         &path,
         format!(
-            "state-dir = {:?}\n\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"duchashi@example.org\"\ntimeout-seconds = 5\nbackoff-seconds = 0.2\nmax-concurrency = 2\n",
-            state.to_str().unwrap()
+            "state-dir = {:?}\n\n{smtp}backoff-seconds = 0.2\nmax-concurrency = 2\n",
+            state.to_str().unwrap(),
+            smtp = common::smtp::section(port, "duchashi@example.org"),
         ),
     )
     .unwrap();

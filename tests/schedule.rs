@@ -597,10 +597,11 @@ fn production_jobs_deliver_bulletin_circulars_and_shortlist() {
     let config = write_config(
         tmp.path(),
         &format!(
-            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n\n\
+            "{smtp}\n\
              [[jobs]]\nname = \"quarterly-bulletin\"\ncron = \"0 0 8 1 Jan,Apr,Jul,Oct *\"\nkind = \"bulletin\"\nrecipients = [\"leaders@example.cn\"]\n\n\
              [[jobs]]\nname = \"quarterly-circulars\"\ncron = \"0 0 8 1 Jan,Apr,Jul,Oct *\"\nkind = \"circulars\"\n\n\
-             [[jobs]]\nname = \"award\"\ncron = \"0 0 8 1 Oct *\"\nkind = \"shortlist\"\nrecipients = [\"committee@example.cn\"]\noptions = {{ period = \"current-year\", size = 3 }}\n"
+             [[jobs]]\nname = \"award\"\ncron = \"0 0 8 1 Oct *\"\nkind = \"shortlist\"\nrecipients = [\"committee@example.cn\"]\noptions = {{ period = \"current-year\", size = 3 }}\n",
+            smtp = common::smtp::section(port, "ducha@example.cn"),
         ),
     );
     let cfg = config.to_str().unwrap();
@@ -676,8 +677,9 @@ fn a_current_year_bulletin_reports_up_to_its_slot() {
     let config = write_config(
         tmp.path(),
         &format!(
-            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n\n\
-             [[jobs]]\nname = \"year-so-far\"\ncron = \"0 0 8 15 Aug *\"\nkind = \"bulletin\"\nrecipients = [\"leaders@example.cn\"]\noptions = {{ period = \"current-year\" }}\n"
+            "{smtp}\n\
+             [[jobs]]\nname = \"year-so-far\"\ncron = \"0 0 8 15 Aug *\"\nkind = \"bulletin\"\nrecipients = [\"leaders@example.cn\"]\noptions = {{ period = \"current-year\" }}\n",
+            smtp = common::smtp::section(port, "ducha@example.cn"),
         ),
     );
     let o = Command::new(env!("CARGO_BIN_EXE_tiexin"))
@@ -725,8 +727,9 @@ fn once_exits_1_when_a_delivery_fails() {
     let config = write_config(
         tmp.path(),
         &format!(
-            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n\n\
-             [[jobs]]\nname = \"quarterly-bulletin\"\ncron = \"0 0 8 1 Jan,Apr,Jul,Oct *\"\nkind = \"bulletin\"\nrecipients = [\"leaders@example.cn\"]\n"
+            "{smtp}\n\
+             [[jobs]]\nname = \"quarterly-bulletin\"\ncron = \"0 0 8 1 Jan,Apr,Jul,Oct *\"\nkind = \"bulletin\"\nrecipients = [\"leaders@example.cn\"]\n",
+            smtp = common::smtp::section(port, "ducha@example.cn"),
         ),
     );
     let o = Command::new(env!("CARGO_BIN_EXE_tiexin"))
@@ -756,8 +759,9 @@ fn a_slot_cut_off_by_kill_9_runs_again_at_the_next_once() {
     let config = write_config(
         tmp.path(),
         &format!(
-            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n\n\
-             [[jobs]]\nname = \"quarterly-bulletin\"\ncron = \"0 0 8 1 Jan,Apr,Jul,Oct *\"\nkind = \"bulletin\"\nrecipients = [\"leaders@example.cn\"]\n"
+            "{smtp}\n\
+             [[jobs]]\nname = \"quarterly-bulletin\"\ncron = \"0 0 8 1 Jan,Apr,Jul,Oct *\"\nkind = \"bulletin\"\nrecipients = [\"leaders@example.cn\"]\n",
+            smtp = common::smtp::section(port, "ducha@example.cn"),
         ),
     );
     let once = || {

@@ -860,7 +860,8 @@ fn documents_page_lists_the_issued_documents_and_the_office_downloads_them() {
     std::fs::write(
         &cfg,
         format!(
-            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"山东省总工会督查室 <ducha@example.cn>\"\ntimeout-seconds = 5\nbackoff-seconds = 0.2\n"
+            "{smtp}backoff-seconds = 0.2\n",
+            smtp = common::smtp::section(port, "山东省总工会督查室 <ducha@example.cn>"),
         ),
     )
     .unwrap();

@@ -297,8 +297,9 @@ fn smtp_config(dir: &Path, port: u16, jobs: &str) -> std::path::PathBuf {
     std::fs::write(
         &config,
         format!(
-            "state-dir = {:?}\n\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"ducha@example.cn\"\ntimeout-seconds = 5\n\n{jobs}",
-            dir.join("state").to_str().unwrap()
+            "state-dir = {:?}\n\n{smtp}\n{jobs}",
+            dir.join("state").to_str().unwrap(),
+            smtp = common::smtp::section(port, "ducha@example.cn"),
         ),
     )
     .unwrap();

@@ -121,3 +121,11 @@ pub fn copies(messages: &[Value]) -> std::collections::BTreeMap<String, usize> {
     }
     m
 }
+
+/// The `[smtp]` section of a test's configuration: the test server on 127.0.0.1:`port`,
+/// without TLS, sending as `from`, with a 5 s timeout.
+pub fn section(port: u16, from: &str) -> String {
+    format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"{from}\"\ntimeout-seconds = 5\n"
+    )
+}
