@@ -71,6 +71,45 @@ pub async fn of_quarter(s: &Session, quarter: &Period) -> Result<Quarter> {
 pub async fn of_quarter_until(s: &Session, quarter: &Period, cut: i32) -> Result<Quarter> {
     check_quarter(quarter)?;
     let previous = previous_majors(s, quarter).await?;
+    with_previous(s, quarter, cut, previous).await
+}
+
+/// [`of_quarter_until`] for consecutive `quarters` (a year's, say), in order: the
+/// majors K1 reads for a quarter come from the findings just computed for the quarter
+/// before it (its rules but K1 give the same rows), so each quarter's rules run once,
+/// not a second time as the next quarter's previous one. Each of `quarters` must start
+/// on or before `cut`.
+pub async fn of_consecutive_quarters(
+    s: &Session,
+    quarters: &[Period],
+    cut: i32,
+) -> Result<Vec<Quarter>> {
+    let mut out: Vec<Quarter> = Vec::with_capacity(quarters.len());
+    for (i, q) in quarters.iter().enumerate() {
+        check_quarter(q)?;
+        let before = i
+            .checked_sub(1)
+            .filter(|&j| quarters[j] == q.previous_quarter() && records_rectifications(s));
+        let previous = match before {
+            Some(j) => Some(majors(&crate::sql::tree::filter_rows(
+                &out[j].findings,
+                "rule",
+                |r| r != "K1",
+            )?)?),
+            None => previous_majors(s, q).await?,
+        };
+        out.push(with_previous(s, q, cut, previous).await?);
+    }
+    Ok(out)
+}
+
+/// The findings of `quarter` as of `cut`, K1 reading `previous`, sorted.
+async fn with_previous(
+    s: &Session,
+    quarter: &Period,
+    cut: i32,
+    previous: Option<RecordBatch>,
+) -> Result<Quarter> {
     let batch = run_rules(s, quarter, cut, |_| true, previous.as_ref()).await?;
     let schema = batch.schema();
     let sort: Vec<SortColumn> = ["rule", "union_id", "subject_id", "occurred_on"]

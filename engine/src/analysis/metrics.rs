@@ -102,11 +102,13 @@ pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Fig
     let cut = period.cut(cut);
     let mut found = Vec::new();
     let mut due = Vec::new();
-    for q in period.quarters() {
-        if q.first_day() > cut {
-            continue;
-        }
-        let quarter = findings::of_quarter_until(s, &q, cut).await?;
+    let quarters: Vec<Period> = period
+        .quarters()
+        .into_iter()
+        .filter(|q| q.first_day() <= cut)
+        .collect();
+    let all = findings::of_consecutive_quarters(s, &quarters, cut).await?;
+    for (q, quarter) in quarters.iter().zip(all) {
         found.push(quarter.findings);
         let deadline = q.previous_quarter().last_day() + 60;
         if let Some(prev) = quarter.previous_majors.filter(|_| deadline <= cut) {
