@@ -579,3 +579,83 @@ fn a_sheet_that_names_no_table_is_ignored_with_a_warning() {
     );
     assert!(!w.contains("填表说明") && !w.contains("旧表"), "{w}");
 }
+
+/// A long sheet is read ahead on a second thread in batches of rows: every row arrives,
+/// in order, and a reject far down names its sheet row (an empty row in between
+/// counts). A workbook whose sheet is cut off in the middle is refused in one sentence
+/// naming the workbook and sheet, not loaded up to the cut.
+#[test]
+fn a_long_sheet_keeps_every_row_and_a_cut_one_is_refused() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("long");
+    minimal(&dir);
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("households").unwrap();
+    let header = HOUSEHOLDS.lines().next().unwrap();
+    for (c, h) in header.split(',').enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    // Sheet rows 2 ..= 10,001, except row 5,001, which stays empty; row 9,002 has no
+    // member.
+    for r in (1u32..=10_000).filter(|&r| r != 5_000) {
+        let members = if r == 9_001 { 0.0 } else { 3.0 };
+        let cells = [format!("H{r}"), "李秀兰".into(), format!("{:017}X", r)];
+        for (c, v) in cells.iter().enumerate() {
+            ws.write_string(r, c as u16, v).unwrap();
+        }
+        ws.write_string(r, 4, "U2").unwrap();
+        ws.write_string(r, 5, "illness").unwrap();
+        ws.write_number(r, 6, members).unwrap();
+        ws.write_string(r, 8, "2024-06-12").unwrap();
+        ws.write_string(r, 9, "U1").unwrap();
+    }
+    let book = dir.join("档案.xlsx");
+    wb.save(&book).unwrap();
+    let (code, err, rejects) = rejects_of(tmp.path(), &dir);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        rejects[1..],
+        [vec![
+            "households",
+            "9002",
+            "members",
+            "0",
+            "members must be at least 1"
+        ]]
+    );
+    let o = tiexin(
+        tmp.path(),
+        &[
+            "validate",
+            "--archive",
+            dir.to_str().unwrap(),
+            "--no-cache",
+            "--format",
+            "csv",
+        ],
+    );
+    let counts = String::from_utf8_lossy(&o.stdout).into_owned();
+    let households: Vec<&str> = counts
+        .lines()
+        .find(|l| l.starts_with("households,"))
+        .unwrap_or_else(|| panic!("{counts}"))
+        .split(',')
+        .collect();
+    // 9,999 rows read, 9,998 accepted, 1 rejected.
+    assert_eq!(households[2..5], ["9999", "9998", "1"], "{counts}");
+
+    // The same workbook with its sheet cut off after row 7,000.
+    let cut_dir = tmp.path().join("cut");
+    minimal(&cut_dir);
+    edit_sheets(&book, &cut_dir.join("档案.xlsx"), |_, xml| {
+        Some(xml[..xml.find("<row r=\"7001\"").unwrap() + 20].to_string())
+    });
+    let (code, err, _) = run_validate(tmp.path(), &cut_dir);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "one sentence: {err}");
+    assert!(
+        err.contains("档案.xlsx") && err.contains("households") && err.contains("cannot be read"),
+        "{err}"
+    );
+}

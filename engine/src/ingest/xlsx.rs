@@ -106,29 +106,31 @@ pub fn read(
     let mut sink = Sink::new(label, builder, progress);
     match book {
         Sheets::Xlsx(x) => {
-            let mut cells = x
-                .worksheet_cells_reader(sheet)
-                .map_err(|e| unreadable(&e))?;
-            let mut row: Vec<(u32, DataRef)> = Vec::new();
-            let mut at = 0u32;
-            while let Some(c) = cells
-                .next_cell_with_formula_metadata()
-                .map_err(|e| unreadable(&e))?
-            {
-                if c.pos.0 != at && !row.is_empty() {
-                    sink.row(at, &inputs_ref(&row))?;
-                    row.clear();
+            // Two threads: calamine unzips and parses the sheet's XML into batches of
+            // owned rows while this thread types and checks the batch before.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Parsed>(4);
+            let fed = std::thread::scope(|scope| {
+                let reader = scope.spawn(move || parse_sheet(x, sheet, &tx));
+                let mut fed = Ok(());
+                for parsed in &rx {
+                    let batch = match parsed {
+                        Ok(b) => b,
+                        Err(e) => {
+                            fed = Err(unreadable(&e));
+                            break;
+                        }
+                    };
+                    if let Err(e) = batch.feed(&mut sink) {
+                        fed = Err(e);
+                        break;
+                    }
                 }
-                at = c.pos.0;
-                let value = match (c.value, &c.formula) {
-                    (DataRef::Empty, Some(_)) => DataRef::String("\u{0}formula".into()),
-                    (v, _) => v,
-                };
-                row.push((c.pos.1, value));
-            }
-            if !row.is_empty() {
-                sink.row(at, &inputs_ref(&row))?;
-            }
+                // Dropping the receiver stops the reader at its next batch.
+                drop(rx);
+                let _ = reader.join();
+                fed
+            });
+            fed?;
         }
         other => {
             let range = other.worksheet_range(sheet).map_err(|e| unreadable(&e))?;
@@ -164,20 +166,132 @@ pub fn read(
 /// The formula marker: a text that no cell can hold.
 const FORMULA: &str = "\u{0}formula";
 
-fn input_ref<'a>(v: &'a DataRef<'a>) -> Input<'a> {
-    match v {
-        DataRef::SharedString(s) => Input::Text(s.as_bytes()),
-        DataRef::String(s) if s == FORMULA => Input::Formula,
-        DataRef::String(s) | DataRef::DurationIso(s) => Input::Text(s.as_bytes()),
-        DataRef::DateTimeIso(s) => iso_date(s).unwrap_or(Input::Text(s.as_bytes())),
-        DataRef::Int(i) => Input::Number(*i as f64),
-        DataRef::Float(f) => Input::Number(*f),
-        DataRef::Bool(b) => Input::Bool(*b),
-        DataRef::DateTime(d) if d.is_duration() => Input::Number(d.as_f64()),
-        DataRef::DateTime(d) => Input::Date(d.as_f64()),
-        DataRef::Error(e) => Input::Error(error_text(e)),
-        DataRef::Empty => Input::Text(b""),
+/// Rows of a sheet read ahead by the reader thread, or why reading stopped.
+type Parsed = std::result::Result<Batch, String>;
+
+/// Rows read per batch handed between the threads.
+const BATCH_ROWS: usize = 4096;
+
+/// A cell owned by a [`Batch`]: text is a range of the batch's bytes.
+#[derive(Clone, Copy)]
+enum Cell {
+    Text(u32, u32),
+    Number(f64),
+    Date(f64),
+    Bool(bool),
+    Error(&'static str),
+    Formula,
+}
+
+/// Consecutive rows of a sheet, owned, so that they can cross threads.
+#[derive(Default)]
+struct Batch {
+    /// Each row's 0-based sheet row and the end of its cells in `cells`.
+    rows: Vec<(u32, usize)>,
+    /// The cells of every row, by absolute column.
+    cells: Vec<(u32, Cell)>,
+    /// The bytes of every text cell.
+    text: Vec<u8>,
+}
+
+impl Batch {
+    /// Ends the row at `r` (if it holds a cell).
+    fn end_row(&mut self, r: u32) {
+        let start = self.rows.last().map_or(0, |&(_, end)| end);
+        if self.cells.len() > start {
+            self.rows.push((r, self.cells.len()));
+        }
     }
+
+    /// Adds one cell of the current row.
+    fn push(&mut self, c: u32, v: &DataRef, formula: bool) {
+        let mut text = |t: &[u8]| {
+            let from = self.text.len() as u32;
+            self.text.extend_from_slice(t);
+            Cell::Text(from, self.text.len() as u32)
+        };
+        let cell = match v {
+            // A formula without a value reads as empty: the formula marks it.
+            DataRef::Empty if formula => Cell::Formula,
+            DataRef::Empty => text(b""),
+            DataRef::SharedString(s) => text(s.as_bytes()),
+            DataRef::String(s) | DataRef::DurationIso(s) => text(s.as_bytes()),
+            DataRef::DateTimeIso(s) => match iso_date(s) {
+                Some(Input::Date(d)) => Cell::Date(d),
+                _ => text(s.as_bytes()),
+            },
+            DataRef::Int(i) => Cell::Number(*i as f64),
+            DataRef::Float(f) => Cell::Number(*f),
+            DataRef::Bool(b) => Cell::Bool(*b),
+            DataRef::DateTime(d) if d.is_duration() => Cell::Number(d.as_f64()),
+            DataRef::DateTime(d) => Cell::Date(d.as_f64()),
+            DataRef::Error(e) => Cell::Error(error_text(e)),
+        };
+        self.cells.push((c, cell));
+    }
+
+    /// Hands every row to `sink`, in order.
+    fn feed(&self, sink: &mut Sink) -> Result<()> {
+        let mut start = 0;
+        let mut row: Row = Vec::new();
+        for &(r, end) in &self.rows {
+            row.clear();
+            row.extend(self.cells[start..end].iter().map(|&(c, v)| {
+                let input = match v {
+                    Cell::Text(a, b) => Input::Text(&self.text[a as usize..b as usize]),
+                    Cell::Number(f) => Input::Number(f),
+                    Cell::Date(f) => Input::Date(f),
+                    Cell::Bool(b) => Input::Bool(b),
+                    Cell::Error(e) => Input::Error(e),
+                    Cell::Formula => Input::Formula,
+                };
+                (c, input)
+            }));
+            sink.row(r, &row)?;
+            start = end;
+        }
+        Ok(())
+    }
+}
+
+/// Reads the cells of `sheet` into batches of rows sent to `tx`, until the sheet ends,
+/// reading fails (sent as the last message) or the receiver is gone.
+fn parse_sheet(
+    x: &mut calamine::Xlsx<BufReader<File>>,
+    sheet: &str,
+    tx: &std::sync::mpsc::SyncSender<Parsed>,
+) {
+    let mut cells = match x.worksheet_cells_reader(sheet) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = tx.send(Err(e.to_string()));
+            return;
+        }
+    };
+    let mut batch = Batch::default();
+    let mut at = 0u32;
+    loop {
+        let cell = match cells.next_cell_with_formula_metadata() {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => {
+                batch.end_row(at);
+                let _ = tx.send(Ok(std::mem::take(&mut batch)));
+                let _ = tx.send(Err(e.to_string()));
+                return;
+            }
+        };
+        if cell.pos.0 != at {
+            batch.end_row(at);
+            if batch.rows.len() >= BATCH_ROWS && tx.send(Ok(std::mem::take(&mut batch))).is_err() {
+                return;
+            }
+        }
+        at = cell.pos.0;
+        batch.push(cell.pos.1, &cell.value, cell.formula.is_some());
+    }
+    batch.end_row(at);
+    let _ = tx.send(Ok(batch));
 }
 
 fn input<'a>(v: &'a Data) -> Input<'a> {
@@ -194,10 +308,6 @@ fn input<'a>(v: &'a Data) -> Input<'a> {
         Data::Error(e) => Input::Error(error_text(e)),
         Data::Empty => Input::Text(b""),
     }
-}
-
-fn inputs_ref<'a>(row: &'a [(u32, DataRef<'a>)]) -> Row<'a> {
-    row.iter().map(|(c, v)| (*c, input_ref(v))).collect()
 }
 
 fn inputs(row: &[(u32, Data)]) -> Row<'_> {
