@@ -58,17 +58,17 @@ w AS (
            f.rule || ':' || f.subject_id || ':' || CAST(f.occurred_on AS VARCHAR),
            f.contact_id, CAST(CAST($ppe AS DATE) + INTERVAL '60 days' AS DATE)
     FROM previous_majors f
-    WHERE EXISTS (SELECT 1 FROM rectifications)
+    -- corrections verified on or before D by a compliant union (an anti-join, as K1)
+    LEFT JOIN (SELECT DISTINCT r.rule, r.subject_id, r.occurred_on
+               FROM rectifications r
+               JOIN unions u ON u.union_id = r.verified_by
+               WHERE r.verified_on IS NOT NULL
+                 AND r.verified_on <= CAST($asof AS DATE)
+                 AND u.level IN ('county', 'city', 'province')) v
+      ON v.rule = f.rule AND v.subject_id = f.subject_id AND v.occurred_on = f.occurred_on
+    WHERE v.rule IS NULL
+      AND (SELECT COUNT(*) FROM rectifications) > 0
       AND CAST($asof AS DATE) <= CAST($ppe AS DATE) + INTERVAL '60 days'
-      AND NOT EXISTS (SELECT 1
-                      FROM rectifications r
-                      JOIN unions u ON u.union_id = r.verified_by
-                      WHERE r.rule = f.rule
-                        AND r.subject_id = f.subject_id
-                        AND r.occurred_on = f.occurred_on
-                        AND r.verified_on IS NOT NULL
-                        AND r.verified_on <= CAST($asof AS DATE)
-                        AND u.level IN ('county', 'city', 'province'))
     UNION ALL
     SELECT 'W5', h.union_id, 'referral', r.referral_id, r.contact_id,
            CAST(r.referred_on + INTERVAL '15 days' AS DATE)
