@@ -219,3 +219,46 @@ fn warnings_and_rectify_agree_with_the_oracle() {
         assert_eq!(got, want, "rectify {period} as of {day}");
     }
 }
+
+/// K1's previous-quarter majors skip the rules whose first line declares them minor,
+/// and only those: V1 replaced by a major version (declaration dropped) has its 2026Q2
+/// findings on H19 and H46 checked by K1 in 2026Q3; the same file still declaring
+/// itself minor is refused, naming the file.
+#[test]
+fn k1_skips_only_the_rules_declared_minor() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("q/findings");
+    std::fs::create_dir_all(&dir).unwrap();
+    let v1 = std::fs::read_to_string(repo().join("queries/findings/V1_missed_visit.sql"))
+        .unwrap()
+        .replace("'minor' AS severity", "'major' AS severity");
+    let file = dir.join("V1_missed_visit.sql");
+    let qs = tmp.path().join("q");
+    let qs = qs.to_str().unwrap();
+    std::fs::write(&file, v1.replacen("-- V1 (minor)", "-- V1 (made major)", 1)).unwrap();
+    let out = ok(&tmp, &["findings", "--period", "2026Q3", "--queries", qs]);
+    let k1: Vec<&str> = out.lines().filter(|l| l.starts_with("K1,")).collect();
+    assert_eq!(
+        k1,
+        [
+            "K1,major,U370102,finding,F5:S043:2026-06-01,C16,2026-08-29,上季度重大问题逾期未整改",
+            "K1,major,U370102G2,finding,V1:H19:2026-06-30,C06,2026-08-29,上季度重大问题逾期未整改",
+            "K1,major,U370202001G1,finding,V1:H46:2026-06-30,C15,2026-08-29,上季度重大问题逾期未整改",
+        ]
+    );
+
+    std::fs::write(&file, &v1).unwrap();
+    let o = tiexin(
+        tmp.path(),
+        &["findings", "--period", "2026Q3", "--queries", qs],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "{}: its first line declares a minor rule, but it gave a major finding",
+            file.display()
+        )),
+        "{err}"
+    );
+}

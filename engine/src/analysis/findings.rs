@@ -143,7 +143,9 @@ pub async fn previous_majors(s: &Session, quarter: &Period) -> Result<Option<Rec
         return Ok(None);
     }
     let prev = quarter.previous_quarter();
-    let all = run_rules(s, &prev, prev.last_day(), |q| q.rule() != "K1", None).await?;
+    // A rule that declares itself minor gives no major finding (run_rules checks it).
+    let keep = |q: &Query| q.rule() != "K1" && !s.catalog.declares_minor(q);
+    let all = run_rules(s, &prev, prev.last_day(), keep, None).await?;
     Ok(Some(majors(&all)?))
 }
 
@@ -207,7 +209,18 @@ async fn run_rules(
             .zip(schema.fields())
             .map(|(c, f)| cast(c, f.data_type()))
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        all.push(RecordBatch::try_new(schema.clone(), columns)?);
+        let batch = RecordBatch::try_new(schema.clone(), columns)?;
+        if s.catalog.declares_minor(q) && majors(&batch)?.num_rows() > 0 {
+            let file = match s.catalog.replacement(q) {
+                Some(r) => r.path.display().to_string(),
+                None => q.path(),
+            };
+            return Err(Error::Query(format!(
+                "{file}: its first line declares a minor rule, but it gave a major \
+                 finding; correct the severity or the first line"
+            )));
+        }
+        all.push(batch);
     }
     Ok(concat_batches(&schema, &all)?)
 }

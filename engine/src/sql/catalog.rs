@@ -304,6 +304,17 @@ impl Catalog {
             .unwrap_or(query.sql)
     }
 
+    /// Whether the rule file in effect for `query` declares in its first line that it
+    /// gives only minor findings (`-- V1 (minor): …`); such a rule cannot add to a
+    /// quarter's major findings, and a major row from it is an error.
+    pub fn declares_minor(&self, query: &Query) -> bool {
+        let sql = self
+            .replacement(query)
+            .map_or(query.sql, |r| r.sql.as_str());
+        let first = sql.lines().next().unwrap_or("");
+        first.starts_with(&format!("-- {} (minor)", query.rule()))
+    }
+
     /// The file replacing `query`, if any.
     pub fn replacement(&self, query: &Query) -> Option<&Replaced> {
         self.overrides
