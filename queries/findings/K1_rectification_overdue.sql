@@ -9,7 +9,7 @@
 -- to correct is itself criticised (纠错问责).
 -- on_time: the findings' keys with a correction verified by a compliant union by d(f).
 -- Kept as an anti-join (LEFT JOIN … IS NULL) and the guard as a count: written as
--- NOT EXISTS / EXISTS, DataFusion planned K1 as nested loops (21 s at 1M households).
+-- NOT EXISTS / EXISTS, K1 took 21 s at 1M households; in this form, 0.07 s.
 WITH on_time AS (
     SELECT DISTINCT r.rule, r.subject_id, r.occurred_on
     FROM rectifications r
