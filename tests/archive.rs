@@ -160,7 +160,17 @@ fn second_load_comes_from_the_validated_cache_and_a_change_misses_it() {
             a.table.name
         );
     }
+    // The cross-row warnings of the second load come from the cache too.
+    assert!(!first.warnings.is_empty());
     assert_eq!(first.warnings, second.warnings);
+    let kept = std::fs::read_dir(&cache)
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with("checks-")
+        })
+        .count();
+    assert_eq!(kept, 1);
 
     let mut visits = std::fs::read_to_string(dir.join("visits.csv")).unwrap();
     visits.push_str("V9,H1,C1,2025-12-01,1,0,2025-12-01,\n");

@@ -74,35 +74,6 @@ pub async fn of_quarter_until(s: &Session, quarter: &Period, cut: i32) -> Result
     with_previous(s, quarter, cut, previous).await
 }
 
-/// [`of_quarter_until`] for consecutive `quarters` (a year's, say), in order: the
-/// majors K1 reads for a quarter come from the findings just computed for the quarter
-/// before it (its rules but K1 give the same rows), so each quarter's rules run once,
-/// not a second time as the next quarter's previous one. Each of `quarters` must start
-/// on or before `cut`.
-pub async fn of_consecutive_quarters(
-    s: &Session,
-    quarters: &[Period],
-    cut: i32,
-) -> Result<Vec<Quarter>> {
-    let mut out: Vec<Quarter> = Vec::with_capacity(quarters.len());
-    for (i, q) in quarters.iter().enumerate() {
-        check_quarter(q)?;
-        let before = i
-            .checked_sub(1)
-            .filter(|&j| quarters[j] == q.previous_quarter() && records_rectifications(s));
-        let previous = match before {
-            Some(j) => Some(majors(&crate::sql::tree::filter_rows(
-                &out[j].findings,
-                "rule",
-                |r| r != "K1",
-            )?)?),
-            None => previous_majors(s, q).await?,
-        };
-        out.push(with_previous(s, q, cut, previous).await?);
-    }
-    Ok(out)
-}
-
 /// The findings of `quarter` as of `cut`, K1 reading `previous`, sorted.
 async fn with_previous(
     s: &Session,
@@ -182,7 +153,11 @@ pub async fn of_rules(
 }
 
 /// Runs the selected rules of `quarter` as of `cut` in one scope holding the quarter's
-/// tables and `previous_majors` (empty when `None`).
+/// tables and `previous_majors` (empty when `None`). Each rule's rows but K1's are kept
+/// in the session ([`Session::remember`]): they depend only on the quarter and the cut,
+/// so a later computation of the session (the next quarter's previous majors, the
+/// bulletin's two periods, the shortlist's quarters) takes them instead of running the
+/// rule again. K1 reads `previous`, so it always runs.
 async fn run_rules(
     s: &Session,
     quarter: &Period,
@@ -190,17 +165,22 @@ async fn run_rules(
     keep: impl Fn(&Query) -> bool,
     previous: Option<&RecordBatch>,
 ) -> Result<RecordBatch> {
-    let scope = s.scope()?;
-    prepare_quarter_until(&scope, quarter, cut).await?;
     let schema = schema();
-    scope.register(
-        "previous_majors",
-        previous
-            .cloned()
-            .unwrap_or_else(|| RecordBatch::new_empty(schema.clone())),
-    )?;
+    let mut scope: Option<Scope> = None;
     let mut all = Vec::new();
     for q in catalog::FINDINGS.iter().filter(|q| keep(q)) {
+        let key = (q.rule() != "K1").then(|| {
+            let day = crate::calendar::iso(quarter.cut(cut));
+            format!("findings/{}.sql {quarter} {day}", q.name)
+        });
+        if let Some(kept) = key.as_deref().and_then(|k| s.remembered(k)) {
+            all.push(kept);
+            continue;
+        }
+        let scope = match &mut scope {
+            Some(scope) => scope,
+            None => scope.insert(quarter_scope(s, quarter, cut, previous).await?),
+        };
         let batch = scope.collect(q, Some(quarter.params_until(cut))).await?;
         check_columns(&batch, q, COLUMNS)?;
         let columns = batch
@@ -220,9 +200,31 @@ async fn run_rules(
                  finding; correct the severity or the first line"
             )));
         }
+        if let Some(key) = key {
+            s.remember(key, &batch);
+        }
         all.push(batch);
     }
     Ok(concat_batches(&schema, &all)?)
+}
+
+/// A scope holding the tables the rules of `quarter` read as of `cut`, and
+/// `previous_majors` (empty when `None`).
+async fn quarter_scope(
+    s: &Session,
+    quarter: &Period,
+    cut: i32,
+    previous: Option<&RecordBatch>,
+) -> Result<Scope> {
+    let scope = s.scope()?;
+    prepare_quarter_until(&scope, quarter, cut).await?;
+    scope.register(
+        "previous_majors",
+        previous
+            .cloned()
+            .unwrap_or_else(|| RecordBatch::new_empty(schema())),
+    )?;
+    Ok(scope)
 }
 
 /// Registers the tables of `queries/quarter/` for `quarter` in `scope` (the rules read

@@ -107,8 +107,10 @@ pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Fig
         .into_iter()
         .filter(|q| q.first_day() <= cut)
         .collect();
-    let all = findings::of_consecutive_quarters(s, &quarters, cut).await?;
-    for (q, quarter) in quarters.iter().zip(all) {
+    for q in &quarters {
+        // Each quarter's rules run once: the next quarter's K1 takes their majors from
+        // the session (findings::run_rules).
+        let quarter = findings::of_quarter_until(s, q, cut).await?;
         found.push(quarter.findings);
         let deadline = q.previous_quarter().last_day() + 60;
         if let Some(prev) = quarter.previous_majors.filter(|_| deadline <= cut) {

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::encoding::{self, Encoding};
 use super::rows::TableBuilder;
 use super::sources::{locate, Found};
-use super::{cache, checks, csv, parquet, xlsx, Issue};
+use super::{cache, checks, csv, known, parquet, xlsx, Issue};
 use crate::error::{Error, Result};
 use crate::ingest::schema::Table;
 
@@ -168,13 +168,7 @@ impl Archive {
             tables.push(r.ok_or_else(|| Error::Internal("a table was not loaded".into()))??);
         }
         let mut warnings = located.warnings;
-        warnings.extend(checks::references(&tables));
-        if let Some(unions) = tables.iter().find(|t| t.table.name == "unions") {
-            warnings.extend(checks::union_tree(unions));
-        }
-        if let Some(h) = tables.iter().find(|t| t.table.name == "households") {
-            warnings.extend(checks::resident_ids(h));
-        }
+        warnings.extend(cross_row_checks(&tables, opts));
         Ok(Archive {
             dir: dir.to_path_buf(),
             tables,
@@ -201,22 +195,53 @@ impl Archive {
     /// prints for every file read, one line per file, sorted by file name (so that
     /// `LC_ALL=C sha256sum $(ls FILES) | sha256sum` gives it).
     pub fn sha256(&self) -> String {
-        let mut files: Vec<(String, String)> = self
-            .tables
-            .iter()
-            .filter_map(|t| t.source.as_ref())
-            .map(|s| (csv::file_name(&s.path), s.sha256.clone()))
-            .collect();
-        files.sort();
-        files.dedup();
-        let manifest: String = files.iter().map(|(f, s)| format!("{s}  {f}\n")).collect();
-        sha256_bytes(manifest.as_bytes())
+        manifest_sha256(&self.tables)
     }
 
     /// Rows rejected, over every table.
     pub fn rejected(&self) -> u64 {
         self.tables.iter().map(|t| t.rejects.len() as u64).sum()
     }
+}
+
+/// [`Archive::sha256`] of these tables.
+fn manifest_sha256(tables: &[LoadedTable]) -> String {
+    let mut files: Vec<(String, String)> = tables
+        .iter()
+        .filter_map(|t| t.source.as_ref())
+        .map(|s| (csv::file_name(&s.path), s.sha256.clone()))
+        .collect();
+    files.sort();
+    files.dedup();
+    let manifest: String = files.iter().map(|(f, s)| format!("{s}  {f}\n")).collect();
+    sha256_bytes(manifest.as_bytes())
+}
+
+/// The warnings of the checks that involve more than one row: references, the union
+/// tree and resident-ID checksums. When every table came from the validated cache, the
+/// warnings of the same files are taken from it too (they depend on nothing else).
+fn cross_row_checks(tables: &[LoadedTable], opts: &LoadOptions) -> Vec<Issue> {
+    let all_cached = tables.iter().all(|t| t.cached || t.source.is_none());
+    let key = opts
+        .cache_dir
+        .as_ref()
+        .map(|dir| (dir, manifest_sha256(tables)));
+    if let Some((dir, key)) = key.as_ref().filter(|_| all_cached) {
+        if let Some(w) = cache::get_checks(dir, key) {
+            return w;
+        }
+    }
+    let mut warnings = checks::references(tables);
+    if let Some(unions) = tables.iter().find(|t| t.table.name == "unions") {
+        warnings.extend(checks::union_tree(unions));
+    }
+    if let Some(h) = tables.iter().find(|t| t.table.name == "households") {
+        warnings.extend(checks::resident_ids(h));
+    }
+    if let Some((dir, key)) = &key {
+        cache::put_checks(dir, key, &warnings);
+    }
+    warnings
 }
 
 /// SHA-256 of a file, lower-case hex.
@@ -259,10 +284,7 @@ fn load_table(
     let path = found.path.as_path();
     let file = found.label();
     progress.table_started(&file);
-    let (sha256, encoding) = match found.format {
-        Format::Csv => encoding::scan(path)?,
-        _ => (sha256_file(path)?, Encoding::Utf8),
-    };
+    let (sha256, encoding) = fingerprint(found, opts)?;
     let source = Source {
         path: path.to_path_buf(),
         format: found.format,
@@ -305,6 +327,27 @@ fn load_table(
         cache::put(dir, &loaded);
     }
     Ok(loaded)
+}
+
+/// The SHA-256 of a table's file and the encoding it is read in: remembered in the
+/// cache folder for a file unchanged since it was last hashed ([`known`]), else
+/// computed (and remembered).
+fn fingerprint(found: &Found, opts: &LoadOptions) -> Result<(String, Encoding)> {
+    let path = found.path.as_path();
+    let stat = opts.cache_dir.as_ref().zip(known::Stat::of(path));
+    if let Some((dir, stat)) = &stat {
+        if let Some(k) = known::get(dir, stat) {
+            return Ok(k);
+        }
+    }
+    let (sha256, encoding) = match found.format {
+        Format::Csv => encoding::scan(path)?,
+        _ => (sha256_file(path)?, Encoding::Utf8),
+    };
+    if let Some((dir, stat)) = &stat {
+        known::put(dir, path, stat, &sha256, encoding);
+    }
+    Ok((sha256, encoding))
 }
 
 /// SHA-256 of bytes, lower-case hex.

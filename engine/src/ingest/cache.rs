@@ -3,7 +3,8 @@
 //! fingerprint of the validation code (computed by `engine/build.rs` over
 //! `engine/src/ingest/*.rs` and `calendar.rs`). A second load of an unchanged file skips
 //! CSV parsing and validation; any change to the file's bytes, a new tiexin, or a
-//! change to validation misses the cache. A damaged entry is a miss.
+//! change to validation misses the cache. A damaged entry is a miss. The warnings of the
+//! cross-row checks are kept too, keyed by the SHA-256 of all the archive's files.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -119,6 +120,27 @@ pub fn put(dir: &Path, t: &LoadedTable) {
     let Some(source) = &t.source else { return };
     let _ = try_put(dir, t, source, &version());
     prune(dir);
+}
+
+/// The cross-row warnings of the archive whose files have the manifest SHA-256 `key`
+/// ([`crate::ingest::Archive::sha256`]), as this tiexin's checks gave them.
+pub fn get_checks(dir: &Path, key: &str) -> Option<Vec<Issue>> {
+    let path = dir.join(format!("checks-{key}-v{}.json", version()));
+    let warnings = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
+    let _ = File::options()
+        .append(true)
+        .open(&path)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+    Some(warnings)
+}
+
+/// Stores the cross-row warnings of the archive with manifest SHA-256 `key`.
+pub fn put_checks(dir: &Path, key: &str, warnings: &[Issue]) {
+    let path = dir.join(format!("checks-{key}-v{}.json", version()));
+    if let Ok(json) = serde_json::to_vec(warnings) {
+        let _ = std::fs::create_dir_all(dir);
+        let _ = write_atomic(&path, &json);
+    }
 }
 
 /// Entries unused for this long are removed when a new one is written.

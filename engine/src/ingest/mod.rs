@@ -4,7 +4,8 @@
 //! [`typed`], [`cells`] and [`rows`] check every cell and row, as people type them
 //! (intake.md); [`checks`] makes the cross-row checks that warn; [`sources`] finds each
 //! table's file or sheet, and [`csv`] (UTF-8 or GB18030: [`encoding`]), [`parquet`] and
-//! [`xlsx`] read them through one [`columns`] mapping; [`cache`] keeps validated tables;
+//! [`xlsx`] read them through one [`columns`] mapping; [`cache`] keeps validated tables
+//! and [`known`] the hashes of unchanged files;
 //! and [`archive`] ties them together as an [`Archive`]. Nothing here knows SQL.
 
 pub mod archive;
@@ -15,6 +16,7 @@ mod columns;
 mod csv;
 pub mod encoding;
 pub mod issue;
+pub mod known;
 pub mod labels;
 mod parquet;
 pub mod rows;

@@ -2,8 +2,9 @@
 //! closure and the shared views of `queries/views/` computed once. Every computation
 //! then runs in its own [`Scope`] over these tables.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::catalog::TableProvider;
@@ -51,6 +52,8 @@ pub struct Session {
     /// The context holding the session's tables (archive, `union_closure`, views).
     pub ctx: SessionContext,
     tables: Vec<(String, Arc<dyn TableProvider>)>,
+    /// Results kept for the session's lifetime, by a key naming what computed them.
+    memo: Mutex<HashMap<String, RecordBatch>>,
 }
 
 /// How many partitions DataFusion works with: one per core.
@@ -143,6 +146,7 @@ impl Session {
             catalog,
             ctx,
             tables,
+            memo: Mutex::new(HashMap::new()),
         };
         // The views do not depend on the period: each is computed once here and kept in
         // memory, so the many queries that read them do not recompute their joins.
@@ -160,6 +164,20 @@ impl Session {
             session.ctx.register_table(name.as_str(), t.clone())?;
         }
         Ok(session)
+    }
+
+    /// A result kept by [`Session::remember`] under `key`. The session's tables and SQL
+    /// never change, so a computation named by the same key gives the same rows.
+    pub fn remembered(&self, key: &str) -> Option<RecordBatch> {
+        self.memo.lock().ok()?.get(key).cloned()
+    }
+
+    /// Keeps `batch` for the session's lifetime under `key` (a name of the computation
+    /// and every parameter it ran with).
+    pub fn remember(&self, key: String, batch: &RecordBatch) {
+        if let Ok(mut m) = self.memo.lock() {
+            m.insert(key, batch.clone());
+        }
     }
 
     /// A new scope for one computation, over the session's tables.

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Benchmark of issue 16: a province's quarter on this machine, from the warm validated
+# cache, release build.
+# usage: [TIEXIN_BIN=PATH] bench/quarter.sh [HOUSEHOLDS] [RUNS]   (default 1000000, 3)
+#
+# Prints one table: per command, the minimum wall time and the peak RSS of RUNS runs;
+# beside it DuckDB running the same SQL files (bench/duckdb_quarter.py: the views, the
+# quarter's tables and the rules of queries/findings/ for the quarter and the major
+# rules of the quarter before, over the same validated rows) where that applies; and the
+# floor: the time to read every column of the validated cache's Parquet files (pyarrow,
+# all cores), which any command has to do at least once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-1000000}
+runs=${2:-3}
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tiexin-target-release}"
+bench=${BENCH_DIR:-/tmp/tiexin-bench}
+# TIEXIN_BIN: another build to measure (an earlier commit's, for a before/after).
+if [ -n "${TIEXIN_BIN:-}" ]; then
+  bin=$TIEXIN_BIN
+else
+  cargo build --release --quiet
+  bin="$CARGO_TARGET_DIR/release/tiexin"
+fi
+dir="$bench/h$n-csv"
+mkdir -p "$bench"
+if [ ! -f "$dir/.done" ]; then
+  "$bin" generate --out "$dir" --households "$n" --format csv --seed 1 --force >/dev/null
+  touch "$dir/.done"
+fi
+export TIEXIN_CACHE_DIR="$bench/cache-csv"
+export TIEXIN_STATE_DIR="$bench/state"
+# Fill the validated cache (a cold load), so that every run below reads it warm.
+"$bin" validate --archive "$dir" --format csv -q >/dev/null || true
+python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb
+
+best() { # label, command... → "secs kib" of the fastest run (its peak RSS beside it)
+  local label=$1 secs kb best_s="" best_kb=0
+  shift
+  for _ in $(seq "$runs"); do
+    if ! /usr/bin/time -f "%e %M" -o "$bench/time" "$@" >/dev/null 2>"$bench/err"; then
+      # validate exits 1 when rows are rejected (the generated archive has some).
+      [ "$label" = validate ] || { echo "$label failed:" >&2; cat "$bench/err" >&2; exit 1; }
+    fi
+    read -r secs kb <"$bench/time"
+    if [ -z "$best_s" ] || (($(echo "$secs < $best_s" | bc))); then best_s=$secs; fi
+    ((kb > best_kb)) && best_kb=$kb
+  done
+  echo "$best_s $best_kb"
+}
+
+floor=$(python3 - "$TIEXIN_CACHE_DIR" <<'EOF'
+import glob, sys, time
+import pyarrow.parquet as pq
+files = sorted(glob.glob(sys.argv[1] + "/*.parquet"))
+# The newest entry of each table: the one this build wrote or read last.
+newest = {}
+for f in files:
+    t = f.rsplit("/", 1)[1].split("-", 1)[0]
+    import os
+    if t not in newest or os.path.getmtime(f) > os.path.getmtime(newest[t]):
+        newest[t] = f
+best = None
+for _ in range(3):
+    t0 = time.perf_counter()
+    rows = sum(pq.read_table(f).num_rows for f in newest.values())
+    dt = time.perf_counter() - t0
+    best = dt if best is None else min(best, dt)
+print(f"{best:.2f}")
+EOF
+)
+
+duck=$(python3 bench/duckdb_quarter.py "$TIEXIN_CACHE_DIR" 2026Q3 "$runs")
+
+printf '\n%s households, %s runs each, warm cache; floor = reading the cache'"'"'s Parquet: %s s\n\n' "$n" "$runs" "$floor"
+printf '| command | wall (min) | peak RSS (max) | ÷ floor | DuckDB, same SQL |\n|---|---|---|---|---|\n'
+row() { # label, duckdb, command...
+  local label=$1 d=$2
+  shift 2
+  read -r s kb <<<"$(best "$label" "$@")"
+  printf '| `%s` | %.2f s | %.2f GiB | %.1f× | %s |\n' "$label" "$s" "$(echo "$kb / 1048576" | bc -l)" \
+    "$(echo "$s / $floor" | bc -l)" "$d"
+}
+row validate "—" "$bin" validate --archive "$dir" --format csv -q
+row "metrics --period 2026Q3" "—" "$bin" metrics --archive "$dir" --period 2026Q3 --format csv -q
+row "findings --period 2026Q3" "$duck" "$bin" findings --archive "$dir" --period 2026Q3 --format csv -q
+row "bulletin --period 2026Q3" "—" "$bin" bulletin --archive "$dir" --period 2026Q3 --date 2026-10-15 \
+  --number 1 --out "$bench/bulletin.pdf" -q
+row "shortlist --year 2026" "—" "$bin" shortlist --archive "$dir" --year 2026 --format csv -q
