@@ -1,13 +1,16 @@
 -- A2 (minor): a household in the active archive on $pe with two or more distinct
 -- contacts assigned on pe.
 -- One-to-one (一对一对应安排): one fixed contact per household, not several.
+-- The distinct pairs first, then counted: a count(DISTINCT contact_id) per household kept
+-- a set per household (issue 16).
 WITH assigned AS (
-    SELECT household_id, count(DISTINCT contact_id) AS contacts
-    FROM assignment_span
-    WHERE from_date <= CAST($pe AS DATE)
-      AND (to_date IS NULL OR to_date >= CAST($pe AS DATE))
+    SELECT household_id, count(*) AS contacts
+    FROM (SELECT DISTINCT household_id, contact_id
+          FROM assignment_span
+          WHERE from_date <= CAST($pe AS DATE)
+            AND (to_date IS NULL OR to_date >= CAST($pe AS DATE))) p
     GROUP BY household_id
-    HAVING min(contact_id) <> max(contact_id)
+    HAVING count(*) > 1
 )
 SELECT 'A2' AS rule,
        'minor' AS severity,
