@@ -19,6 +19,8 @@ import re
 import sys
 import time
 
+import warnings
+
 import duckdb
 import pyarrow as pa
 
@@ -60,6 +62,7 @@ def sql(path):
 
 def bind(text, params):
     """The SQL with each `$name` it names given as a DuckDB parameter."""
+    text = re.sub(r"--[^\n]*", "", text)
     names = sorted(set(re.findall(r"\$([a-z_]+)", text)))
     return text, {n: params[n] for n in names}
 
@@ -125,7 +128,7 @@ def run_rules(con, params, keep, into=None):
         if into:
             con.execute(f"INSERT INTO {into} SELECT * FROM ({text}) WHERE severity = 'major'", p)
         else:
-            rows += con.execute(text, p).arrow().num_rows
+            rows += con.execute(text, p).to_arrow_table().num_rows
     return rows
 
 
@@ -145,6 +148,7 @@ def once(cache, year, q):
 
 
 def main():
+    warnings.filterwarnings("ignore", message="Arrow output")
     cache, quarter, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
     year, q = int(quarter[:4]), int(quarter[5])
     best, n = None, None

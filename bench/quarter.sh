@@ -31,7 +31,7 @@ fi
 export TIEXIN_CACHE_DIR="$bench/cache-csv"
 export TIEXIN_STATE_DIR="$bench/state"
 # Fill the validated cache (a cold load), so that every run below reads it warm.
-"$bin" validate --archive "$dir" --format csv -q >/dev/null || true
+"$bin" validate --archive "$dir" --format csv -q >/dev/null 2>&1 || true
 python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet duckdb
 
 best() { # label, command... → "secs kib" of the fastest run (its peak RSS beside it)
