@@ -3,25 +3,31 @@
 -- category and amount, at most 30 days before. The latest earlier payment is the one
 -- to compare with, and only payments from 30 days before ps can be it.
 -- Supervision of funds: fraudulently obtained or duplicated funds (骗取、重复发放).
-WITH recent AS (
-    SELECT d.union_id,
-           d.payment_id,
-           d.paid_on,
-           lag(d.paid_on) OVER (PARTITION BY d.household_id, d.category, d.amount
-                                ORDER BY d.paid_on, d.payment_id) AS previous_on
+-- Written as a semi-join rather than the `lag` window: the latest earlier payment is
+-- within 30 days exactly when some earlier payment is, and the join needs no sort of
+-- the quarter's payments by household (issue 16).
+WITH paid AS (
+    SELECT d.union_id, d.payment_id, d.household_id, d.category, d.amount, d.paid_on
     FROM disbursements d
     WHERE d.household_id IS NOT NULL
       AND d.paid_on BETWEEN CAST($ps AS DATE) - INTERVAL '30 days' AND CAST($pe AS DATE)
 )
 SELECT 'F2' AS rule,
        'major' AS severity,
-       r.union_id,
+       p.union_id,
        'payment' AS subject_type,
-       r.payment_id AS subject_id,
+       p.payment_id AS subject_id,
        CAST(NULL AS VARCHAR) AS contact_id,
-       r.paid_on AS occurred_on,
+       p.paid_on AS occurred_on,
        '30天内向同一家庭重复发放同类同额资金' AS detail
-FROM recent r
-WHERE r.paid_on >= CAST($ps AS DATE)
-  AND r.paid_on <= r.previous_on + INTERVAL '30 days'
-ORDER BY r.union_id, r.payment_id
+FROM paid p
+WHERE p.paid_on >= CAST($ps AS DATE)
+  AND EXISTS (SELECT 1
+              FROM paid e
+              WHERE e.household_id = p.household_id
+                AND e.category = p.category
+                AND e.amount = p.amount
+                AND (e.paid_on < p.paid_on
+                     OR (e.paid_on = p.paid_on AND e.payment_id < p.payment_id))
+                AND p.paid_on <= e.paid_on + INTERVAL '30 days')
+ORDER BY p.union_id, p.payment_id
