@@ -50,14 +50,13 @@ best() { # label, command... → "secs kib" of the fastest run (its peak RSS bes
 }
 
 floor=$(python3 - "$TIEXIN_CACHE_DIR" <<'EOF'
-import glob, sys, time
+import glob, os, sys, time
 import pyarrow.parquet as pq
 files = sorted(glob.glob(sys.argv[1] + "/*.parquet"))
 # The newest entry of each table: the one this build wrote or read last.
 newest = {}
 for f in files:
     t = f.rsplit("/", 1)[1].split("-", 1)[0]
-    import os
     if t not in newest or os.path.getmtime(f) > os.path.getmtime(newest[t]):
         newest[t] = f
 best = None

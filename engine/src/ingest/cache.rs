@@ -64,18 +64,11 @@ fn get_version(
 ) -> Option<LoadedTable> {
     let (data, side) = entry(dir, table, source, version);
     let sidecar: Sidecar = serde_json::from_slice(&std::fs::read(&side).ok()?).ok()?;
-    // Mark the entry as used, so that pruning keeps it.
-    let _ = File::options()
-        .append(true)
-        .open(&side)
-        .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+    mark_used(&side);
     if sidecar.version != version {
         return None;
     }
-    let _ = File::options()
-        .append(true)
-        .open(&data)
-        .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+    mark_used(&data);
     let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(data).ok()?)
         .ok()?
         .with_batch_size(65_536)
@@ -125,22 +118,31 @@ pub fn put(dir: &Path, t: &LoadedTable) {
 /// The cross-row warnings of the archive whose files have the manifest SHA-256 `key`
 /// ([`crate::ingest::Archive::sha256`]), as this tiexin's checks gave them.
 pub fn get_checks(dir: &Path, key: &str) -> Option<Vec<Issue>> {
-    let path = dir.join(format!("checks-{key}-v{}.json", version()));
+    let path = checks_entry(dir, key);
     let warnings = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
-    let _ = File::options()
-        .append(true)
-        .open(&path)
-        .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+    mark_used(&path);
     Some(warnings)
 }
 
 /// Stores the cross-row warnings of the archive with manifest SHA-256 `key`.
 pub fn put_checks(dir: &Path, key: &str, warnings: &[Issue]) {
-    let path = dir.join(format!("checks-{key}-v{}.json", version()));
+    let path = checks_entry(dir, key);
     if let Ok(json) = serde_json::to_vec(warnings) {
         let _ = std::fs::create_dir_all(dir);
         let _ = write_atomic(&path, &json);
     }
+}
+
+fn checks_entry(dir: &Path, key: &str) -> PathBuf {
+    dir.join(format!("checks-{key}-v{}.json", version()))
+}
+
+/// Marks a cache entry as used now, so that pruning keeps it ([`KEEP_UNUSED`]).
+pub(super) fn mark_used(path: &Path) {
+    let _ = File::options()
+        .append(true)
+        .open(path)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()));
 }
 
 /// Entries unused for this long are removed when a new one is written.

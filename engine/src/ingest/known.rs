@@ -64,11 +64,7 @@ impl Stat {
 pub fn get(dir: &Path, stat: &Stat) -> Option<(String, Encoding)> {
     let entry = stat.entry(dir);
     let text = std::fs::read_to_string(&entry).ok()?;
-    // Mark the entry as used, so that the cache's pruning keeps it.
-    let _ = std::fs::File::options()
-        .append(true)
-        .open(&entry)
-        .and_then(|f| f.set_modified(SystemTime::now()));
+    super::cache::mark_used(&entry);
     let (sha, encoding) = text.trim().split_once(' ')?;
     let valid = sha.len() == 64 && sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     let encoding = match encoding {
@@ -105,6 +101,11 @@ pub fn put(dir: &Path, path: &Path, before: &Stat, sha256: &str, encoding: Encod
 mod tests {
     use super::*;
 
+    fn set_mtime(file: &Path, at: SystemTime) {
+        let f = std::fs::File::options().write(true).open(file).unwrap();
+        f.set_modified(at).unwrap();
+    }
+
     /// A remembered hash is found for the same file unchanged, not after a write of the
     /// same size, and a file written just now is not remembered at all.
     #[test]
@@ -118,12 +119,7 @@ mod tests {
         assert_eq!(get(&cache, &fresh), None, "too recent to be remembered");
 
         let old = SystemTime::now() - Duration::from_secs(60);
-        std::fs::File::options()
-            .write(true)
-            .open(&file)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        set_mtime(&file, old);
         // ctime moved with set_modified; wait until it is settled too.
         let mut stat = Stat::of(&file).unwrap();
         let sha = "b".repeat(64);
@@ -139,12 +135,7 @@ mod tests {
 
         // The same size and the same modification time put back: ctime still differs.
         std::fs::write(&file, "xyz").unwrap();
-        std::fs::File::options()
-            .write(true)
-            .open(&file)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        set_mtime(&file, old);
         let written = Stat::of(&file).unwrap();
         assert_ne!(written, stat);
         assert_eq!(get(&cache, &written), None);
