@@ -2,6 +2,10 @@
 //!
 //!     TIEXIN_BENCH_ARCHIVE=/data/gen-1m cargo bench --bench serve
 //!
+//! `TIEXIN_BIN=PATH` serves with another build (then the client itself can be a debug
+//! build: `cargo build --bench serve` and run `target/debug/deps/serve-*`, which does
+//! not rebuild DataFusion with the release profile).
+//!
 //! Starts the release binary under `/usr/bin/time -v` on the archive (default: the
 //! bundled sample), logs 20 clients in, and reports: the time from start to the first
 //! page served, the first view of a period (figures computed), then 20 concurrent
@@ -68,13 +72,18 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// The tiexin that serves: `$TIEXIN_BIN`, or the one built with this benchmark.
+fn bin() -> String {
+    std::env::var("TIEXIN_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_tiexin").into())
+}
+
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let requests: usize = std::env::var("TIEXIN_BENCH_REQUESTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
-    let mut hash = Command::new(env!("CARGO_BIN_EXE_tiexin"))
+    let mut hash = Command::new(bin())
         .arg("passwd")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -100,7 +109,7 @@ fn main() {
     .unwrap();
     let mut cmd = Command::new("/usr/bin/time");
     cmd.arg("-v")
-        .arg(env!("CARGO_BIN_EXE_tiexin"))
+        .arg(bin())
         .args(["serve", "--bind", "127.0.0.1:0", "--config"])
         .arg(&cfg);
     if let Some(a) = &archive {
@@ -146,6 +155,16 @@ fn main() {
         .iter()
         .find(|l| l.contains("ready after"))
         .cloned();
+    // The default period's figures, computed in the background after the load.
+    let warm = || {
+        report
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|l| l.contains("are ready ("))
+            .cloned()
+            .unwrap_or_default()
+    };
     // A cold period: the previous quarter's figures are computed on this view.
     let prev = if period.ends_with("Q1") {
         format!("{}Q4", &period[..4].parse::<i32>().unwrap() - 1)
@@ -249,6 +268,7 @@ fn main() {
         first_page.as_secs_f64(),
         loaded_line.unwrap_or_default().trim()
     );
+    println!("the default period, in the background: {}", warm().trim());
     println!(
         "first view of a period ({prev}, figures computed): {:.0} ms",
         cold.as_secs_f64() * 1000.0

@@ -1,6 +1,7 @@
 //! Build script: a fingerprint of the validation code, so that the validated cache
 //! (engine/src/ingest/cache.rs) misses when validation changes, even without a new
-//! package version; the git commit for `tiexin --version`; and the list of files the
+//! package version; a fingerprint of the code behind every figure, for the results kept
+//! on disk (engine/src/sql/kept.rs); the git commit for `tiexin --version`; and the list of files the
 //! binary embeds (the fonts and the sample archive), so that it runs without its source
 //! tree.
 
@@ -44,8 +45,45 @@ fn main() {
         }
     }
     println!("cargo:rustc-env=TIEXIN_VALIDATION_FINGERPRINT={hash:016x}");
+    results(&root);
     commit(&root);
     embedded(&root);
+}
+
+/// `TIEXIN_RESULTS_FINGERPRINT`: FNV-1a over the code that decides what a computation
+/// gives (everything under `engine/src/ingest`, `sql` and `analysis`, and the calendar),
+/// so that results kept on disk (`engine/src/sql/kept.rs`) miss when that code changes.
+fn results(root: &str) {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("the source folder is readable") {
+            let path = e.expect("the source folder is readable").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = vec![Path::new(root).join("engine/src/calendar.rs")];
+    for dir in ["engine/src/ingest", "engine/src/sql", "engine/src/analysis"] {
+        println!("cargo:rerun-if-changed={root}/{dir}");
+        walk(&Path::new(root).join(dir), &mut files);
+    }
+    files.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for f in &files {
+        let name = f
+            .strip_prefix(root)
+            .unwrap_or(f)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let bytes = std::fs::read(f).expect("a source file is readable");
+        for b in name.bytes().chain([0]).chain(bytes).chain([0]) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    println!("cargo:rustc-env=TIEXIN_RESULTS_FINGERPRINT={hash:016x}");
 }
 
 /// `TIEXIN_COMMIT`: the short hash of the checkout's HEAD (with `+` when files differ

@@ -185,3 +185,96 @@ fn rejected_rows_are_announced_by_every_computation() {
         stderr(&o)
     );
 }
+
+/// The rules' rows and the metrics are kept on disk (`$TIEXIN_CACHE_DIR/results`) and
+/// taken by the next run over the same files and SQL, never by a run whose archive file
+/// or query file changed: those give what a run without any cache gives.
+#[test]
+fn kept_results_serve_only_the_same_files_and_sql() {
+    let tmp = TempDir::new().unwrap();
+    let archive = tmp.path().join("archive");
+    copy_dir(&repo().join("sample-data"), &archive);
+    let archive = archive.to_str().unwrap();
+    let cache = TempDir::new().unwrap();
+    let findings = [
+        "findings",
+        "--period",
+        "2026Q3",
+        "--archive",
+        archive,
+        "--format",
+        "csv",
+    ];
+    let first = run_ok(&cache, &findings);
+    let kept = std::fs::read_dir(cache.path().join("results"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert!(kept > 20, "every rule's rows are kept: {kept} entries");
+    assert_eq!(
+        run_ok(&cache, &findings),
+        first,
+        "the second run gives the same rows"
+    );
+    let v1_rows = |rows: &[Vec<String>]| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r[0] == "V1")
+            .map(|r| r[1].clone())
+            .collect()
+    };
+    assert!(!v1_rows(&first).is_empty() && v1_rows(&first).iter().all(|s| s == "minor"));
+
+    // Another SQL text for V1: computed again, not taken from the kept rows.
+    let qs = tmp.path().join("q");
+    std::fs::create_dir_all(qs.join("findings")).unwrap();
+    let v1 = std::fs::read_to_string(repo().join("queries/findings/V1_missed_visit.sql"))
+        .unwrap()
+        .replace("'minor' AS severity", "'major' AS severity")
+        .replacen("-- V1 (minor)", "-- V1 (made major)", 1);
+    std::fs::write(qs.join("findings/V1_missed_visit.sql"), v1).unwrap();
+    let mut replaced = findings.to_vec();
+    replaced.extend(["--queries", qs.to_str().unwrap()]);
+    let other = run_ok(&cache, &replaced);
+    assert_eq!(v1_rows(&other).len(), v1_rows(&first).len());
+    assert!(v1_rows(&other).iter().all(|s| s == "major"));
+
+    // A visits file without its visits: no household was visited.
+    let visits = std::path::Path::new(archive).join("visits.csv");
+    let header = std::fs::read_to_string(&visits)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(&visits, header + "\n").unwrap();
+    let edited = run_ok(&cache, &findings);
+    let mut fresh = findings.to_vec();
+    fresh.push("--no-cache");
+    assert_eq!(
+        edited,
+        run_ok(&cache, &fresh),
+        "as computed without any cache"
+    );
+    // Two quarters without a visit: V2 for 47 households instead of 1 (V1 gives way).
+    let v2 = |rows: &[Vec<String>]| rows.iter().filter(|r| r[0] == "V2").count();
+    assert_eq!((v2(&first), v2(&edited)), (1, 47));
+    let metrics = [
+        "metrics",
+        "--period",
+        "2026Q3",
+        "--archive",
+        archive,
+        "--format",
+        "csv",
+    ];
+    let m = run_ok(&cache, &metrics);
+    let mut m_fresh = metrics.to_vec();
+    m_fresh.push("--no-cache");
+    assert_eq!(m, run_ok(&cache, &m_fresh));
+    assert_eq!(
+        run_ok(&cache, &metrics),
+        m,
+        "kept metrics equal the computed ones"
+    );
+    let root = m.iter().find(|r| r[0] == "U37").unwrap();
+    assert_eq!(root[5], "0", "no household was visited: {root:?}");
+}

@@ -75,7 +75,17 @@ impl AtomicFile {
     }
 
     /// Flushes the bytes to disk and renames the temporary file onto the destination.
-    pub fn commit(mut self) -> Result<()> {
+    pub fn commit(self) -> Result<()> {
+        self.finish(true)
+    }
+
+    /// Renames the temporary file onto the destination without waiting for the disk:
+    /// for cache entries, whose reader takes a damaged file (after a crash) for a miss.
+    pub fn commit_unsynced(self) -> Result<()> {
+        self.finish(false)
+    }
+
+    fn finish(mut self, sync: bool) -> Result<()> {
         let out = self.out.take().expect("an uncommitted file has its writer");
         let file = out
             .into_inner()
@@ -83,9 +93,8 @@ impl AtomicFile {
         let Some(tmp) = self.tmp.take() else {
             return Ok(());
         };
-        let done = file
-            .sync_all()
-            .and_then(|_| std::fs::rename(&tmp, &self.path));
+        let synced = if sync { file.sync_all() } else { Ok(()) };
+        let done = synced.and_then(|_| std::fs::rename(&tmp, &self.path));
         if let Err(e) = done {
             let _ = std::fs::remove_file(&tmp);
             return Err(Error::io(&self.path, e));

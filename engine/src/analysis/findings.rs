@@ -153,11 +153,13 @@ pub async fn of_rules(
 }
 
 /// Runs the selected rules of `quarter` as of `cut` in one scope holding the quarter's
-/// tables and `previous_majors` (empty when `None`). Each rule's rows but K1's are kept
-/// in the session ([`Session::remember`]): they depend only on the quarter and the cut,
-/// so a later computation of the session (the next quarter's previous majors, the
-/// bulletin's two periods, the shortlist's quarters) takes them instead of running the
-/// rule again. K1 reads `previous`, so it always runs.
+/// tables and `previous_majors` (empty when `None`). Each rule's rows are kept
+/// ([`Session::remember`]): they depend only on the quarter and the cut, so a later
+/// computation (the next quarter's previous majors, the bulletin's two periods, the
+/// shortlist's quarters, a later run over the same files) takes them instead of running
+/// the rule again. K1 reads `previous`, which every caller takes from
+/// [`previous_majors`] of the same quarter, itself made of kept rows: so K1's rows too
+/// depend only on the quarter and the cut.
 async fn run_rules(
     s: &Session,
     quarter: &Period,
@@ -169,11 +171,9 @@ async fn run_rules(
     let mut scope: Option<Scope> = None;
     let mut all = Vec::new();
     for q in catalog::FINDINGS.iter().filter(|q| keep(q)) {
-        let key = (q.rule() != "K1").then(|| {
-            let day = crate::calendar::iso(quarter.cut(cut));
-            format!("findings/{}.sql {quarter} {day}", q.name)
-        });
-        if let Some(kept) = key.as_deref().and_then(|k| s.remembered(k)) {
+        let day = crate::calendar::iso(quarter.cut(cut));
+        let key = format!("findings/{}.sql {quarter} {day}", q.name);
+        if let Some(kept) = s.remembered(&key) {
             all.push(kept);
             continue;
         }
@@ -200,9 +200,7 @@ async fn run_rules(
                  finding; correct the severity or the first line"
             )));
         }
-        if let Some(key) = key {
-            s.remember(key, &batch);
-        }
+        s.remember(key, &batch);
         all.push(batch);
     }
     Ok(concat_batches(&schema, &all)?)

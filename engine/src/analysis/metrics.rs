@@ -118,6 +118,14 @@ pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Fig
         }
     }
     let found = concat_batches(&findings::schema(), &found)?;
+    // The figures depend only on the period and the cut, like the findings they count.
+    let key = format!("metrics {period} {}", crate::calendar::iso(cut));
+    if let Some(batch) = s.remembered(&key) {
+        return Ok(Figures {
+            metrics: batch,
+            findings: found,
+        });
+    }
     let scope = s.scope()?;
     scope.register(PERIOD_FINDINGS, found.clone())?;
     scope.register(DUE_FINDINGS, concat_batches(&due_schema(), &due)?)?;
@@ -135,6 +143,7 @@ pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Fig
     }
     let batch = scope.collect(last, Some(period.params_until(cut))).await?;
     check_columns(&batch, last, COLUMNS)?;
+    s.remember(key, &batch);
     Ok(Figures {
         metrics: batch,
         findings: found,

@@ -138,7 +138,7 @@ fn checks_entry(dir: &Path, key: &str) -> PathBuf {
 }
 
 /// Marks a cache entry as used now, so that pruning keeps it ([`KEEP_UNUSED`]).
-pub(super) fn mark_used(path: &Path) {
+pub(crate) fn mark_used(path: &Path) {
     let _ = File::options()
         .append(true)
         .open(path)
@@ -149,7 +149,7 @@ pub(super) fn mark_used(path: &Path) {
 const KEEP_UNUSED: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 
 /// Removes entries not used for [`KEEP_UNUSED`] (a hit refreshes an entry's time).
-fn prune(dir: &Path) {
+pub(crate) fn prune(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };

@@ -5,6 +5,8 @@
 
 pub mod catalog;
 pub mod decode;
+pub mod kept;
+pub mod lazy;
 pub mod period;
 pub mod run;
 pub mod sandbox;

@@ -13,6 +13,8 @@ use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use super::catalog::{self, Catalog};
+use super::kept::Kept;
+use super::lazy::Lazy;
 use super::run::Scope;
 use super::sandbox::{guard, scope};
 use super::tree;
@@ -54,6 +56,8 @@ pub struct Session {
     tables: Vec<(String, Arc<dyn TableProvider>)>,
     /// Results kept for the session's lifetime, by a key naming what computed them.
     memo: Mutex<HashMap<String, RecordBatch>>,
+    /// The same results kept on disk between runs (when the session has a cache folder).
+    kept: Option<Kept>,
 }
 
 /// How many partitions DataFusion works with: one per core.
@@ -99,13 +103,23 @@ impl Session {
             masked: settings.masked,
             scope: settings.scope.clone(),
         };
-        Session::prepare(archive, catalog, runtime, &restriction).await
+        let kept = settings.cache_dir.as_ref().map(|dir| {
+            let sql: String = catalog::all()
+                .map(|q| format!("{}\n{}\n", q.path(), catalog.sql(q)))
+                .collect();
+            let cut = format!(
+                "masked {} scope {:?}",
+                restriction.masked, restriction.scope
+            );
+            Kept::new(&dir.join("results"), &[&archive.sha256(), &sql, &cut])
+        });
+        Session::prepare(archive, catalog, runtime, &restriction, kept).await
     }
 
     /// A session over an archive already loaded.
     pub async fn from_archive(archive: Archive, catalog: Catalog) -> Result<Session> {
         let runtime = Arc::new(RuntimeEnv::default());
-        Session::prepare(archive, catalog, runtime, &Restriction::default()).await
+        Session::prepare(archive, catalog, runtime, &Restriction::default(), None).await
     }
 
     /// Registers the archive's tables and `union_closure`, then computes the views of
@@ -115,6 +129,7 @@ impl Session {
         catalog: Catalog,
         runtime: Arc<RuntimeEnv>,
         restriction: &Restriction,
+        kept: Option<Kept>,
     ) -> Result<Session> {
         let n = partitions();
         let ctx = SessionContext::new_with_config_rt(
@@ -147,17 +162,19 @@ impl Session {
             ctx,
             tables,
             memo: Mutex::new(HashMap::new()),
+            kept,
         };
-        // The views do not depend on the period: each is computed once here and kept in
-        // memory, so the many queries that read them do not recompute their joins.
+        // The views do not depend on the period: each is planned here (in order: each
+        // may read the ones before it), computed on its first read and kept in memory,
+        // so the many queries that read them do not recompute their joins, and a run
+        // whose figures are all kept on disk computes none.
         for q in catalog::VIEWS {
-            let scope = session.scope()?;
-            scope.materialize(q, None).await?;
-            let table = scope
-                .ctx()
-                .table_provider(q.name)
-                .await
-                .map_err(crate::error::Error::from)?;
+            let frame = session.scope()?.plan(q, None).await?;
+            let path = match session.catalog.replacement(q) {
+                Some(r) => format!("{} (replaced by {})", q.path(), r.path.display()),
+                None => q.path(),
+            };
+            let table: Arc<dyn TableProvider> = Arc::new(Lazy::new(path, frame));
             session.tables.push((q.name.to_string(), table));
         }
         for (name, t) in &session.tables {
@@ -166,15 +183,29 @@ impl Session {
         Ok(session)
     }
 
-    /// A result kept by [`Session::remember`] under `key`. The session's tables and SQL
-    /// never change, so a computation named by the same key gives the same rows.
+    /// A result kept by [`Session::remember`] under `key`, in this session or (with a
+    /// cache folder) by an earlier run over the same files, SQL and code
+    /// ([`crate::sql::kept`]). The session's tables and SQL never change, so a
+    /// computation named by the same key gives the same rows.
     pub fn remembered(&self, key: &str) -> Option<RecordBatch> {
-        self.memo.lock().ok()?.get(key).cloned()
+        if let Some(b) = self.memo.lock().ok()?.get(key) {
+            return Some(b.clone());
+        }
+        let batch = self.kept.as_ref()?.get(key)?;
+        self.memo
+            .lock()
+            .ok()?
+            .insert(key.to_string(), batch.clone());
+        Some(batch)
     }
 
-    /// Keeps `batch` for the session's lifetime under `key` (a name of the computation
-    /// and every parameter it ran with).
+    /// Keeps `batch` under `key` (a name of the computation and every parameter it ran
+    /// with): for the session's lifetime, and on disk when the session has a cache
+    /// folder.
     pub fn remember(&self, key: String, batch: &RecordBatch) {
+        if let Some(kept) = &self.kept {
+            kept.put(&key, batch);
+        }
         if let Ok(mut m) = self.memo.lock() {
             m.insert(key, batch.clone());
         }

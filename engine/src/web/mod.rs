@@ -139,8 +139,10 @@ impl App {
                 )));
             }
         }
-        self.loaded.store(Some(Arc::new(loaded)));
+        let loaded = Arc::new(loaded);
+        self.loaded.store(Some(loaded.clone()));
         self.set_status("");
+        tokio::spawn(warm(loaded));
         Ok(())
     }
 
@@ -162,6 +164,27 @@ impl App {
         .await;
         self.reloading.store(false, Ordering::SeqCst);
         result
+    }
+}
+
+/// Computes the figures of the default period right after a load, so that the first
+/// view of the overview does not wait for them (a page asking meanwhile waits for the
+/// same computation, never starts a second one). With a cache folder they are kept on
+/// disk, so after a restart over the same files this takes a moment.
+async fn warm(loaded: Arc<Loaded>) {
+    let p = loaded.default_period;
+    let start = Instant::now();
+    let done = async {
+        loaded.prepared(&p, p.last_day()).await?;
+        loaded.findings(&p).await
+    };
+    match done.await {
+        Ok(_) => eprintln!(
+            "tiexin serve: the figures of {p} are ready ({:.1} s)",
+            start.elapsed().as_secs_f64()
+        ),
+        // The page that asks for them shows the error.
+        Err(e) => eprintln!("error: the figures of {p}: {e}"),
     }
 }
 
