@@ -66,6 +66,10 @@ pub struct Loaded {
     nominees: Mutex<HashMap<(i32, String), Cell<Records>>>,
     /// Draft PDFs rendered, by archive hash, document and period.
     pub pdfs: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+    /// Turns for computing figures: as many at once as there are cores. Each query
+    /// already uses every core, so more at once only adds their memory (20 clients
+    /// opening 20 nominee pages of a 1M archive took the server past 5 GiB).
+    turns: tokio::sync::Semaphore,
 }
 
 impl Loaded {
@@ -112,7 +116,16 @@ impl Loaded {
             shortlists: Mutex::default(),
             nominees: Mutex::default(),
             pdfs: Mutex::default(),
+            turns: tokio::sync::Semaphore::new(crate::sql::session::partitions()),
         })
+    }
+
+    /// Waits for a turn to compute figures ([`Loaded::turns`]).
+    async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        self.turns
+            .acquire()
+            .await
+            .map_err(|e| Error::Internal(format!("waiting for a turn to compute: {e}")))
     }
 
     /// Whether `union` is `scope` or below it.
@@ -167,6 +180,7 @@ impl Loaded {
             m.entry((*p, cut)).or_default().clone()
         };
         cell.get_or_try_init(|| async {
+            let _turn = self.turn().await?;
             Ok::<_, Error>(Arc::new(
                 figures::prepare_until(&self.session, p, cut).await?,
             ))
@@ -182,6 +196,7 @@ impl Loaded {
             m.entry(*q).or_default().clone()
         };
         cell.get_or_try_init(|| async {
+            let _turn = self.turn().await?;
             let batch = findings::findings(&self.session, q).await?;
             Ok::<_, Error>(Arc::new(rows(&batch)?))
         })
@@ -199,6 +214,7 @@ impl Loaded {
             m.entry(year).or_default().clone()
         };
         cell.get_or_try_init(|| async {
+            let _turn = self.turn().await?;
             Ok::<_, Error>(Arc::new(
                 committee::document(&self.session, year, params).await?,
             ))
@@ -217,6 +233,7 @@ impl Loaded {
             m.entry((year, contact.to_string())).or_default().clone()
         };
         cell.get_or_try_init(|| async {
+            let _turn = self.turn().await?;
             Ok::<_, Error>(Arc::new(
                 nominee::records(&self.session, year, contact).await?,
             ))

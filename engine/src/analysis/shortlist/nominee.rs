@@ -136,35 +136,40 @@ impl Records {
     }
 }
 
+/// The files of `queries/nominee/` that give the records and their counts, in the order
+/// [`records`] decodes them.
+const FILES: [&str; 5] = [
+    "household_quarters",
+    "exits",
+    "requests",
+    "ratings",
+    "counts",
+];
+
 /// The records behind `contact`'s score for `year`, checked against the counts of the
 /// shortlist's steps.
 pub async fn records(s: &Session, year: i32, contact: &str) -> Result<Records> {
-    let period = Period::Year(year);
-    let scope = s.scope()?;
-    let params = with_text(&period, "contact", contact);
-    scope
-        .materialize_as("assignment_span", q("assignments")?, Some(params.clone()))
-        .await?;
-    let (_, steps) = step_queries()?;
-    for step in steps {
-        scope
-            .materialize_as(
-                &format!("shortlist_{}", step.name),
-                step,
-                Some(period.params()),
-            )
-            .await?;
-    }
-    let (batch, query) = run(&scope, "household_quarters", &params).await?;
-    let quarters = household_quarters(&Decoder::new(&batch, query))?;
-    let (batch, query) = run(&scope, "exits", &params).await?;
-    let exits = exits(&Decoder::new(&batch, query))?;
-    let (batch, query) = run(&scope, "requests", &params).await?;
-    let requests = requests(&Decoder::new(&batch, query))?;
-    let (batch, query) = run(&scope, "ratings", &params).await?;
-    let ratings = ratings(&Decoder::new(&batch, query))?;
-    let (batch, query) = run(&scope, "counts", &params).await?;
-    let counts = counts(&Decoder::new(&batch, query))?;
+    // The records depend only on the year and the contact: kept like the rules' rows
+    // ([`Session::remember`]), so a later view, or a later run over the same files,
+    // takes them.
+    let key = |name: &str| format!("nominee/{name}.sql {year} {contact}");
+    let kept: Option<Vec<RecordBatch>> = FILES.iter().map(|f| s.remembered(&key(f))).collect();
+    let batches = match kept {
+        Some(batches) => batches,
+        None => {
+            let batches = compute(s, year, contact).await?;
+            for (f, b) in FILES.iter().zip(&batches) {
+                s.remember(key(f), b);
+            }
+            batches
+        }
+    };
+    let d = |i: usize| -> Result<Decoder> { Ok(Decoder::new(&batches[i], q(FILES[i])?)) };
+    let quarters = household_quarters(&d(0)?)?;
+    let exits = exits(&d(1)?)?;
+    let requests = requests(&d(2)?)?;
+    let ratings = ratings(&d(3)?)?;
+    let counts = counts(&d(4)?)?;
     let out = Records {
         year,
         contact_id: contact.to_string(),
@@ -184,14 +189,36 @@ pub async fn records(s: &Session, year: i32, contact: &str) -> Result<Records> {
     Ok(out)
 }
 
+/// The results of `queries/nominee/household_quarters`, `exits`, `requests`, `ratings`
+/// and `counts` for `contact`, after the steps of `queries/shortlist/` over the
+/// contact's own assignments.
+async fn compute(s: &Session, year: i32, contact: &str) -> Result<Vec<RecordBatch>> {
+    let period = Period::Year(year);
+    let scope = s.scope()?;
+    let params = with_text(&period, "contact", contact);
+    scope
+        .materialize_as("assignment_span", q("assignments")?, Some(params.clone()))
+        .await?;
+    let (_, steps) = step_queries()?;
+    for step in steps {
+        scope
+            .materialize_as(
+                &format!("shortlist_{}", step.name),
+                step,
+                Some(period.params()),
+            )
+            .await?;
+    }
+    let mut out = Vec::new();
+    for name in FILES {
+        out.push(run(&scope, name, &params).await?);
+    }
+    Ok(out)
+}
+
 /// Runs the file `queries/nominee/<name>.sql`.
-async fn run(
-    scope: &Scope,
-    name: &str,
-    params: &ParamValues,
-) -> Result<(RecordBatch, &'static Query)> {
-    let query = q(name)?;
-    Ok((scope.collect(query, Some(params.clone())).await?, query))
+async fn run(scope: &Scope, name: &str, params: &ParamValues) -> Result<RecordBatch> {
+    scope.collect(q(name)?, Some(params.clone())).await
 }
 
 fn q(name: &str) -> Result<&'static Query> {
