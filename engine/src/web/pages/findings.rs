@@ -64,9 +64,10 @@ pub async fn list(v: Viewer, Query(f): Query<Filters>) -> Page {
         return Err(bad_request(&format!("没有规则 {}。", f.rule)));
     }
     let all = l.findings(&quarter).await.map_err(failed)?;
+    let members = l.subtree(&union);
     let shown: Vec<&Finding> = all
         .iter()
-        .filter(|x| l.in_scope(&union, &x.union_id))
+        .filter(|x| members.contains(x.union_id.as_str()))
         .filter(|x| f.rule.is_empty() || x.rule == f.rule)
         .filter(|x| f.severity.is_empty() || x.severity == f.severity)
         .filter(|x| f.contact.is_empty() || x.contact_id == f.contact)
