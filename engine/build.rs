@@ -29,21 +29,7 @@ fn main() {
             files.push(p.to_path_buf());
         }
     }
-    files.sort();
-    // FNV-1a, 64 bits, over each file's name and bytes.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for f in &files {
-        let name = f
-            .strip_prefix(&root)
-            .unwrap_or(f)
-            .to_string_lossy()
-            .replace('\\', "/");
-        let bytes = std::fs::read(f).expect("a source file is readable");
-        for b in name.bytes().chain([0]).chain(bytes).chain([0]) {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
+    let hash = fingerprint(&root, files);
     println!("cargo:rustc-env=TIEXIN_VALIDATION_FINGERPRINT={hash:016x}");
     results(&root);
     commit(&root);
@@ -69,6 +55,12 @@ fn results(root: &str) {
         println!("cargo:rerun-if-changed={root}/{dir}");
         walk(&Path::new(root).join(dir), &mut files);
     }
+    let hash = fingerprint(root, files);
+    println!("cargo:rustc-env=TIEXIN_RESULTS_FINGERPRINT={hash:016x}");
+}
+
+/// FNV-1a, 64 bits, over each file's name (relative to `root`) and bytes, in name order.
+fn fingerprint(root: &str, mut files: Vec<std::path::PathBuf>) -> u64 {
     files.sort();
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for f in &files {
@@ -83,7 +75,7 @@ fn results(root: &str) {
             hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
-    println!("cargo:rustc-env=TIEXIN_RESULTS_FINGERPRINT={hash:016x}");
+    hash
 }
 
 /// `TIEXIN_COMMIT`: the short hash of the checkout's HEAD (with `+` when files differ

@@ -196,15 +196,18 @@ fn kept_results_serve_only_the_same_files_and_sql() {
     copy_dir(&repo().join("sample-data"), &archive);
     let archive = archive.to_str().unwrap();
     let cache = TempDir::new().unwrap();
-    let findings = [
-        "findings",
-        "--period",
-        "2026Q3",
-        "--archive",
-        archive,
-        "--format",
-        "csv",
-    ];
+    let command = |name: &'static str| {
+        [
+            name,
+            "--period",
+            "2026Q3",
+            "--archive",
+            archive,
+            "--format",
+            "csv",
+        ]
+    };
+    let findings = command("findings");
     let first = run_ok(&cache, &findings);
     let kept = std::fs::read_dir(cache.path().join("results"))
         .map(|d| d.count())
@@ -257,15 +260,7 @@ fn kept_results_serve_only_the_same_files_and_sql() {
     // Two quarters without a visit: V2 for 47 households instead of 1 (V1 gives way).
     let v2 = |rows: &[Vec<String>]| rows.iter().filter(|r| r[0] == "V2").count();
     assert_eq!((v2(&first), v2(&edited)), (1, 47));
-    let metrics = [
-        "metrics",
-        "--period",
-        "2026Q3",
-        "--archive",
-        archive,
-        "--format",
-        "csv",
-    ];
+    let metrics = command("metrics");
     let m = run_ok(&cache, &metrics);
     let mut m_fresh = metrics.to_vec();
     m_fresh.push("--no-cache");
