@@ -120,32 +120,25 @@ pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Fig
     let found = concat_batches(&findings::schema(), &found)?;
     // The figures depend only on the period and the cut, like the findings they count.
     let key = format!("metrics {period} {}", crate::calendar::iso(cut));
-    if let Some(batch) = s.remembered(&key) {
-        return Ok(Figures {
-            metrics: batch,
-            findings: found,
-        });
-    }
-    let scope = s.scope()?;
-    scope.register(PERIOD_FINDINGS, found.clone())?;
-    scope.register(DUE_FINDINGS, concat_batches(&due_schema(), &due)?)?;
-    let (last, parts) = catalog::METRICS
-        .split_last()
-        .ok_or_else(|| Error::Internal("no metric queries".into()))?;
-    for q in parts {
-        scope
-            .view(
-                &format!("metric_{}", q.name),
-                q,
-                Some(period.params_until(cut)),
-            )
-            .await?;
-    }
-    let batch = scope.collect(last, Some(period.params_until(cut))).await?;
-    check_columns(&batch, last, COLUMNS)?;
-    s.remember(key, &batch);
+    let metrics = s
+        .remembered_or(key, || async {
+            let scope = s.scope()?;
+            scope.register(PERIOD_FINDINGS, found.clone())?;
+            scope.register(DUE_FINDINGS, concat_batches(&due_schema(), &due)?)?;
+            let (last, parts) = catalog::METRICS
+                .split_last()
+                .ok_or_else(|| Error::Internal("no metric queries".into()))?;
+            for q in parts {
+                let name = format!("metric_{}", q.name);
+                scope.view(&name, q, Some(period.params_until(cut))).await?;
+            }
+            let batch = scope.collect(last, Some(period.params_until(cut))).await?;
+            check_columns(&batch, last, COLUMNS)?;
+            Ok(batch)
+        })
+        .await?;
     Ok(Figures {
-        metrics: batch,
+        metrics,
         findings: found,
     })
 }

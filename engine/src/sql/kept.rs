@@ -10,10 +10,11 @@
 //! A change to any of them is another key, so a kept result is the result the
 //! computation would give again. A damaged or unreadable entry is a miss, and failing to
 //! write one is not an error: the next run computes again. Entries unused for 30 days
-//! are removed when a new one is written.
+//! are removed when the session writes its first one.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Once;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::compute::concat_batches;
@@ -28,10 +29,12 @@ use crate::ingest::cache::{mark_used, prune};
 const FINGERPRINT: &str = env!("TIEXIN_RESULTS_FINGERPRINT");
 
 /// A folder of kept results for one session (one archive, SQL and restriction).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Kept {
     dir: PathBuf,
     salt: String,
+    /// The folder is pruned once, on the first write, not on every one.
+    pruned: Once,
 }
 
 impl Kept {
@@ -46,6 +49,7 @@ impl Kept {
         Kept {
             dir: dir.to_path_buf(),
             salt: sha256_bytes(text.as_bytes()),
+            pruned: Once::new(),
         }
     }
 
@@ -68,7 +72,7 @@ impl Kept {
     /// Keeps `batch` under `key`.
     pub fn put(&self, key: &str, batch: &RecordBatch) {
         let _ = self.try_put(key, batch);
-        prune(&self.dir);
+        self.pruned.call_once(|| prune(&self.dir));
     }
 
     fn try_put(&self, key: &str, batch: &RecordBatch) -> Option<()> {

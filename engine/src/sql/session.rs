@@ -211,6 +211,21 @@ impl Session {
         }
     }
 
+    /// The rows kept under `key` ([`Session::remembered`]), or else those `compute`
+    /// gives, kept under `key` ([`Session::remember`]).
+    pub async fn remembered_or<F, Fut>(&self, key: String, compute: F) -> Result<RecordBatch>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<RecordBatch>>,
+    {
+        if let Some(batch) = self.remembered(&key) {
+            return Ok(batch);
+        }
+        let batch = compute().await?;
+        self.remember(key, &batch);
+        Ok(batch)
+    }
+
     /// A new scope for one computation, over the session's tables.
     pub fn scope(&self) -> Result<Scope> {
         Scope::new(&self.ctx, &self.tables, &self.catalog)

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::ingest::Progress;
 use crate::sql::session::{Session, Settings};
 use crate::sql::table::Tabular;
-use crate::sql::tree::Unions;
+use crate::sql::tree::{self, Unions};
 use crate::sql::Period;
 
 /// One finding row, as text.
@@ -130,24 +130,18 @@ impl Loaded {
             .map_err(|e| Error::Internal(format!("waiting for a turn to compute: {e}")))
     }
 
-    /// `scope` and every union below it, computed on first use and kept: a page that
-    /// filters many rows by union asks this once instead of [`Loaded::in_scope`] per row
-    /// (the findings of a 1M-household quarter took 30–50 ms a page that way).
-    pub fn subtree(&self, scope: &str) -> Arc<HashSet<String>> {
+    /// `scope` and every union below it ([`tree::members`], as `--scope` cuts the
+    /// tables), computed on first use and kept: a page that filters many rows by union
+    /// asks this once instead of [`Loaded::in_scope`] per row (the findings of a
+    /// 1M-household quarter took 30–50 ms a page that way).
+    pub fn subtree(&self, scope: &str) -> Result<Arc<HashSet<String>>> {
         let mut m = self.subtrees.lock().unwrap_or_else(|e| e.into_inner());
-        m.entry(scope.to_string())
-            .or_insert_with(|| {
-                let mut out = HashSet::new();
-                let mut todo = vec![scope.to_string()];
-                while let Some(u) = todo.pop() {
-                    if let Some(kids) = self.children.get(&u) {
-                        todo.extend(kids.iter().filter(|k| !out.contains(*k)).cloned());
-                    }
-                    out.insert(u);
-                }
-                Arc::new(out)
-            })
-            .clone()
+        if let Some(set) = m.get(scope) {
+            return Ok(set.clone());
+        }
+        let set = Arc::new(tree::members(&self.session.archive, scope, None)?);
+        m.insert(scope.to_string(), set.clone());
+        Ok(set)
     }
 
     /// Whether `union` is `scope` or below it.

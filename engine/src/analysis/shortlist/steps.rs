@@ -177,15 +177,15 @@ pub(super) struct Year {
 /// Runs the steps of `queries/shortlist/` up to the eligibility of every contact, in
 /// one scope holding the findings of the year's four quarters as `shortlist_findings`
 /// and each step's result as `shortlist_<step>`.
+///
 /// The last step's rows depend only on the year, so they are kept
 /// ([`Session::remember`]): a later run over the same files takes them.
 pub(super) async fn prepare(s: &Session, year: i32) -> Result<Year> {
     let period = Period::Year(year);
     let (last, steps) = step_queries()?;
     let key = format!("shortlist/{}.sql {year}", last.name);
-    let batch = match s.remembered(&key) {
-        Some(batch) => batch,
-        None => {
+    let batch = s
+        .remembered_or(key, || async {
             let found = eligibility_findings(s, year).await?;
             let scope = s.scope()?;
             scope.register("shortlist_findings", found)?;
@@ -194,11 +194,9 @@ pub(super) async fn prepare(s: &Session, year: i32) -> Result<Year> {
                     .materialize_as(&format!("shortlist_{}", q.name), q, Some(period.params()))
                     .await?;
             }
-            let batch = scope.collect(last, Some(period.params())).await?;
-            s.remember(key, &batch);
-            batch
-        }
-    };
+            scope.collect(last, Some(period.params())).await
+        })
+        .await?;
     let contacts = read_contacts(&batch, last)?;
     let components = contacts.iter().map(Contact::components).collect();
     Ok(Year {

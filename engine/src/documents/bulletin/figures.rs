@@ -127,14 +127,11 @@ pub async fn prepare_until(s: &Session, period: &Period, date: i32) -> Result<Pr
             continue;
         }
         let key = format!("metrics/visit_compliance.sql {quarter}");
-        let batch = match s.remembered(&key) {
-            Some(batch) => batch,
-            None => {
-                let batch = s.scope()?.collect(vc, Some(quarter.params())).await?;
-                s.remember(key, &batch);
-                batch
-            }
-        };
+        let batch = s
+            .remembered_or(key, || async {
+                s.scope()?.collect(vc, Some(quarter.params())).await
+            })
+            .await?;
         let d = Decoder::new(&batch, vc);
         let (ids, due, visited) = (d.text("union_id")?, d.int("due")?, d.int("visited")?);
         for r in 0..d.rows() {

@@ -64,7 +64,7 @@ pub async fn list(v: Viewer, Query(f): Query<Filters>) -> Page {
         return Err(bad_request(&format!("没有规则 {}。", f.rule)));
     }
     let all = l.findings(&quarter).await.map_err(failed)?;
-    let members = l.subtree(&union);
+    let members = l.subtree(&union).map_err(failed)?;
     let shown: Vec<&Finding> = all
         .iter()
         .filter(|x| members.contains(x.union_id.as_str()))
