@@ -11,6 +11,7 @@ use crate::delivery::schedule::Job;
 use crate::delivery::smtp::SmtpConfig;
 use crate::documents::settings::DocumentConfig;
 use crate::error::{Error, Result};
+use crate::sql::cluster::Engine;
 use crate::sql::sandbox::Limits;
 use crate::web::users::UserConfig;
 
@@ -48,6 +49,12 @@ pub struct Config {
     /// After downtime, a job's most recent missed slot still runs if it is at most this
     /// many hours old [default: 24; 0 to 8760].
     pub grace_hours: Option<f64>,
+    /// Where the queries run: `local`, or `ballista://HOST:PORT` for a Ballista cluster
+    /// (a tiexin built with the `ballista` feature) [default: local].
+    pub engine: Option<String>,
+    /// The folder the cluster's executors read the archive's tables from, at the same
+    /// path on every machine [default: cluster/ in the cache folder].
+    pub cluster_data: Option<PathBuf>,
 }
 
 impl Config {
@@ -198,6 +205,18 @@ impl Config {
             return None;
         }
         self.cache_dir.clone().or_else(crate::dirs::cache_dir)
+    }
+
+    /// Where the queries run: `option` (`--engine`) over the `engine` key, else here.
+    pub fn engine(&self, option: Option<&str>, no_cache: bool) -> Result<Engine> {
+        let Some(text) = option.or(self.engine.as_deref()) else {
+            return Ok(Engine::Local);
+        };
+        let data = match &self.cluster_data {
+            Some(dir) => dir.clone(),
+            None => crate::sql::cluster::default_data(self.cache_folder(no_cache).as_deref()),
+        };
+        Engine::parse(text, data)
     }
 
     /// The limits of an inspector's query.

@@ -91,6 +91,9 @@ pub struct ArchiveArgs {
     /// Use the .sql files in this folder instead of the built-in ones of the same name.
     #[arg(long, value_name = "DIR")]
     pub queries: Option<PathBuf>,
+    /// Run the queries on a Ballista cluster (a tiexin built with the `ballista` feature) [default: local]
+    #[arg(long, value_name = "ballista://HOST:PORT")]
+    pub engine: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -78,6 +78,7 @@ pub async fn run(args: DemoArgs) -> Result<i32> {
         config: args.config.clone(),
         no_cache: false,
         queries: None,
+        engine: None,
     };
     let (s, mut config) = super::open_session(&archive_args).await?;
     config.state_dir = Some(state.clone());

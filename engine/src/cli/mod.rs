@@ -176,6 +176,7 @@ pub fn resolve(args: &ArchiveArgs) -> Result<(Config, session::Settings)> {
         // Replaced query files read the tables masked, as `tiexin query` does.
         masked: args.queries.is_some() && !config.full_access.unwrap_or(false),
         scope: None,
+        engine: config.engine(args.engine.as_deref(), args.no_cache)?,
     };
     output::protect_archive(&settings.archive);
     Ok((config, settings))

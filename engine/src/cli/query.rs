@@ -148,6 +148,9 @@ async fn execute(args: &QueryArgs, sql: &str) -> std::result::Result<usize, Fail
     let masked = !config.full_access.unwrap_or(false);
     let (archive, extra) = load(args, masked, period.as_ref()).await.map_err(failed)?;
     let limits = config.query_limits();
+    let engine = config
+        .engine(args.archive.engine.as_deref(), args.archive.no_cache)
+        .map_err(refused)?;
     let rows = sandbox::execute(
         &archive,
         &extra,
@@ -155,6 +158,7 @@ async fn execute(args: &QueryArgs, sql: &str) -> std::result::Result<usize, Fail
         masked,
         &limits,
         sql,
+        &engine,
     )
     .await?;
     let out = args.output.out.as_deref();

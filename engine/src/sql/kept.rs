@@ -53,6 +53,11 @@ impl Kept {
         }
     }
 
+    /// The SHA-256 naming the session (its parts, this tiexin's version and code).
+    pub fn salt(&self) -> &str {
+        &self.salt
+    }
+
     fn path(&self, key: &str) -> PathBuf {
         let name = sha256_bytes(format!("{}\n{key}", self.salt).as_bytes());
         self.dir.join(format!("{name}.arrow"))

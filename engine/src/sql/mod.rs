@@ -4,6 +4,9 @@
 //! inspectors' queries run.
 
 pub mod catalog;
+pub mod cluster;
+#[cfg(feature = "ballista")]
+mod cluster_remote;
 pub mod decode;
 pub mod kept;
 pub mod lazy;

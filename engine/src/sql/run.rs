@@ -15,6 +15,7 @@ use datafusion::prelude::{DataFrame, SessionContext};
 use datafusion::scalar::ScalarValue;
 
 use super::catalog::{Catalog, Query};
+use super::cluster::Remote;
 use super::period::Period;
 use super::sandbox::readonly;
 use crate::error::{Error, Result};
@@ -23,6 +24,8 @@ use crate::error::{Error, Result};
 pub struct Scope {
     ctx: SessionContext,
     catalog: Catalog,
+    /// On a cluster, where this scope's own tables are written for the executors.
+    remote: Option<Arc<Remote>>,
 }
 
 impl Scope {
@@ -31,14 +34,19 @@ impl Scope {
         base: &SessionContext,
         tables: &[(String, Arc<dyn TableProvider>)],
         catalog: &Catalog,
+        remote: Option<Arc<Remote>>,
     ) -> Result<Scope> {
-        let ctx = SessionContext::new_with_config_rt(base.copied_config(), base.runtime_env());
+        let ctx = match &remote {
+            Some(r) => r.context(base.copied_config(), base.runtime_env())?,
+            None => SessionContext::new_with_config_rt(base.copied_config(), base.runtime_env()),
+        };
         for (name, t) in tables {
             ctx.register_table(name.as_str(), t.clone())?;
         }
         Ok(Scope {
             ctx,
             catalog: catalog.clone(),
+            remote,
         })
     }
 
@@ -60,7 +68,12 @@ impl Scope {
         schema: SchemaRef,
         parts: Vec<Vec<RecordBatch>>,
     ) -> Result<()> {
-        self.replace(name, Arc::new(MemTable::try_new(schema, parts)?))
+        // In-memory tables do not travel: on a cluster the rows go to the scratch folder.
+        let table: Arc<dyn TableProvider> = match &self.remote {
+            Some(r) => r.scratch(name, schema, &parts)?,
+            None => Arc::new(MemTable::try_new(schema, parts)?),
+        };
+        self.replace(name, table)
     }
 
     fn replace(&self, name: &str, table: Arc<dyn TableProvider>) -> Result<()> {
@@ -137,6 +150,11 @@ impl Scope {
         let parts = datafusion::physical_plan::collect_partitioned(plan, self.ctx.task_ctx())
             .await
             .map_err(failed)?;
+        // A cluster's result comes back as one partition: keep the session's split.
+        let parts = match &self.remote {
+            Some(_) => super::session::split(&parts.concat(), super::session::partitions()),
+            None => parts,
+        };
         self.register_parts(name, schema, parts)
     }
 

@@ -7,18 +7,21 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::MemTable;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use super::catalog::{self, Catalog};
+use super::cluster::{self, Engine, Remote};
 use super::kept::Kept;
 use super::lazy::Lazy;
 use super::run::Scope;
 use super::sandbox::{guard, scope};
 use super::tree;
 use crate::error::Result;
+use crate::ingest::archive::sha256_bytes;
 use crate::ingest::{Archive, LoadOptions, Progress};
 
 /// Where a session's archive and queries come from (resolved from the command line
@@ -36,6 +39,8 @@ pub struct Settings {
     pub masked: bool,
     /// The union whose subtree every table is cut to before any query reads it.
     pub scope: Option<String>,
+    /// Where the queries run: here, or on a Ballista cluster.
+    pub engine: Engine,
 }
 
 /// What the tables of a session are restricted to.
@@ -58,6 +63,8 @@ pub struct Session {
     memo: Mutex<HashMap<String, RecordBatch>>,
     /// The same results kept on disk between runs (when the session has a cache folder).
     kept: Option<Kept>,
+    /// The cluster the queries run on (`--engine ballista://…`), if any.
+    remote: Option<Arc<Remote>>,
 }
 
 /// How many partitions DataFusion works with: one per core.
@@ -103,23 +110,50 @@ impl Session {
             masked: settings.masked,
             scope: settings.scope.clone(),
         };
-        let kept = settings.cache_dir.as_ref().map(|dir| {
-            let sql: String = catalog::all()
-                .map(|q| format!("{}\n{}\n", q.path(), catalog.sql(q)))
-                .collect();
-            let cut = format!(
-                "masked {} scope {:?}",
-                restriction.masked, restriction.scope
-            );
-            Kept::new(&dir.join("results"), &[&archive.sha256(), &sql, &cut])
-        });
-        Session::prepare(archive, catalog, runtime, &restriction, kept).await
+        let cut = format!(
+            "masked {} scope {:?}",
+            restriction.masked, restriction.scope
+        );
+        let (kept, remote) = match &settings.engine {
+            Engine::Local => {
+                let kept = settings.cache_dir.as_ref().map(|dir| {
+                    let sql: String = catalog::all()
+                        .map(|q| format!("{}\n{}\n", q.path(), catalog.sql(q)))
+                        .collect();
+                    Kept::new(&dir.join("results"), &[&archive.sha256(), &sql, &cut])
+                });
+                (kept, None)
+            }
+            // A cluster run computes every figure (nothing kept is read or written), so
+            // that its figures are the cluster's own.
+            Engine::Ballista { address, data } => {
+                progress.status(&format!(
+                    "connecting to the Ballista scheduler at {address}…"
+                ));
+                let remote = Remote::connect(address, data)?;
+                let key = cluster::archive_key(
+                    &archive.sha256(),
+                    restriction.masked,
+                    restriction.scope.as_deref(),
+                );
+                (None, Some((Arc::new(remote), key)))
+            }
+        };
+        Session::prepare(archive, catalog, runtime, &restriction, kept, remote).await
     }
 
     /// A session over an archive already loaded.
     pub async fn from_archive(archive: Archive, catalog: Catalog) -> Result<Session> {
         let runtime = Arc::new(RuntimeEnv::default());
-        Session::prepare(archive, catalog, runtime, &Restriction::default(), None).await
+        Session::prepare(
+            archive,
+            catalog,
+            runtime,
+            &Restriction::default(),
+            None,
+            None,
+        )
+        .await
     }
 
     /// Registers the archive's tables and `union_closure`, then computes the views of
@@ -130,12 +164,14 @@ impl Session {
         runtime: Arc<RuntimeEnv>,
         restriction: &Restriction,
         kept: Option<Kept>,
+        remote: Option<(Arc<Remote>, String)>,
     ) -> Result<Session> {
         let n = partitions();
-        let ctx = SessionContext::new_with_config_rt(
-            SessionConfig::new().with_target_partitions(n),
-            runtime,
-        );
+        let config = SessionConfig::new().with_target_partitions(n);
+        let ctx = match &remote {
+            Some((r, _)) => r.context(config, runtime)?,
+            None => SessionContext::new_with_config_rt(config, runtime),
+        };
         let mut given = scope::archive_tables(&archive)?;
         if let Some(root) = &restriction.scope {
             given = scope::cut(given, &tree::members(&archive, root, None)?)?;
@@ -144,6 +180,11 @@ impl Session {
             given = scope::masked(given)?;
         }
         let mut tables: Vec<(String, Arc<dyn TableProvider>)> = Vec::new();
+        if let Some((r, key)) = &remote {
+            // The executors read the very tables this session would hold, as Parquet.
+            tables = r.publish(key, &given)?;
+            given = Vec::new();
+        }
         for (name, schema, batches) in given {
             // The tree's tables are small: one partition.
             let parts = if name == "union_closure" || name == "union_root" {
@@ -156,6 +197,7 @@ impl Session {
                 Arc::new(MemTable::try_new(schema, parts)?),
             ));
         }
+        let published = remote.as_ref().map(|(_, key)| key.clone());
         let mut session = Session {
             archive,
             catalog,
@@ -163,18 +205,43 @@ impl Session {
             tables,
             memo: Mutex::new(HashMap::new()),
             kept,
+            remote: remote.map(|(r, _)| r),
         };
         // The views do not depend on the period: each is planned here (in order: each
         // may read the ones before it), computed on its first read and kept in memory,
         // so the many queries that read them do not recompute their joins, and a run
         // whose figures are all kept on disk computes none.
+        let mut view_key = String::new();
         for q in catalog::VIEWS {
             let frame = session.scope()?.plan(q, None).await?;
             let path = match session.catalog.replacement(q) {
                 Some(r) => format!("{} (replaced by {})", q.path(), r.path.display()),
                 None => q.path(),
             };
-            let table: Arc<dyn TableProvider> = Arc::new(Lazy::new(path, frame));
+            let table: Arc<dyn TableProvider> = match (&session.remote, &published) {
+                // On a cluster a view is computed there once per archive and SQL, and its
+                // rows published beside the archive's tables: inlined as plans, the
+                // views nest into plans the scheduler takes minutes to split.
+                (Some(r), Some(key)) => {
+                    view_key = sha256_bytes(
+                        format!(
+                            "{key}\n{view_key}\n{}\n{}",
+                            q.path(),
+                            session.catalog.sql(q)
+                        )
+                        .as_bytes(),
+                    );
+                    let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+                    match r.view(&view_key, &schema)? {
+                        Some(t) => t,
+                        None => {
+                            let rows = session.scope()?.collect(q, None).await?;
+                            r.publish_view(&view_key, &schema, &[rows])?
+                        }
+                    }
+                }
+                _ => Arc::new(Lazy::new(path, frame)),
+            };
             session.tables.push((q.name.to_string(), table));
         }
         for (name, t) in &session.tables {
@@ -228,7 +295,12 @@ impl Session {
 
     /// A new scope for one computation, over the session's tables.
     pub fn scope(&self) -> Result<Scope> {
-        Scope::new(&self.ctx, &self.tables, &self.catalog)
+        Scope::new(&self.ctx, &self.tables, &self.catalog, self.remote.clone())
+    }
+
+    /// The Ballista scheduler the session's queries run on, if any (`host:port`).
+    pub fn cluster(&self) -> Option<&str> {
+        self.remote.as_deref().map(Remote::address)
     }
 }
 

@@ -20,6 +20,7 @@ use datafusion::error::DataFusionError;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 
+use super::cluster::{self, Engine, Remote};
 use super::tree;
 use crate::error::Error;
 use crate::ingest::Archive;
@@ -91,6 +92,7 @@ pub async fn execute(
     masked: bool,
     limits: &Limits,
     sql: &str,
+    engine: &Engine,
 ) -> std::result::Result<Rows, Failure> {
     let members = match scope {
         Some(root) => Some(tree::members(archive, root, None).map_err(|_| {
@@ -107,7 +109,16 @@ pub async fn execute(
         )))
         .build_arc()
         .map_err(|e| failed(e.into()))?;
-    let ctx = scope::context(archive, extra, members.as_ref(), masked, runtime).map_err(failed)?;
+    let remote = match engine {
+        Engine::Local => None,
+        Engine::Ballista { address, data } => {
+            let key = cluster::archive_key(&archive.sha256(), masked, scope);
+            Some((Remote::connect(address, data).map_err(failed)?, key))
+        }
+    };
+    let remote = remote.as_ref().map(|(r, k)| (r, k.as_str()));
+    let ctx = scope::context(archive, extra, members.as_ref(), masked, runtime, remote)
+        .map_err(failed)?;
     guard::arm().map_err(failed)?;
 
     let plan = ctx

@@ -13,6 +13,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use super::mask;
 use crate::error::{Error, Result};
 use crate::ingest::Archive;
+use crate::sql::cluster::Remote;
 use crate::sql::{session, tree};
 
 /// How a table is cut to a scope.
@@ -147,10 +148,14 @@ pub fn context(
     scope: Option<&HashSet<String>>,
     masked_data: bool,
     runtime: Arc<RuntimeEnv>,
+    remote: Option<(&Remote, &str)>,
 ) -> Result<SessionContext> {
     let n = session::partitions();
-    let ctx =
-        SessionContext::new_with_config_rt(SessionConfig::new().with_target_partitions(n), runtime);
+    let config = SessionConfig::new().with_target_partitions(n);
+    let ctx = match remote {
+        Some((r, _)) => r.context(config, runtime)?,
+        None => SessionContext::new_with_config_rt(config, runtime),
+    };
     let mut tables = archive_tables(archive)?;
     for (name, b) in extra {
         tables.push((name, b.schema(), vec![b.clone()]));
@@ -160,6 +165,20 @@ pub fn context(
     }
     if masked_data {
         tables = masked(tables)?;
+    }
+    if let Some((r, key)) = remote {
+        // On a cluster the archive's tables are the session's published ones (the same
+        // cut and masking); the period's metrics and findings go to the run's scratch.
+        let (own, given): (Vec<Table>, Vec<Table>) = tables
+            .into_iter()
+            .partition(|(name, _, _)| extra.iter().any(|(e, _)| e == name));
+        for (name, t) in r.publish(key, &given)? {
+            ctx.register_table(name.as_str(), t)?;
+        }
+        for (name, schema, batches) in own {
+            ctx.register_table(name, r.scratch(name, schema, &[batches])?)?;
+        }
+        return Ok(ctx);
     }
     for (name, schema, batches) in tables {
         let parts = session::split(&batches, n);
