@@ -7,21 +7,13 @@
 mod common;
 
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::smtp::free_port;
 use common::{stderr, stdout};
-
-/// A free port on 127.0.0.1 (bound, then released for the child to take).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn wait_for(port: u16, what: &str) {
     let started = Instant::now();
@@ -93,12 +85,18 @@ impl Drop for Cluster {
     }
 }
 
-fn run(cache: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tiexin"))
-        .args(args)
+/// `tiexin args` with the cache folder `cache` and a state folder in it.
+fn tiexin(cache: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tiexin"));
+    c.args(args)
         .env("TIEXIN_CACHE_DIR", cache)
         .env("TIEXIN_STATE_DIR", cache.join("state"))
-        .env_remove("XDG_CACHE_HOME")
+        .env_remove("XDG_CACHE_HOME");
+    c
+}
+
+fn run(cache: &Path, args: &[&str]) -> Output {
+    tiexin(cache, args)
         .output()
         .expect("the tiexin binary runs")
 }
@@ -169,7 +167,7 @@ fn a_two_executor_cluster_gives_the_local_bytes() {
     // The masked query published masked tables: no ID number of the archive is in them.
     let ids = household_ids(&archive);
     assert!(ids.len() > 1000, "{} ID numbers read", ids.len());
-    let masked = published_with(&remote.join("cluster"), "id_number", &ids);
+    let masked = published_with(&remote.join("cluster"), &ids);
     assert!(
         masked.iter().any(|(_, full)| *full == 0),
         "no published archive without the ID numbers: {masked:?}"
@@ -185,7 +183,7 @@ fn household_ids(archive: &Path) -> Vec<String> {
 }
 
 /// For each published archive folder, how many of `ids` its households files hold.
-fn published_with(data: &Path, _column: &str, ids: &[String]) -> Vec<(PathBuf, usize)> {
+fn published_with(data: &Path, ids: &[String]) -> Vec<(PathBuf, usize)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(data).unwrap() {
         let dir = entry.unwrap().path();
@@ -237,11 +235,7 @@ fn a_killed_executor_never_gives_wrong_figures() {
 
     let mut full: Vec<&str> = args.to_vec();
     full.extend(["--engine", &engine]);
-    let child = Command::new(env!("CARGO_BIN_EXE_tiexin"))
-        .args(&full)
-        .env("TIEXIN_CACHE_DIR", &cache)
-        .env("TIEXIN_STATE_DIR", cache.join("state"))
-        .env_remove("XDG_CACHE_HOME")
+    let child = tiexin(&cache, &full)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
