@@ -80,10 +80,15 @@ engine="ballista://127.0.0.1:$sched_port"
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 reset() { for p in "${pids[@]}"; do echo 5 >"/proc/$p/clear_refs" 2>/dev/null || true; done; }
 
+logs=("$bench/scheduler.log" "$bench/executor-1.log" "$bench/executor-2.log")
+size() { stat -c %s "$1"; }
+
 measure() { # label, engine args...: "secs client_kib sched_kib exec1_kib exec2_kib"
   local best="" peak=0 secs kb
   reset
   for _ in $(seq "$runs"); do
+    # Where each log stood before this run: the last run's part is read by tasks().
+    offsets=(); for l in "${logs[@]}"; do offsets+=("$(size "$l")"); done
     # Every run computes: no kept results are read (a cluster run keeps none anyway).
     rm -rf "$TIEXIN_CACHE_DIR/results"
     /usr/bin/time -f "%e %M" -o "$bench/time" "$bin/tiexin" "$@" --format csv >/dev/null 2>"$bench/err" \
@@ -96,6 +101,15 @@ measure() { # label, engine args...: "secs client_kib sched_kib exec1_kib exec2_
 }
 
 gib() { echo "scale=2; $1 / 1048576" | bc; }
+
+tasks() { # what the cluster did in the last measured run (bench/cluster_tasks.py)
+  local parts=() i
+  for i in "${!logs[@]}"; do
+    tail -c +"$((offsets[i] + 1))" "${logs[i]}" >"$bench/part-$i.log"
+    parts+=("$bench/part-$i.log")
+  done
+  python3 bench/cluster_tasks.py "${parts[@]}"
+}
 
 for n in "${sizes[@]}"; do
   dir="$bench/h$n-csv"
@@ -114,11 +128,26 @@ for n in "${sizes[@]}"; do
   echo
   echo "| command | local | local RSS | cluster | client RSS | scheduler RSS | executor 1 RSS | executor 2 RSS |"
   echo "|---|---|---|---|---|---|---|---|"
+  work=()
   for cmd in "findings --period 2026Q3" "metrics --period 2026" "shortlist --year 2026"; do
     # shellcheck disable=SC2086
     read -r ls lk _ _ _ < <(measure $cmd --archive "$dir")
+    # measure runs in a subshell: the offsets of its last run are written out.
     # shellcheck disable=SC2086
-    read -r cs ck sk e1 e2 < <(measure $cmd --archive "$dir" --engine "$engine")
+    read -r cs ck sk e1 e2 < <(measure $cmd --archive "$dir" --engine "$engine"; declare -p offsets >"$bench/offsets")
     echo "| $cmd | $ls s | $(gib "$lk") GiB | $cs s | $(gib "$ck") GiB | $(gib "$sk") GiB | $(gib "$e1") GiB | $(gib "$e2") GiB |"
+    # shellcheck disable=SC1091
+    source "$bench/offsets"
+    work+=("$cmd|$cs|$(tasks)")
+  done
+  echo
+  echo "Where the cluster's time went (the last run of each command, from the logs):"
+  echo
+  echo "| command | wall | jobs | scheduler planning | stages | tasks | executor 1 busy | executor 2 busy | median task | longest task |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  for w in "${work[@]}"; do
+    IFS='|' read -r cmd cs t <<<"$w"
+    read -r jobs plan stages n b1 b2 med max <<<"$t"
+    echo "| $cmd | $cs s | $jobs | $plan s | $stages | $n | $b1 s | $b2 s | $med ms | $max ms |"
   done
 done

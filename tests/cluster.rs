@@ -26,6 +26,11 @@ fn wait_for(port: u16, what: &str) {
     }
 }
 
+/// A new file `path` for a process's standard error (its log).
+fn log(path: &Path) -> std::fs::File {
+    std::fs::File::create(path).expect("a log file can be created")
+}
+
 /// The processes of a local cluster, killed when dropped.
 struct Cluster {
     scheduler: Child,
@@ -39,7 +44,7 @@ impl Cluster {
         let scheduler = Command::new(env!("CARGO_BIN_EXE_tiexin-scheduler"))
             .args(["--bind", &format!("127.0.0.1:{port}")])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log(&work.join("scheduler.log")))
             .spawn()
             .expect("tiexin-scheduler starts");
         wait_for(port, "the scheduler");
@@ -55,7 +60,7 @@ impl Cluster {
                     .args(["--grpc-port", &grpc.to_string()])
                     .args(["--work-dir", dir.to_str().unwrap()])
                     .stdout(Stdio::null())
-                    .stderr(Stdio::null())
+                    .stderr(log(&work.join(format!("executor-{i}.log"))))
                     .spawn()
                     .expect("tiexin-executor starts");
                 wait_for(flight, "an executor");
@@ -163,6 +168,12 @@ fn a_two_executor_cluster_gives_the_local_bytes() {
             String::from_utf8_lossy(&there),
             "{args:?}: the cluster's output differs from the local one"
         );
+    }
+    // Both executors ran tasks, each logged with its time.
+    for i in 0..2 {
+        let text = std::fs::read_to_string(tmp.path().join(format!("executor-{i}.log"))).unwrap();
+        let tasks = text.lines().filter(|l| l.contains("Finished task")).count();
+        assert!(tasks >= 10, "executor {i} finished {tasks} tasks:\n{text}");
     }
     // The masked query published masked tables: no ID number of the archive is in them.
     let ids = household_ids(&archive);

@@ -4,11 +4,15 @@
 //! Usage: `tiexin-executor --scheduler HOST:PORT [--bind HOST] [--port P]
 //! [--grpc-port G] [--work-dir DIR] [--cores N]`. It reads the archive's tables from
 //! the shared folder the client names (`cluster-data`), at the same path.
+//! It logs each task it runs, with its time, to standard error (level from
+//! `TIEXIN_CLUSTER_LOG`, default `info`).
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use ballista_executor::executor_process::{start_executor_process, ExecutorProcessConfig};
+
+mod common;
 
 const USAGE: &str = "usage: tiexin-executor --scheduler HOST:PORT [--bind HOST] [--port P] [--grpc-port G] [--work-dir DIR] [--cores N]";
 
@@ -60,25 +64,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_stack_size(32 * 1024 * 1024)
-        .build();
-    let result = runtime.map_err(|e| e.to_string()).and_then(|rt| {
-        rt.block_on(async {
-            eprintln!(
-                "tiexin-executor: flight on {}:{}, scheduler {}:{}",
-                config.bind_host, config.port, config.scheduler_host, config.scheduler_port
-            );
-            start_executor_process(Arc::new(config)).await
-        })
-        .map_err(|e| e.to_string())
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("tiexin-executor: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::run("tiexin-executor", async {
+        eprintln!(
+            "tiexin-executor: flight on {}:{}, scheduler {}:{}",
+            config.bind_host, config.port, config.scheduler_host, config.scheduler_port
+        );
+        start_executor_process(Arc::new(config)).await
+    })
 }

@@ -3,6 +3,7 @@
 //!
 //! Usage: `tiexin-scheduler [--bind HOST:PORT]` (default `127.0.0.1:50050`). It keeps
 //! its state in memory and runs until stopped.
+//! It logs to standard error (level from `TIEXIN_CLUSTER_LOG`, default `info`).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -11,6 +12,8 @@ use std::sync::Arc;
 use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
 use ballista_scheduler::scheduler_process::start_server;
+
+mod common;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,23 +41,9 @@ fn main() -> ExitCode {
     config.executor_timeout_seconds = 20;
     config.expire_dead_executor_interval_seconds = 5;
     config.no_executors_grace_period_seconds = 20;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_stack_size(32 * 1024 * 1024)
-        .build();
-    let result = runtime.map_err(|e| e.to_string()).and_then(|rt| {
-        rt.block_on(async {
-            eprintln!("tiexin-scheduler: listening on {addr}");
-            let cluster = BallistaCluster::new_from_config(&config).await?;
-            start_server(cluster, addr, Arc::new(config)).await
-        })
-        .map_err(|e| e.to_string())
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("tiexin-scheduler: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    common::run("tiexin-scheduler", async {
+        eprintln!("tiexin-scheduler: listening on {addr}");
+        let cluster = BallistaCluster::new_from_config(&config).await?;
+        start_server(cluster, addr, Arc::new(config)).await
+    })
 }

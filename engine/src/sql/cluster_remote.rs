@@ -60,8 +60,10 @@ impl Remote {
         if !reached {
             return Err(unreachable("nothing answers at that address".into()));
         }
+        let host = host_name();
+        remove_stale_scratch(data, &host);
         let scratch = data.join(format!(
-            "scratch-{}-{}",
+            "scratch-{host}-{}-{}",
             std::process::id(),
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -203,6 +205,55 @@ impl Remote {
 impl Drop for Remote {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.scratch);
+    }
+}
+
+/// This machine's name, as it names its runs' scratch folders in a shared folder
+/// (`-` in place of anything but letters, digits and dots).
+fn host_name() -> String {
+    let name = fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let name: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if name.is_empty() {
+        "localhost".into()
+    } else {
+        name
+    }
+}
+
+/// Removes the scratch folders that runs on this machine left behind when they were
+/// killed (their process no longer exists). Folders of other machines, and of runs
+/// still going, stay.
+fn remove_stale_scratch(data: &Path, host: &str) {
+    let Ok(entries) = fs::read_dir(data) else {
+        return;
+    };
+    let prefix = format!("scratch-{host}-");
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(&prefix) else {
+            continue;
+        };
+        // Exactly `<pid>-<time>`: a longer rest is another machine's whose name
+        // starts with this one's.
+        let Some((pid, time)) = rest.split_once('-') else {
+            continue;
+        };
+        let (Ok(pid), Ok(_)) = (pid.parse::<u32>(), time.parse::<u128>()) else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
     }
 }
 

@@ -159,12 +159,20 @@ impl Scope {
     }
 
     /// Registers `q` as a view under `name`: planned now, computed where it is read.
+    /// On a cluster it is computed now, as a job of its own, and its rows go to the
+    /// scratch folder: a query joining several such views (metrics.sql joins eight)
+    /// then reaches the scheduler as one small plan per view and a join of their
+    /// results, instead of one plan holding them all, which the scheduler's
+    /// distribution planning does not finish.
     pub async fn view(
         &self,
         name: &str,
         q: &'static Query,
         params: Option<ParamValues>,
     ) -> Result<()> {
+        if self.remote.is_some() {
+            return self.materialize_as(name, q, params).await;
+        }
         let df = self.plan(q, params).await?;
         self.replace(name, df.into_view())
     }
