@@ -169,6 +169,30 @@ fn a_two_executor_cluster_gives_the_local_bytes() {
             "{args:?}: the cluster's output differs from the local one"
         );
     }
+    // Split into other numbers of partitions than the client's cores, the cluster's
+    // work gives the same figures.
+    let config = tmp.path().join("partitions.toml");
+    for n in [1, 5] {
+        std::fs::write(&config, format!("cluster-partitions = {n}\n")).unwrap();
+        let args = [
+            "findings",
+            "--period",
+            "2026Q3",
+            "--archive",
+            a,
+            "--format",
+            "csv",
+        ];
+        let here = ok(run(&local, &args), "local findings");
+        let mut on_cluster = args.to_vec();
+        on_cluster.extend(["--engine", &engine, "--config", config.to_str().unwrap()]);
+        let there = ok(run(&remote, &on_cluster), "cluster findings");
+        assert_eq!(
+            String::from_utf8_lossy(&here),
+            String::from_utf8_lossy(&there),
+            "cluster-partitions = {n}: other findings than local mode"
+        );
+    }
     // Both executors ran tasks, each logged with its time.
     for i in 0..2 {
         let text = std::fs::read_to_string(tmp.path().join(format!("executor-{i}.log"))).unwrap();
@@ -246,18 +270,52 @@ fn a_killed_executor_never_gives_wrong_figures() {
 
     let mut full: Vec<&str> = args.to_vec();
     full.extend(["--engine", &engine]);
+    // The executor is killed once it has started three tasks of this run: in the
+    // middle of a query, not before or after.
+    let log = tmp.path().join("executor-1.log");
+    let before = std::fs::read_to_string(&log).unwrap().len();
     let child = tiexin(&cache, &full)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    let started = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap();
+        if text[before..].matches("Execute task").count() >= 3 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "executor 1 started no three tasks of the shortlist within 5 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let victim = &mut cluster.executors[1];
     victim.kill().unwrap();
     victim.wait().unwrap();
-    let o = child.wait_with_output().unwrap();
+    // The run must end, one way or the other: a query left waiting for ever on the lost
+    // executor is a failure too.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let pid = child.id();
+    std::thread::spawn(move || tx.send(child.wait_with_output().unwrap()));
+    let o = match rx.recv_timeout(Duration::from_secs(900)) {
+        Ok(o) => o,
+        Err(_) => {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+            panic!("the shortlist neither finished nor failed within 15 minutes of the kill");
+        }
+    };
     let err = stderr(&o);
     assert!(!err.contains("panicked"), "a panic: {err}");
+    eprintln!(
+        "after the kill the shortlist {}",
+        if o.status.success() {
+            "finished".to_string()
+        } else {
+            format!("failed: {}", err.lines().last().unwrap_or(""))
+        }
+    );
     if o.status.success() {
         assert_eq!(
             String::from_utf8_lossy(&expected),

@@ -36,6 +36,9 @@ fn numbers_out_of_range_are_refused_naming_the_key() {
             "query-memory-limit",
         ),
         ("query-memory-limit = -1\n".into(), "query-memory-limit"),
+        ("cluster-partitions = 0\n".into(), "cluster-partitions"),
+        ("cluster-partitions = 5000\n".into(), "cluster-partitions"),
+        ("cluster-partitions = -2\n".into(), "cluster-partitions"),
         (format!("{SMTP}timeout-seconds = 1e20\n"), "timeout-seconds"),
         (format!("{SMTP}timeout-seconds = 0\n"), "timeout-seconds"),
         (format!("{SMTP}max-concurrency = 1000000000\n"), "max-concurrency"),
@@ -80,7 +83,7 @@ fn numbers_out_of_range_are_refused_naming_the_key() {
     let out = load(
         tmp.path(),
         &format!(
-            "grace-hours = 8760\nquery-time-limit = 86400\nquery-memory-limit = 1099511627776\n\
+            "grace-hours = 8760\nquery-time-limit = 86400\nquery-memory-limit = 1099511627776\ncluster-partitions = 4096\n\
              [circulars]\ncriticism-threshold = 1000\n\
              [shortlist]\nsize = 100000\n{SMTP}timeout-seconds = 3600\nmax-concurrency = 64\nmax-attempts = 100\nbackoff-seconds = 86400\nport = 65535\n"
         ),

@@ -55,6 +55,9 @@ pub struct Config {
     /// The folder the cluster's executors read the archive's tables from, at the same
     /// path on every machine [default: cluster/ in the cache folder].
     pub cluster_data: Option<PathBuf>,
+    /// How many partitions a cluster's shuffles and the run's own tables are split
+    /// into: the executors' cores in all [default: this machine's cores; 1 to 4096].
+    pub cluster_partitions: Option<usize>,
 }
 
 impl Config {
@@ -115,6 +118,14 @@ impl Config {
                 "query-time-limit must be a number of seconds more than 0 and at most {MAX_QUERY_SECONDS} (a day), not {t}"
             ));
         }
+        if let Some(n) = self
+            .cluster_partitions
+            .filter(|n| !(1..=MAX_CLUSTER_PARTITIONS).contains(n))
+        {
+            return Err(format!(
+                "cluster-partitions must be from 1 to {MAX_CLUSTER_PARTITIONS}, not {n}"
+            ));
+        }
         for (name, section) in [("bulletin", &self.bulletin), ("circulars", &self.circulars)] {
             if let Some(d) = section {
                 check_document(name, d)?;
@@ -134,6 +145,8 @@ pub const MIN_QUERY_MEMORY: u64 = 1_000_000;
 pub const MAX_QUERY_MEMORY: u64 = 1 << 40;
 /// The largest `query-time-limit`, in seconds (a day).
 pub const MAX_QUERY_SECONDS: f64 = 86_400.0;
+/// The largest `cluster-partitions`.
+pub const MAX_CLUSTER_PARTITIONS: usize = 4096;
 /// The largest `criticism-threshold`.
 pub const MAX_CRITICISM_THRESHOLD: usize = 1000;
 
@@ -216,7 +229,7 @@ impl Config {
             Some(dir) => dir.clone(),
             None => crate::sql::cluster::default_data(self.cache_folder(no_cache).as_deref()),
         };
-        Engine::parse(text, data)
+        Engine::parse(text, data, self.cluster_partitions)
     }
 
     /// The limits of an inspector's query.

@@ -9,8 +9,9 @@
 //! - a computation's own tables (a quarter's findings, an intermediate step) are written
 //!   to a scratch folder of the run, removed when the session ends.
 //!
-//! Views are logical plans, inlined by the client before the plan is sent; named
-//! parameters are bound on the client too. Without the feature, [`Remote`] has no value
+//! The views of `queries/views/` are computed on the cluster once per archive and SQL
+//! and published beside the archive's tables; named parameters are bound on the client
+//! before a plan is sent. Without the feature, [`Remote`] has no value
 //! and `--engine ballista://…` is refused with a sentence saying how to build it.
 
 use std::path::{Path, PathBuf};
@@ -29,13 +30,16 @@ pub enum Engine {
         address: String,
         /// The folder shared with the executors (same path on every machine).
         data: PathBuf,
+        /// How many partitions the cluster's shuffles and the run's own tables have.
+        partitions: usize,
     },
 }
 
 impl Engine {
     /// Reads `local` or `ballista://HOST:PORT` (the `--engine` option or `engine` key);
-    /// `data` is the shared folder the cluster reads.
-    pub fn parse(text: &str, data: PathBuf) -> Result<Engine> {
+    /// `data` is the shared folder the cluster reads, `partitions` how many partitions
+    /// its work is split into (default: this machine's cores).
+    pub fn parse(text: &str, data: PathBuf, partitions: Option<usize>) -> Result<Engine> {
         if text == "local" {
             return Ok(Engine::Local);
         }
@@ -56,6 +60,7 @@ impl Engine {
         Ok(Engine::Ballista {
             address: address.to_string(),
             data,
+            partitions: partitions.unwrap_or_else(super::session::partitions),
         })
     }
 }
@@ -71,7 +76,7 @@ pub enum Remote {}
 #[cfg(not(feature = "ballista"))]
 impl Remote {
     /// Refuses: this build has no cluster mode.
-    pub fn connect(address: &str, _data: &Path) -> Result<Remote> {
+    pub fn connect(address: &str, _data: &Path, _partitions: usize) -> Result<Remote> {
         Err(Error::Usage(format!(
             "--engine ballista://{address}: this tiexin was built without cluster mode; build it with `cargo build --release --features ballista`"
         )))
@@ -79,6 +84,11 @@ impl Remote {
 
     /// The scheduler's `host:port` (no value exists).
     pub fn address(&self) -> &str {
+        match *self {}
+    }
+
+    /// How many partitions the cluster's work is split into (no value exists).
+    pub fn partitions(&self) -> usize {
         match *self {}
     }
 
@@ -154,5 +164,53 @@ pub fn default_data(cache_dir: Option<&Path>) -> PathBuf {
     match cache_dir {
         Some(dir) => dir.join("cluster"),
         None => std::env::temp_dir().join("tiexin-cluster"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engines_are_read_as_written() {
+        let data = PathBuf::from("/srv/shared");
+        assert_eq!(
+            Engine::parse("local", data.clone(), None).unwrap(),
+            Engine::Local
+        );
+        assert_eq!(
+            Engine::parse("ballista://sched.example:50050/", data.clone(), Some(16)).unwrap(),
+            Engine::Ballista {
+                address: "sched.example:50050".into(),
+                data: data.clone(),
+                partitions: 16,
+            }
+        );
+        let Engine::Ballista { partitions, .. } =
+            Engine::parse("ballista://10.0.0.1:50050", data.clone(), None).unwrap()
+        else {
+            panic!("not a cluster");
+        };
+        assert_eq!(partitions, super::super::session::partitions());
+        for bad in [
+            "ballista://sched",
+            "ballista://:50050",
+            "ballista://h:port",
+            "spark://h:1",
+        ] {
+            let e = Engine::parse(bad, data.clone(), None)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(bad), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_same_archive_and_cut_give_the_same_key() {
+        let a = archive_key("abc", true, Some("U3701"));
+        assert_eq!(a, archive_key("abc", true, Some("U3701")));
+        assert_ne!(a, archive_key("abc", false, Some("U3701")));
+        assert_ne!(a, archive_key("abc", true, None));
+        assert_ne!(a, archive_key("abd", true, Some("U3701")));
     }
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ballista_core::extension::SessionStateExt;
+use ballista_core::extension::{SessionConfigExt, SessionStateExt};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
@@ -40,11 +40,13 @@ pub struct Remote {
     data: PathBuf,
     scratch: PathBuf,
     next: AtomicUsize,
+    partitions: usize,
 }
 
 impl Remote {
-    /// Checks that the scheduler at `address` answers and that `data` can be written.
-    pub fn connect(address: &str, data: &Path) -> Result<Remote> {
+    /// Checks that the scheduler at `address` answers and that `data` can be written;
+    /// the cluster's work is split into `partitions`.
+    pub fn connect(address: &str, data: &Path, partitions: usize) -> Result<Remote> {
         let unreachable = |why: String| {
             Error::Usage(format!(
                 "--engine ballista://{address}: cannot reach the Ballista scheduler ({why})"
@@ -82,12 +84,18 @@ impl Remote {
             data: data.to_path_buf(),
             scratch,
             next: AtomicUsize::new(0),
+            partitions: partitions.max(1),
         })
     }
 
     /// The scheduler's `host:port`.
     pub fn address(&self) -> &str {
         &self.address
+    }
+
+    /// How many partitions the cluster's work is split into (`cluster-partitions`).
+    pub fn partitions(&self) -> usize {
+        self.partitions
     }
 
     /// A context with `config` whose plans are sent to the scheduler. It holds no
@@ -97,6 +105,16 @@ impl Remote {
         config: SessionConfig,
         runtime: Arc<RuntimeEnv>,
     ) -> Result<SessionContext> {
+        // The shuffles have as many partitions as the cluster is told, not this
+        // machine's cores: that is how many tasks of a stage can run at once.
+        // Ballista's static planner, not its adaptive one (AQE): a job whose executor
+        // was killed while its stage ran stayed running for ever under AQE (the
+        // scheduler: "Can't find active stage to update stage outputs"); the static
+        // planner runs the lost tasks again elsewhere.
+        let config = config
+            .upgrade_for_ballista()
+            .with_ballista_adaptive_query_planner(false)
+            .with_target_partitions(self.partitions);
         let state = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(runtime)

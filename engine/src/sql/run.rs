@@ -150,9 +150,10 @@ impl Scope {
         let parts = datafusion::physical_plan::collect_partitioned(plan, self.ctx.task_ctx())
             .await
             .map_err(failed)?;
-        // A cluster's result comes back as one partition: keep the session's split.
+        // A cluster's result comes back as one partition: split it as the cluster's
+        // work is, one scratch file per partition.
         let parts = match &self.remote {
-            Some(_) => super::session::split(&parts.concat(), super::session::partitions()),
+            Some(r) => super::session::split(&parts.concat(), r.partitions()),
             None => parts,
         };
         self.register_parts(name, schema, parts)

@@ -126,11 +126,15 @@ impl Session {
             }
             // A cluster run computes every figure (nothing kept is read or written), so
             // that its figures are the cluster's own.
-            Engine::Ballista { address, data } => {
+            Engine::Ballista {
+                address,
+                data,
+                partitions,
+            } => {
                 progress.status(&format!(
                     "connecting to the Ballista scheduler at {address}…"
                 ));
-                let remote = Remote::connect(address, data)?;
+                let remote = Remote::connect(address, data, *partitions)?;
                 let key = cluster::archive_key(
                     &archive.sha256(),
                     restriction.masked,

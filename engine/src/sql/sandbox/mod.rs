@@ -111,9 +111,16 @@ pub async fn execute(
         .map_err(|e| failed(e.into()))?;
     let remote = match engine {
         Engine::Local => None,
-        Engine::Ballista { address, data } => {
+        Engine::Ballista {
+            address,
+            data,
+            partitions,
+        } => {
             let key = cluster::archive_key(&archive.sha256(), masked, scope);
-            Some((Remote::connect(address, data).map_err(failed)?, key))
+            Some((
+                Remote::connect(address, data, *partitions).map_err(failed)?,
+                key,
+            ))
         }
     };
     let remote = remote.as_ref().map(|(r, k)| (r, k.as_str()));
