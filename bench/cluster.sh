@@ -102,11 +102,12 @@ measure() { # label, engine args...: "secs client_kib sched_kib exec1_kib exec2_
 
 gib() { echo "scale=2; $1 / 1048576" | bc; }
 
-tasks() { # what the cluster did in the last measured run (bench/cluster_tasks.py)
+tasks() { # label: what the cluster did in the last measured run (bench/cluster_tasks.py)
   local parts=() i
   for i in "${!logs[@]}"; do
-    tail -c +"$((offsets[i] + 1))" "${logs[i]}" >"$bench/part-$i.log"
-    parts+=("$bench/part-$i.log")
+    # Kept per archive size and command, to be read again.
+    tail -c +"$((offsets[i] + 1))" "${logs[i]}" >"$bench/run-$1-$i.log"
+    parts+=("$bench/run-$1-$i.log")
   done
   python3 bench/cluster_tasks.py "${parts[@]}"
 }
@@ -138,7 +139,8 @@ for n in "${sizes[@]}"; do
     echo "| $cmd | $ls s | $(gib "$lk") GiB | $cs s | $(gib "$ck") GiB | $(gib "$sk") GiB | $(gib "$e1") GiB | $(gib "$e2") GiB |"
     # shellcheck disable=SC1091
     source "$bench/offsets"
-    work+=("$cmd|$cs|$(tasks)")
+    label="$n-${cmd%% *}"
+    work+=("$cmd|$cs|$(tasks "$label")|$(python3 bench/cluster_tasks.py --model "$cs" "$bench/run-$label-"{0,1,2}.log)")
   done
   echo
   echo "Where the cluster's time went (the last run of each command, from the logs):"
@@ -146,8 +148,18 @@ for n in "${sizes[@]}"; do
   echo "| command | wall | jobs | scheduler planning | stages | tasks | executor 1 busy | executor 2 busy | median task | longest task |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
   for w in "${work[@]}"; do
-    IFS='|' read -r cmd cs t <<<"$w"
+    IFS='|' read -r cmd cs t _ <<<"$w"
     read -r jobs plan stages n b1 b2 med max <<<"$t"
     echo "| $cmd | $cs s | $jobs | $plan s | $stages | $n | $b1 s | $b2 s | $med ms | $max ms |"
+  done
+  echo
+  echo "More executors, estimated from the per-task times (bench/cluster_tasks.py --model):"
+  echo
+  echo "| command | wall (2 executors) | stages on 2 (model) | the rest (client, scheduling) | 4 executors | 8 | 16 | unbounded |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for w in "${work[@]}"; do
+    IFS='|' read -r cmd cs _ m <<<"$w"
+    read -r ex serial t4 t8 t16 tinf <<<"$m"
+    echo "| $cmd | $cs s | $ex s | $serial s | $t4 s | $t8 s | $t16 s | $tinf s |"
   done
 done

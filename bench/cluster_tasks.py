@@ -9,6 +9,14 @@ the jobs the scheduler planned and the time it spent planning them ("Job [..] pl
 took"), the stages and tasks the executors ran ("Finished task : [TID job/stage.attempt/
 task.attempt] in DURATION"), each executor's busy time (the sum of its tasks' times),
 and the median and longest task.
+
+With --model WALL_SECONDS it prints instead what the per-task times say about more
+executors, `executor_s serial_s t4 t8 t16 t_inf`: executor_s is the time the stages
+take on the two measured executors, stage by stage max(longest task, stage total / 2);
+serial_s is the rest of the wall time (the client, scheduling, waiting between jobs);
+tN estimates the wall time on N executors with cluster-partitions = N, as serial_s plus,
+stage by stage, max(stage total / N, the stage's shortest task) (a task's fixed cost
+does not shrink with more executors); t_inf is the same with N unbounded.
 """
 import re
 import statistics
@@ -27,7 +35,18 @@ def seconds(text):
     return float(m.group(1)) * UNITS[m.group(2)]
 
 
-def main(scheduler, executors):
+def model(wall, per_stage):
+    """The estimate of --model from the task times of each stage."""
+    executor = sum(max(max(t), sum(t) / 2) for t in per_stage.values())
+    serial = max(wall - executor, 0.0)
+    cells = [f"{executor:.2f}", f"{serial:.2f}"]
+    for n in (4, 8, 16):
+        cells.append(f"{serial + sum(max(sum(t) / n, min(t)) for t in per_stage.values()):.2f}")
+    cells.append(f"{serial + sum(min(t) for t in per_stage.values()):.2f}")
+    print(" ".join(cells))
+
+
+def main(scheduler, executors, wall=None):
     jobs, planning = set(), 0.0
     with open(scheduler, encoding="utf-8", errors="replace") as f:
         for line in f:
@@ -35,7 +54,7 @@ def main(scheduler, executors):
             if m:
                 jobs.add(m.group(1))
                 planning += seconds(m.group(2))
-    stages, times, busy = set(), [], []
+    stages, times, busy, per_stage = set(), [], [], {}
     for path in executors:
         total = 0.0
         with open(path, encoding="utf-8", errors="replace") as f:
@@ -44,9 +63,13 @@ def main(scheduler, executors):
                 if m:
                     stages.add((m.group(1), m.group(2)))
                     t = seconds(m.group(3))
+                    per_stage.setdefault((m.group(1), m.group(2)), []).append(t)
                     times.append(t)
                     total += t
         busy.append(total)
+    if wall is not None:
+        model(wall, per_stage)
+        return
     median = statistics.median(times) * 1000 if times else 0.0
     longest = max(times) * 1000 if times else 0.0
     cells = [len(jobs), f"{planning:.2f}", len(stages), len(times)]
@@ -56,6 +79,10 @@ def main(scheduler, executors):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    wall = None
+    if args[:1] == ["--model"]:
+        wall, args = float(args[1]), args[2:]
+    if len(args) < 2:
         raise SystemExit(__doc__)
-    main(sys.argv[1], sys.argv[2:])
+    main(args[0], args[1:], wall)
