@@ -4,10 +4,12 @@
 # usage: bench/cluster.sh test                    build with the feature and run
 #                                                 tests/cluster.rs (a scheduler and two
 #                                                 executors as processes on 127.0.0.1)
-#        bench/cluster.sh bench [HOUSEHOLDS...] [--runs N]
+#        bench/cluster.sh bench [HOUSEHOLDS...] [--runs N] [--partitions P]
 #                                                 release build; for each archive size
 #                                                 (default 1000000), local mode against a
-#                                                 local two-executor cluster
+#                                                 local two-executor cluster whose runs
+#                                                 are split into P (default 2)
+#                                                 partitions (cluster-partitions)
 #
 # The benchmark prints, per command (findings of a quarter, metrics of a year, the
 # shortlist), the minimum wall time of N runs (default 3) and the peak RSS of every
@@ -36,9 +38,11 @@ esac
 
 sizes=()
 runs=3
+partitions=2
 while [ $# -gt 0 ]; do
   case "$1" in
   --runs) runs=$2; shift 2 ;;
+  --partitions) partitions=$2; shift 2 ;;
   *) sizes+=("$1"); shift ;;
   esac
 done
@@ -76,6 +80,8 @@ for i in 1 2; do
 done
 sleep 2
 engine="ballista://127.0.0.1:$sched_port"
+# The cluster runs split their work into $partitions (cluster-partitions).
+printf 'cluster-partitions = %s\n' "$partitions" >"$bench/cluster.toml"
 
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 reset() { for p in "${pids[@]}"; do echo 5 >"/proc/$p/clear_refs" 2>/dev/null || true; done; }
@@ -135,12 +141,12 @@ for n in "${sizes[@]}"; do
     read -r ls lk _ _ _ < <(measure $cmd --archive "$dir")
     # measure runs in a subshell: the offsets of its last run are written out.
     # shellcheck disable=SC2086
-    read -r cs ck sk e1 e2 < <(measure $cmd --archive "$dir" --engine "$engine"; declare -p offsets >"$bench/offsets")
+    read -r cs ck sk e1 e2 < <(measure $cmd --archive "$dir" --engine "$engine" --config "$bench/cluster.toml"; declare -p offsets >"$bench/offsets")
     echo "| $cmd | $ls s | $(gib "$lk") GiB | $cs s | $(gib "$ck") GiB | $(gib "$sk") GiB | $(gib "$e1") GiB | $(gib "$e2") GiB |"
     # shellcheck disable=SC1091
     source "$bench/offsets"
-    label="$n-${cmd%% *}"
-    work+=("$cmd|$cs|$(tasks "$label")|$(python3 bench/cluster_tasks.py --model "$cs" "$bench/run-$label-"{0,1,2}.log)")
+    label="$n-$partitions-${cmd%% *}"
+    work+=("$cmd|$cs|$(tasks "$label")|$(python3 bench/cluster_tasks.py --model "$cs" "$partitions" "$bench/run-$label-"{0,1,2}.log)")
   done
   echo
   echo "Where the cluster's time went (the last run of each command, from the logs):"
@@ -153,13 +159,13 @@ for n in "${sizes[@]}"; do
     echo "| $cmd | $cs s | $jobs | $plan s | $stages | $n | $b1 s | $b2 s | $med ms | $max ms |"
   done
   echo
-  echo "More executors, estimated from the per-task times (bench/cluster_tasks.py --model):"
+  echo "More executors, from the per-task times (bench/cluster_tasks.py --model; cluster-partitions = $partitions):"
   echo
-  echo "| command | wall (2 executors) | stages on 2 (model) | the rest (client, scheduling) | 4 executors | 8 | 16 | unbounded |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| command | wall (2 executors) | stages on 2 (model) | the rest (client, scheduling) | all tasks' time | estimate on $partitions executors |"
+  echo "|---|---|---|---|---|---|"
   for w in "${work[@]}"; do
     IFS='|' read -r cmd cs _ m <<<"$w"
-    read -r ex serial t4 t8 t16 tinf <<<"$m"
-    echo "| $cmd | $cs s | $ex s | $serial s | $t4 s | $t8 s | $t16 s | $tinf s |"
+    read -r ex serial busy est <<<"$m"
+    echo "| $cmd | $cs s | $ex s | $serial s | $busy s | $est s |"
   done
 done

@@ -10,13 +10,13 @@ took"), the stages and tasks the executors ran ("Finished task : [TID job/stage.
 task.attempt] in DURATION"), each executor's busy time (the sum of its tasks' times),
 and the median and longest task.
 
-With --model WALL_SECONDS it prints instead what the per-task times say about more
-executors, `executor_s serial_s t4 t8 t16 t_inf`: executor_s is the time the stages
-take on the two measured executors, stage by stage max(longest task, stage total / 2);
-serial_s is the rest of the wall time (the client, scheduling, waiting between jobs);
-tN estimates the wall time on N executors with cluster-partitions = N, as serial_s plus,
-stage by stage, max(stage total / N, the stage's shortest task) (a task's fixed cost
-does not shrink with more executors); t_inf is the same with N unbounded.
+With --model WALL_SECONDS PARTITIONS it prints instead `executor_s serial_s busy_s
+estimate_s`: executor_s is the time the stages take on the two measured executors,
+stage by stage max(longest task, stage total / 2); serial_s is the rest of the wall
+time (the client, scheduling, waiting between jobs); busy_s is all tasks' time; and
+estimate_s = serial_s + busy_s / PARTITIONS, the wall time on PARTITIONS executors of
+one core when the run was split into PARTITIONS (cluster-partitions), each stage's
+tasks then spreading over them.
 """
 import re
 import statistics
@@ -35,18 +35,15 @@ def seconds(text):
     return float(m.group(1)) * UNITS[m.group(2)]
 
 
-def model(wall, per_stage):
+def model(wall, partitions, per_stage):
     """The estimate of --model from the task times of each stage."""
     executor = sum(max(max(t), sum(t) / 2) for t in per_stage.values())
     serial = max(wall - executor, 0.0)
-    cells = [f"{executor:.2f}", f"{serial:.2f}"]
-    for n in (4, 8, 16):
-        cells.append(f"{serial + sum(max(sum(t) / n, min(t)) for t in per_stage.values()):.2f}")
-    cells.append(f"{serial + sum(min(t) for t in per_stage.values()):.2f}")
-    print(" ".join(cells))
+    busy = sum(sum(t) for t in per_stage.values())
+    print(f"{executor:.2f} {serial:.2f} {busy:.2f} {serial + busy / partitions:.2f}")
 
 
-def main(scheduler, executors, wall=None):
+def main(scheduler, executors, wall=None, partitions=2):
     jobs, planning = set(), 0.0
     with open(scheduler, encoding="utf-8", errors="replace") as f:
         for line in f:
@@ -68,7 +65,7 @@ def main(scheduler, executors, wall=None):
                     total += t
         busy.append(total)
     if wall is not None:
-        model(wall, per_stage)
+        model(wall, partitions, per_stage)
         return
     median = statistics.median(times) * 1000 if times else 0.0
     longest = max(times) * 1000 if times else 0.0
@@ -80,9 +77,9 @@ def main(scheduler, executors, wall=None):
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    wall = None
+    wall, partitions = None, 2
     if args[:1] == ["--model"]:
-        wall, args = float(args[1]), args[2:]
+        wall, partitions, args = float(args[1]), int(args[2]), args[3:]
     if len(args) < 2:
         raise SystemExit(__doc__)
-    main(args[0], args[1:], wall)
+    main(args[0], args[1:], wall, partitions)
