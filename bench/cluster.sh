@@ -108,14 +108,14 @@ measure() { # label, engine args...: "secs client_kib sched_kib exec1_kib exec2_
 
 gib() { echo "scale=2; $1 / 1048576" | bc; }
 
-tasks() { # label: what the cluster did in the last measured run (bench/cluster_tasks.py)
+tasks() { # label wall: what the cluster did in the last measured run, two table rows
   local parts=() i
   for i in "${!logs[@]}"; do
     # Kept per archive size and command, to be read again.
     tail -c +"$((offsets[i] + 1))" "${logs[i]}" >"$bench/run-$1-$i.log"
     parts+=("$bench/run-$1-$i.log")
   done
-  python3 bench/cluster_tasks.py "${parts[@]}"
+  python3 bench/cluster_tasks.py "$2" "$partitions" "${parts[@]}"
 }
 
 for n in "${sizes[@]}"; do
@@ -135,7 +135,7 @@ for n in "${sizes[@]}"; do
   echo
   echo "| command | local | local RSS | cluster | client RSS | scheduler RSS | executor 1 RSS | executor 2 RSS |"
   echo "|---|---|---|---|---|---|---|---|"
-  work=()
+  done_rows=() more_rows=()
   for cmd in "findings --period 2026Q3" "metrics --period 2026" "shortlist --year 2026"; do
     # shellcheck disable=SC2086
     read -r ls lk _ _ _ < <(measure $cmd --archive "$dir")
@@ -145,27 +145,20 @@ for n in "${sizes[@]}"; do
     echo "| $cmd | $ls s | $(gib "$lk") GiB | $cs s | $(gib "$ck") GiB | $(gib "$sk") GiB | $(gib "$e1") GiB | $(gib "$e2") GiB |"
     # shellcheck disable=SC1091
     source "$bench/offsets"
-    label="$n-$partitions-${cmd%% *}"
-    work+=("$cmd|$cs|$(tasks "$label")|$(python3 bench/cluster_tasks.py --model "$cs" "$partitions" "$bench/run-$label-"{0,1,2}.log)")
+    { read -r did; read -r more; } < <(tasks "$n-$partitions-${cmd%% *}" "$cs")
+    done_rows+=("| $cmd | $cs s | $did |")
+    more_rows+=("| $cmd | $cs s | $more |")
   done
   echo
   echo "Where the cluster's time went (the last run of each command, from the logs):"
   echo
   echo "| command | wall | jobs | scheduler planning | stages | tasks | executor 1 busy | executor 2 busy | median task | longest task |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
-  for w in "${work[@]}"; do
-    IFS='|' read -r cmd cs t _ <<<"$w"
-    read -r jobs plan stages n b1 b2 med max <<<"$t"
-    echo "| $cmd | $cs s | $jobs | $plan s | $stages | $n | $b1 s | $b2 s | $med ms | $max ms |"
-  done
+  printf '%s\n' "${done_rows[@]}"
   echo
-  echo "More executors, from the per-task times (bench/cluster_tasks.py --model; cluster-partitions = $partitions):"
+  echo "More executors, from the per-task times (bench/cluster_tasks.py; cluster-partitions = $partitions):"
   echo
   echo "| command | wall (2 executors) | stages on 2 (model) | the rest (client, scheduling) | all tasks' time | estimate on $partitions executors |"
   echo "|---|---|---|---|---|---|"
-  for w in "${work[@]}"; do
-    IFS='|' read -r cmd cs _ m <<<"$w"
-    read -r ex serial busy est <<<"$m"
-    echo "| $cmd | $cs s | $ex s | $serial s | $busy s | $est s |"
-  done
+  printf '%s\n' "${more_rows[@]}"
 done

@@ -1,22 +1,21 @@
 #!/usr/bin/env python3
 """Where a cluster command's time went, from the logs of bench/cluster.sh.
 
-usage: cluster_tasks.py SCHEDULER_LOG EXECUTOR_LOG... (each the part of a log written
-during one command's runs)
+usage: cluster_tasks.py WALL_SECONDS PARTITIONS SCHEDULER_LOG EXECUTOR_LOG...
+(each log the part written during one run of a command that took WALL_SECONDS, split
+into PARTITIONS (cluster-partitions))
 
-Prints one line, `jobs planning_s stages tasks busy_1_s busy_2_s ... median_ms max_ms`:
-the jobs the scheduler planned and the time it spent planning them ("Job [..] planning
-took"), the stages and tasks the executors ran ("Finished task : [TID job/stage.attempt/
-task.attempt] in DURATION"), each executor's busy time (the sum of its tasks' times),
-and the median and longest task.
+Prints two lines of Markdown table cells (to follow the command's own cells):
 
-With --model WALL_SECONDS PARTITIONS it prints instead `executor_s serial_s busy_s
-estimate_s`: executor_s is the time the stages take on the two measured executors,
-stage by stage max(longest task, stage total / 2); serial_s is the rest of the wall
-time (the client, scheduling, waiting between jobs); busy_s is all tasks' time; and
-estimate_s = serial_s + busy_s / PARTITIONS, the wall time on PARTITIONS executors of
-one core when the run was split into PARTITIONS (cluster-partitions), each stage's
-tasks then spreading over them.
+1. what the cluster did: the jobs the scheduler planned and the time it spent planning
+   them ("Job [..] planning took"), the stages and tasks the executors ran ("Finished
+   task : [TID job/stage.attempt/task.attempt] in DURATION"), each executor's busy
+   time (the sum of its tasks' times), and the median and longest task;
+2. what that says about more executors: the time the stages take on the two measured
+   executors, stage by stage max(longest task, stage total / 2); the rest of the wall
+   time (the client, scheduling, waiting between jobs); all tasks' time; and the rest
+   plus all tasks' time / PARTITIONS, the wall time on PARTITIONS executors of one
+   core, each stage's PARTITIONS tasks then running side by side.
 """
 import re
 import statistics
@@ -35,51 +34,35 @@ def seconds(text):
     return float(m.group(1)) * UNITS[m.group(2)]
 
 
-def model(wall, partitions, per_stage):
-    """The estimate of --model from the task times of each stage."""
-    executor = sum(max(max(t), sum(t) / 2) for t in per_stage.values())
-    serial = max(wall - executor, 0.0)
-    busy = sum(sum(t) for t in per_stage.values())
-    print(f"{executor:.2f} {serial:.2f} {busy:.2f} {serial + busy / partitions:.2f}")
+def lines(path, pattern):
+    """The matches of `pattern` in the file `path`, line by line."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return [m for m in map(pattern.search, f) if m]
 
 
-def main(scheduler, executors, wall=None, partitions=2):
-    jobs, planning = set(), 0.0
-    with open(scheduler, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            m = PLANNING.search(line)
-            if m:
-                jobs.add(m.group(1))
-                planning += seconds(m.group(2))
-    stages, times, busy, per_stage = set(), [], [], {}
+def main(wall, partitions, scheduler, executors):
+    planned = lines(scheduler, PLANNING)
+    planning = sum(seconds(m.group(2)) for m in planned)
+    per_stage, busy = {}, []
     for path in executors:
-        total = 0.0
-        with open(path, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                m = TASK.search(line)
-                if m:
-                    stages.add((m.group(1), m.group(2)))
-                    t = seconds(m.group(3))
-                    per_stage.setdefault((m.group(1), m.group(2)), []).append(t)
-                    times.append(t)
-                    total += t
-        busy.append(total)
-    if wall is not None:
-        model(wall, partitions, per_stage)
-        return
-    median = statistics.median(times) * 1000 if times else 0.0
-    longest = max(times) * 1000 if times else 0.0
-    cells = [len(jobs), f"{planning:.2f}", len(stages), len(times)]
-    cells += [f"{b:.2f}" for b in busy]
-    cells += [f"{median:.1f}", f"{longest:.0f}"]
-    print(" ".join(str(c) for c in cells))
+        tasks = lines(path, TASK)
+        for m in tasks:
+            per_stage.setdefault((m.group(1), m.group(2)), []).append(seconds(m.group(3)))
+        busy.append(sum(seconds(m.group(3)) for m in tasks))
+    times = [t for ts in per_stage.values() for t in ts] or [0.0]
+    cells = [str(len({m.group(1) for m in planned})), f"{planning:.2f} s"]
+    cells += [str(len(per_stage)), str(sum(len(ts) for ts in per_stage.values()))]
+    cells += [f"{b:.2f} s" for b in busy]
+    cells += [f"{statistics.median(times) * 1000:.1f} ms", f"{max(times) * 1000:.0f} ms"]
+    print(" | ".join(cells))
+
+    on_two = sum(max(max(ts), sum(ts) / 2) for ts in per_stage.values())
+    rest = max(wall - on_two, 0.0)
+    total = sum(busy)
+    print(f"{on_two:.2f} s | {rest:.2f} s | {total:.2f} s | {rest + total / partitions:.2f} s")
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    wall, partitions = None, 2
-    if args[:1] == ["--model"]:
-        wall, partitions, args = float(args[1]), int(args[2]), args[3:]
-    if len(args) < 2:
+    if len(sys.argv) < 5:
         raise SystemExit(__doc__)
-    main(args[0], args[1:], wall, partitions)
+    main(float(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4:])

@@ -170,8 +170,18 @@ fn a_two_executor_cluster_gives_the_local_bytes() {
         );
     }
     // Split into other numbers of partitions than the client's cores, the cluster's
-    // work gives the same figures.
+    // work gives the same figures, in more tasks the more partitions.
+    let finished = || -> usize {
+        (0..2)
+            .map(|i| {
+                let log = tmp.path().join(format!("executor-{i}.log"));
+                let text = std::fs::read_to_string(log).unwrap();
+                text.matches("Finished task").count()
+            })
+            .sum()
+    };
     let config = tmp.path().join("partitions.toml");
+    let mut tasks = Vec::new();
     for n in [1, 5] {
         std::fs::write(&config, format!("cluster-partitions = {n}\n")).unwrap();
         let args = [
@@ -186,13 +196,19 @@ fn a_two_executor_cluster_gives_the_local_bytes() {
         let here = ok(run(&local, &args), "local findings");
         let mut on_cluster = args.to_vec();
         on_cluster.extend(["--engine", &engine, "--config", config.to_str().unwrap()]);
+        let before = finished();
         let there = ok(run(&remote, &on_cluster), "cluster findings");
+        tasks.push(finished() - before);
         assert_eq!(
             String::from_utf8_lossy(&here),
             String::from_utf8_lossy(&there),
             "cluster-partitions = {n}: other findings than local mode"
         );
     }
+    assert!(
+        tasks[1] > tasks[0],
+        "tasks with 1 and 5 partitions: {tasks:?} (cluster-partitions not applied)"
+    );
     // Both executors ran tasks, each logged with its time.
     for i in 0..2 {
         let text = std::fs::read_to_string(tmp.path().join(format!("executor-{i}.log"))).unwrap();
