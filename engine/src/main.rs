@@ -6,6 +6,7 @@ mod embedded {
 }
 
 fn main() {
+    tiexin::cli::allocator::tune();
     tiexin::assets::register(embedded::FONTS, embedded::SAMPLE);
     let cli = tiexin::cli::Cli::parse();
     match tiexin::cli::run(cli) {

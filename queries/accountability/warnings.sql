@@ -21,8 +21,7 @@ visited AS (
       AND photos + videos >= 1
       AND uploaded_on IS NOT NULL
       AND uploaded_on <= CAST($asof AS DATE)
-      AND uploaded_on >= visited_on
-      AND uploaded_on <= visited_on + INTERVAL '30 days'
+      AND uploaded_on - visited_on BETWEEN 0 AND 30   -- days apart, as valid_visit
 ),
 w AS (
     SELECT 'W1' AS warning, h.union_id, 'household' AS subject_type,
@@ -41,7 +40,7 @@ w AS (
     JOIN households h ON h.household_id = r.household_id
     LEFT JOIN assigned a ON a.household_id = r.household_id
     WHERE r.raised_on <= CAST($asof AS DATE)
-      AND CAST($asof AS DATE) < r.raised_on + INTERVAL '7 days'
+      AND CAST($asof AS DATE) - r.raised_on < 7
       AND (r.resolved_on IS NULL OR r.resolved_on > CAST($asof AS DATE))
     UNION ALL
     SELECT 'W3', h.union_id, 'crosscheck', x.check_id, a.contact_id,
@@ -51,7 +50,7 @@ w AS (
     LEFT JOIN assigned a ON a.household_id = x.household_id
     WHERE x.flag <> 'none'
       AND x.received_on <= CAST($asof AS DATE)
-      AND CAST($asof AS DATE) < x.received_on + INTERVAL '30 days'
+      AND CAST($asof AS DATE) - x.received_on < 30
       AND (x.verified_on IS NULL OR x.verified_on > CAST($asof AS DATE))
     UNION ALL
     SELECT 'W4', f.union_id, 'finding',
@@ -75,7 +74,7 @@ w AS (
     FROM referrals r
     JOIN households h ON h.household_id = r.household_id
     WHERE r.referred_on <= CAST($asof AS DATE)
-      AND CAST($asof AS DATE) < r.referred_on + INTERVAL '15 days'
+      AND CAST($asof AS DATE) - r.referred_on < 15
       AND (r.forwarded_on IS NULL OR r.forwarded_on > CAST($asof AS DATE))
 )
 SELECT warning, union_id, subject_type, subject_id, contact_id, due_on,

@@ -29,5 +29,5 @@ WHERE p.paid_on >= CAST($ps AS DATE)
                 AND e.amount = p.amount
                 AND (e.paid_on < p.paid_on
                      OR (e.paid_on = p.paid_on AND e.payment_id < p.payment_id))
-                AND p.paid_on <= e.paid_on + INTERVAL '30 days')
+                AND p.paid_on - e.paid_on <= 30)   -- days apart
 ORDER BY p.union_id, p.payment_id

@@ -6,7 +6,7 @@
 SELECT c.ancestor_id AS union_id,
        count(*) AS referrals,
        count(CASE WHEN r.closed_on IS NOT NULL
-                       AND r.closed_on <= r.referred_on + INTERVAL '90 days' THEN 1 END)
+                       AND r.closed_on - r.referred_on <= 90 THEN 1 END)
            AS referrals_closed_90
 FROM referrals r
 JOIN households h ON h.household_id = r.household_id

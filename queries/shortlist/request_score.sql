@@ -11,7 +11,7 @@ WITH held AS (
     SELECT a.contact_id,
            r.request_id,
            bool_or(r.resolved_on IS NOT NULL
-                   AND r.resolved_on <= r.raised_on + INTERVAL '7 days') AS in_time
+                   AND r.resolved_on - r.raised_on <= 7) AS in_time
     FROM requests r
     JOIN households h ON h.household_id = r.household_id
     JOIN assignment_span a

@@ -11,6 +11,7 @@ macro_rules! say {
 }
 
 mod accountability;
+pub mod allocator;
 pub mod args;
 mod bulletin;
 mod check;

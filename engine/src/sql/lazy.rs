@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::RecordBatch;
@@ -16,6 +17,8 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::{collect_partitioned, ExecutionPlan};
 use tokio::sync::OnceCell;
+
+use super::run::report_time;
 
 /// A view computed on first read (see the module's documentation).
 pub struct Lazy {
@@ -52,6 +55,7 @@ impl Lazy {
             .get_or_try_init(|| async {
                 let failed =
                     |e: DataFusionError| DataFusionError::Execution(format!("{}: {e}", self.path));
+                let started = Instant::now();
                 let plan = self
                     .frame
                     .clone()
@@ -61,6 +65,7 @@ impl Lazy {
                 let parts = collect_partitioned(plan, state.task_ctx())
                     .await
                     .map_err(failed)?;
+                report_time(started, "view", &self.path);
                 // The rows under the schema the view was planned with (the physical plan
                 // may tell nullability otherwise); a NULL where the plan promised none is
                 // an error, not a row let through.

@@ -4,6 +4,7 @@
 //! passed along, never a table left behind for a later call to rely on.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::compute::concat_batches;
@@ -117,6 +118,7 @@ impl Scope {
         q: &'static Query,
         params: Option<ParamValues>,
     ) -> Result<RecordBatch> {
+        let started = Instant::now();
         let df = self.plan(q, params).await?;
         let planned: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let batches = df
@@ -126,6 +128,7 @@ impl Scope {
         // The batches' own schema: a string column may come out as Utf8View where the
         // plan says Utf8 (string concatenation in a UNION, say).
         let schema = batches.first().map(|b| b.schema()).unwrap_or(planned);
+        report_time(started, "collected", &q.path());
         Ok(concat_batches(&schema, &batches)?)
     }
 
@@ -144,12 +147,14 @@ impl Scope {
     ) -> Result<()> {
         let failed =
             |e: datafusion::error::DataFusionError| Error::Query(format!("{}: {e}", q.path()));
+        let started = Instant::now();
         let df = self.plan(q, params).await?;
         let plan = df.create_physical_plan().await.map_err(failed)?;
         let schema = plan.schema();
         let parts = datafusion::physical_plan::collect_partitioned(plan, self.ctx.task_ctx())
             .await
             .map_err(failed)?;
+        report_time(started, "table", &q.path());
         // A cluster's result comes back as one partition: split it as the cluster's
         // work is, one scratch file per partition.
         let parts = match &self.remote {
@@ -176,6 +181,19 @@ impl Scope {
         }
         let df = self.plan(q, params).await?;
         self.replace(name, df.into_view())
+    }
+}
+
+/// With `TIEXIN_QUERY_TIMES` set, writes to standard error the seconds a query took
+/// since `started`, what became of its rows (collected, registered as a table, or a view's
+/// rows) and its file. A view is computed inside the first query that reads it, so
+/// that query's time includes the view's (docs/performance.md).
+pub(crate) fn report_time(started: Instant, what: &str, path: &str) {
+    if std::env::var_os("TIEXIN_QUERY_TIMES").is_some() {
+        eprintln!(
+            "query time {:7.3} s  {what:<9}  {path}",
+            started.elapsed().as_secs_f64()
+        );
     }
 }
 
