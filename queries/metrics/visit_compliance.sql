@@ -20,11 +20,14 @@ due AS (
     WHERE h.filed_on < q.qs
       AND (h.exit_on IS NULL OR h.exit_on > q.qe)
 ),
+-- each valid visit falls in at most one of the period's quarters: the visits are
+-- matched to those (at most four) quarters first, and to the due households after, on
+-- (household, quarter); joined to the due households first, every household's visits
+-- of the whole archive were paired with each of its due quarters (issue 16)
 visited AS (
-    SELECT DISTINCT d.household_id, d.qs
-    FROM due d
-    JOIN valid_visit v
-      ON v.household_id = d.household_id AND v.visited_on BETWEEN d.qs AND d.qe
+    SELECT DISTINCT v.household_id, q.qs
+    FROM valid_visit v
+    JOIN quarter q ON v.visited_on BETWEEN q.qs AND q.qe
 ),
 per_union AS (
     SELECT d.union_id, count(*) AS due, count(v.household_id) AS visited

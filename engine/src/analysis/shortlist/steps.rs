@@ -189,9 +189,13 @@ pub(super) async fn prepare(s: &Session, year: i32) -> Result<Year> {
             let found = eligibility_findings(s, year).await?;
             let scope = s.scope()?;
             scope.register("shortlist_findings", found)?;
+            // Each step is read once, by a later step: as views they run inside the
+            // last step's plan, streamed into its aggregates, instead of each held in
+            // memory whole (the year's household-quarter pairs were 4M rows at 1M
+            // households; issue 16).
             for q in steps {
                 scope
-                    .materialize_as(&format!("shortlist_{}", q.name), q, Some(period.params()))
+                    .view(&format!("shortlist_{}", q.name), q, Some(period.params()))
                     .await?;
             }
             scope.collect(last, Some(period.params())).await
