@@ -9,6 +9,7 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use sha2::{Digest, Sha256};
 
 use super::encoding::{self, Encoding};
+use super::lines::Lines;
 use super::rows::TableBuilder;
 use super::sources::{locate, Found};
 use super::{cache, checks, csv, known, parquet, xlsx, Issue};
@@ -53,7 +54,7 @@ pub struct LoadedTable {
     /// The accepted rows, as Arrow batches with the table's schema.
     pub batches: Vec<RecordBatch>,
     /// The line of every accepted row, in order.
-    pub lines: Vec<u32>,
+    pub lines: Lines,
     /// Rows read; always `accepted() + rejects.len()`.
     pub read: u64,
     /// One issue per rejected row, saying why it was left out.
@@ -76,7 +77,7 @@ impl LoadedTable {
         column: &str,
     ) -> impl Iterator<Item = (u32, Option<&'a str>)> + 'a {
         let idx = self.table.column(column).map(|(i, _)| i);
-        let mut lines = self.lines.iter().copied();
+        let mut lines = self.lines.iter();
         self.batches
             .iter()
             .flat_map(move |b| {
@@ -274,7 +275,7 @@ fn load_table(
             table,
             source: None,
             batches: Vec::new(),
-            lines: Vec::new(),
+            lines: Lines::new(),
             read: 0,
             rejects: Vec::new(),
             warnings: vec![Issue::new(table.name, None, "", "", reason)],

@@ -18,6 +18,7 @@ use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
+use super::lines::Lines;
 use super::{LoadedTable, Source};
 use crate::files::{write_atomic, AtomicFile};
 use crate::ingest::schema::Table;
@@ -76,7 +77,7 @@ fn get_version(
         .ok()?;
     let schema = table.arrow_schema();
     let mut batches = Vec::new();
-    let mut lines = Vec::new();
+    let mut lines = Lines::new();
     for b in reader {
         let b = b.ok()?;
         let n = schema.fields().len();
@@ -188,8 +189,8 @@ fn try_put(dir: &Path, t: &LoadedTable, source: &Source, version: &str) -> Optio
     let mut w = ArrowWriter::try_new(file, schema.clone(), Some(props)).ok()?;
     let mut offset = 0;
     for b in &t.batches {
-        let lines: ArrayRef = Arc::new(UInt32Array::from(
-            t.lines[offset..offset + b.num_rows()].to_vec(),
+        let lines: ArrayRef = Arc::new(UInt32Array::from_iter_values(
+            t.lines.slice(offset, b.num_rows()),
         ));
         offset += b.num_rows();
         let mut cols = b.columns().to_vec();
@@ -220,7 +221,7 @@ mod tests {
             table: schema::table("trainings").unwrap(),
             source: Some(source.clone()),
             batches: Vec::new(),
-            lines: Vec::new(),
+            lines: Lines::new(),
             read: 1,
             rejects: vec![Issue::new("trainings", Some(2), "contact_id", "", "x")],
             warnings: Vec::new(),

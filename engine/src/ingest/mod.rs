@@ -18,6 +18,7 @@ pub mod encoding;
 pub mod issue;
 pub mod known;
 pub mod labels;
+pub mod lines;
 mod parquet;
 pub mod rows;
 pub mod schema;

@@ -13,6 +13,7 @@ use datafusion::arrow::array::{
 use foldhash::fast::FixedState;
 
 use super::cells::{self, Input, Reading};
+use super::lines::Lines;
 use super::values::Value;
 use super::{labels, Issue};
 use crate::error::{Error, Result};
@@ -135,7 +136,7 @@ pub struct TableBuilder {
     in_batch: usize,
     batches: Vec<RecordBatch>,
     /// The line of every accepted row, in order.
-    pub lines: Vec<u32>,
+    pub lines: Lines,
     /// Rows read (accepted + rejected).
     pub read: u64,
     /// One issue per rejected row so far.
@@ -147,7 +148,7 @@ pub struct Built {
     /// The accepted rows, as Arrow batches with the table's schema.
     pub batches: Vec<RecordBatch>,
     /// The line of every accepted row, in order.
-    pub lines: Vec<u32>,
+    pub lines: Lines,
     /// Rows read (accepted + rejected).
     pub read: u64,
     /// One issue per rejected row.
@@ -186,7 +187,7 @@ impl TableBuilder {
             key_buf: Vec::new(),
             in_batch: 0,
             batches: Vec::new(),
-            lines: Vec::new(),
+            lines: Lines::new(),
             read: 0,
             rejects: Vec::new(),
         }
@@ -262,7 +263,9 @@ impl TableBuilder {
             self.key_buf = key;
             if let Some(first) = first {
                 let key = &self.key_buf;
-                let first_line = self.lines[first as usize];
+                let first_line = self.lines.get(first as usize).ok_or_else(|| {
+                    Error::Internal(format!("{}: no line for row {first}", self.file))
+                })?;
                 let name = self.table.key.join(", ");
                 let shown = String::from_utf8_lossy(key).replace('\u{1f}', ", ");
                 let reason = format!("duplicate {name} (first at line {first_line})");
@@ -400,7 +403,7 @@ mod tests {
         .unwrap();
         let built = b.finish().unwrap();
         assert_eq!(built.read, 7);
-        assert_eq!(built.lines, vec![2]);
+        assert_eq!(built.lines.to_vec(), [2]);
         let reasons: Vec<_> = built
             .rejects
             .iter()
@@ -460,7 +463,7 @@ mod tests {
         b.push(3, &row(&["U1", "2025", "10"])).unwrap();
         b.push(4, &row(&["U1", "+2026", "10"])).unwrap();
         let built = b.finish().unwrap();
-        assert_eq!(built.lines, vec![2, 3]);
+        assert_eq!(built.lines.to_vec(), [2, 3]);
         assert_eq!(
             built.rejects[0].reason,
             "duplicate union_id, year (first at line 2)"
@@ -473,7 +476,7 @@ mod tests {
         b.push(3, &row(&["H1", "C1", "2026-02-01", "2026-02-01"]))
             .unwrap();
         let built = b.finish().unwrap();
-        assert_eq!(built.lines, vec![3]);
+        assert_eq!(built.lines.to_vec(), [3]);
         assert_eq!(built.rejects[0].column, "to_date");
     }
 
