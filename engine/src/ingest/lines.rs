@@ -53,18 +53,29 @@ impl Lines {
 
     /// Every row's line, in order.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        self.runs
-            .iter()
-            .enumerate()
-            .flat_map(move |(k, &(row, line))| {
-                let end = self.runs.get(k + 1).map_or(self.len, |&(next, _)| next);
-                (0..end - row).map(move |i| line + i)
-            })
+        self.slice(0, self.len())
     }
 
-    /// The lines of rows `start..start + n`.
+    /// The lines of rows `start..start + n` (fewer past the last row), found by the run
+    /// holding `start` rather than by walking the rows before it.
     pub fn slice(&self, start: usize, n: usize) -> impl Iterator<Item = u32> + '_ {
-        self.iter().skip(start).take(n)
+        let k = self
+            .runs
+            .partition_point(|&(first, _)| first as usize <= start)
+            .saturating_sub(1);
+        let skip = self
+            .runs
+            .get(k)
+            .map_or(0, |&(first, _)| start.saturating_sub(first as usize));
+        self.runs[k.min(self.runs.len())..]
+            .iter()
+            .enumerate()
+            .flat_map(move |(i, &(row, line))| {
+                let end = self.runs.get(k + i + 1).map_or(self.len, |&(next, _)| next);
+                (0..end - row).map(move |j| line + j)
+            })
+            .skip(skip)
+            .take(n)
     }
 
     /// The lines as a vector (for tests and small tables).
@@ -105,6 +116,10 @@ mod tests {
         }
         assert_eq!(lines.get(10), None);
         assert_eq!(lines.slice(3, 4).collect::<Vec<_>>(), [6, 7, 13, 14]);
+        assert_eq!(lines.slice(6, 2).collect::<Vec<_>>(), [14, 15]);
+        assert_eq!(lines.slice(9, 5).collect::<Vec<_>>(), [20]);
+        assert_eq!(lines.slice(10, 1).count(), 0);
+        assert_eq!(Lines::new().slice(0, 3).count(), 0);
         assert!(Lines::new().is_empty());
         assert_eq!(Lines::new().get(0), None);
     }
