@@ -155,10 +155,14 @@ fn a_two_executor_cluster_gives_the_local_bytes() {
             "SELECT union_id, COUNT(*) AS n FROM households GROUP BY union_id ORDER BY union_id",
         ],
     ];
+    let mut local_findings = Vec::new();
     for args in &commands {
         let mut base: Vec<&str> = args.clone();
         base.extend(["--archive", a, "--format", "csv"]);
         let here = ok(run(&local, &base), &format!("local {args:?}"));
+        if args[0] == "findings" {
+            local_findings = here.clone();
+        }
         let mut on_cluster = base.clone();
         on_cluster.extend(["--engine", &engine]);
         let there = ok(run(&remote, &on_cluster), &format!("cluster {args:?}"));
@@ -184,7 +188,7 @@ fn a_two_executor_cluster_gives_the_local_bytes() {
     let mut tasks = Vec::new();
     for n in [1, 5] {
         std::fs::write(&config, format!("cluster-partitions = {n}\n")).unwrap();
-        let args = [
+        let on_cluster = [
             "findings",
             "--period",
             "2026Q3",
@@ -192,15 +196,16 @@ fn a_two_executor_cluster_gives_the_local_bytes() {
             a,
             "--format",
             "csv",
+            "--engine",
+            &engine,
+            "--config",
+            config.to_str().unwrap(),
         ];
-        let here = ok(run(&local, &args), "local findings");
-        let mut on_cluster = args.to_vec();
-        on_cluster.extend(["--engine", &engine, "--config", config.to_str().unwrap()]);
         let before = finished();
         let there = ok(run(&remote, &on_cluster), "cluster findings");
         tasks.push(finished() - before);
         assert_eq!(
-            String::from_utf8_lossy(&here),
+            String::from_utf8_lossy(&local_findings),
             String::from_utf8_lossy(&there),
             "cluster-partitions = {n}: other findings than local mode"
         );

@@ -41,14 +41,7 @@ impl Lines {
 
     /// The line of row `row`, if there is such a row.
     pub fn get(&self, row: usize) -> Option<u32> {
-        if row >= self.len() {
-            return None;
-        }
-        let k = self
-            .runs
-            .partition_point(|&(first, _)| first as usize <= row);
-        let (first, line) = self.runs[k - 1];
-        Some(line + (row - first as usize) as u32)
+        self.slice(row, 1).next()
     }
 
     /// Every row's line, in order.
@@ -67,7 +60,7 @@ impl Lines {
             .runs
             .get(k)
             .map_or(0, |&(first, _)| start.saturating_sub(first as usize));
-        self.runs[k.min(self.runs.len())..]
+        self.runs[k..]
             .iter()
             .enumerate()
             .flat_map(move |(i, &(row, line))| {
