@@ -30,7 +30,7 @@ VIEWS = ["household_exit", "household_span", "assignment_span", "valid_visit", "
 
 def newest_entries(cache):
     newest = {}
-    for f in glob.glob(os.path.join(cache, "*.parquet")):
+    for f in glob.glob(os.path.join(cache, "*.arrow")):
         table = os.path.basename(f).split("-", 1)[0]
         if table not in newest or os.path.getmtime(f) > os.path.getmtime(newest[table]):
             newest[table] = f
@@ -135,7 +135,11 @@ def run_rules(con, params, keep, into=None):
 def once(cache, year, q):
     con = duckdb.connect()
     for table, f in newest_entries(cache).items():
-        con.execute(f"CREATE TABLE {table} AS SELECT * EXCLUDE (_line) FROM read_parquet('{f}')")
+        # The validated cache's Arrow IPC file, mapped, copied into DuckDB's own table.
+        rows = pa.ipc.open_file(pa.memory_map(f)).read_all()
+        con.register("cached", rows)
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM cached")
+        con.unregister("cached")
     closure(con)
     for v in VIEWS:
         con.execute(f"CREATE TABLE {v} AS " + sql(os.path.join(ROOT, "views", v + ".sql")))

@@ -1,5 +1,5 @@
-//! The validated cache: a table's accepted rows (as Parquet, with their line numbers)
-//! and its rejects, keyed by the SHA-256 of the source file, the package version and a
+//! The validated cache: a table's accepted rows (as an Arrow IPC file, read back
+//! memory-mapped without copying: [`mapped`]), their line numbers and its rejects, keyed by the SHA-256 of the source file, the package version and a
 //! fingerprint of the validation code (computed by `engine/build.rs` over
 //! `engine/src/ingest/*.rs` and `calendar.rs`). A second load of an unchanged file skips
 //! CSV parsing and validation; any change to the file's bytes, a new tiexin, or a
@@ -8,30 +8,25 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch, UInt32Array};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, UInt32Type};
-use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::parquet::basic::Compression;
-use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::arrow::array::RecordBatch;
 use serde::{Deserialize, Serialize};
 
 use super::lines::Lines;
-use super::{LoadedTable, Source};
+use super::{mapped, LoadedTable, Source};
 use crate::files::{write_atomic, AtomicFile};
 use crate::ingest::schema::Table;
 use crate::ingest::Issue;
 
 /// Bump when validation or the stored layout changes.
-const LAYOUT: u32 = 2;
-const LINE: &str = "_line";
+const LAYOUT: u32 = 3;
 
 #[derive(Serialize, Deserialize)]
 struct Sidecar {
     version: String,
     read: u64,
+    /// The accepted rows' source lines, as runs ([`Lines::runs`]).
+    lines: Vec<(u32, u32)>,
     rejects: Vec<Issue>,
     warnings: Vec<Issue>,
 }
@@ -47,7 +42,7 @@ fn version() -> String {
 fn entry(dir: &Path, table: &Table, source: &Source, version: &str) -> (PathBuf, PathBuf) {
     let stem = format!("{}-{}-v{version}", table.name, source.sha256);
     (
-        dir.join(format!("{stem}.parquet")),
+        dir.join(format!("{stem}.arrow")),
         dir.join(format!("{stem}.json")),
     )
 }
@@ -70,30 +65,10 @@ fn get_version(
         return None;
     }
     mark_used(&data);
-    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(data).ok()?)
-        .ok()?
-        .with_batch_size(65_536)
-        .build()
-        .ok()?;
-    let schema = table.arrow_schema();
-    let mut batches = Vec::new();
-    let mut lines = Lines::new();
-    for b in reader {
-        let b = b.ok()?;
-        let n = schema.fields().len();
-        if b.num_columns() != n + 1 {
-            return None;
-        }
-        lines.extend(
-            b.column(n)
-                .as_primitive_opt::<UInt32Type>()?
-                .values()
-                .iter()
-                .copied(),
-        );
-        batches.push(RecordBatch::try_new(schema.clone(), b.columns()[..n].to_vec()).ok()?);
-    }
-    if sidecar.read != lines.len() as u64 + sidecar.rejects.len() as u64 {
+    let batches = mapped::read(&data, &table.arrow_schema())?;
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let lines = Lines::from_runs(sidecar.lines, u32::try_from(rows).ok()?)?;
+    if sidecar.read != rows as u64 + sidecar.rejects.len() as u64 {
         return None;
     }
     Some(LoadedTable {
@@ -171,42 +146,18 @@ pub(crate) fn prune(dir: &Path) {
 fn try_put(dir: &Path, t: &LoadedTable, source: &Source, version: &str) -> Option<()> {
     std::fs::create_dir_all(dir).ok()?;
     let (data, side) = entry(dir, t.table, source, version);
-    let mut fields: Vec<Field> = t
-        .table
-        .arrow_schema()
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone())
-        .collect();
-    fields.push(Field::new(LINE, DataType::UInt32, false));
-    let schema = Arc::new(Schema::new(fields));
-    // Uncompressed: the pages are dictionary-encoded already, and a warm load spent a
-    // sixth of its time in zstd (issue 16).
-    let props = WriterProperties::builder()
-        .set_compression(Compression::UNCOMPRESSED)
-        .build();
     let file = AtomicFile::create(&data).ok()?;
-    let mut w = ArrowWriter::try_new(file, schema.clone(), Some(props)).ok()?;
-    let mut offset = 0;
-    for b in &t.batches {
-        let lines: ArrayRef = Arc::new(UInt32Array::from_iter_values(
-            t.lines.slice(offset, b.num_rows()),
-        ));
-        offset += b.num_rows();
-        let mut cols = b.columns().to_vec();
-        cols.push(lines);
-        w.write(&RecordBatch::try_new(schema.clone(), cols).ok()?)
-            .ok()?;
-    }
+    let file = mapped::write(file, &t.table.arrow_schema(), &t.batches)?;
     let sidecar = Sidecar {
         version: version.to_string(),
         read: t.read,
+        lines: t.lines.runs().to_vec(),
         rejects: t.rejects.clone(),
         warnings: t.warnings.clone(),
     };
     let json = serde_json::to_vec(&sidecar).ok()?;
     // The data first: a sidecar is only ever next to its complete data.
-    w.into_inner().ok()?.commit().ok()?;
+    file.commit().ok()?;
     write_atomic(&side, &json).ok()?;
     Some(())
 }

@@ -71,6 +71,20 @@ impl Lines {
             .take(n)
     }
 
+    /// The runs: `(first row, its line)` of each, in row order.
+    pub fn runs(&self) -> &[(u32, u32)] {
+        &self.runs
+    }
+
+    /// The lines of `len` rows held as `runs` ([`Lines::runs`]), or `None` when the runs
+    /// do not describe them: the first not at row 0, rows not increasing or past `len`.
+    pub fn from_runs(runs: Vec<(u32, u32)>, len: u32) -> Option<Lines> {
+        let starts_at_0 = runs.first().map_or(len == 0, |&(row, _)| row == 0);
+        let increasing = runs.windows(2).all(|w| w[0].0 < w[1].0);
+        let within = runs.last().is_none_or(|&(row, _)| row < len);
+        (starts_at_0 && increasing && within).then_some(Lines { runs, len })
+    }
+
     /// The lines as a vector (for tests and small tables).
     pub fn to_vec(&self) -> Vec<u32> {
         self.iter().collect()
@@ -115,6 +129,18 @@ mod tests {
         assert_eq!(Lines::new().slice(0, 3).count(), 0);
         assert!(Lines::new().is_empty());
         assert_eq!(Lines::new().get(0), None);
+    }
+
+    #[test]
+    fn runs_give_back_the_lines_and_bad_runs_are_refused() {
+        let lines: Lines = [2, 3, 4, 6, 7].into_iter().collect();
+        let back = Lines::from_runs(lines.runs().to_vec(), 5).unwrap();
+        assert_eq!(back, lines);
+        assert_eq!(Lines::from_runs(Vec::new(), 0), Some(Lines::new()));
+        assert_eq!(Lines::from_runs(Vec::new(), 1), None);
+        assert_eq!(Lines::from_runs(vec![(1, 2)], 3), None);
+        assert_eq!(Lines::from_runs(vec![(0, 2), (0, 9)], 3), None);
+        assert_eq!(Lines::from_runs(vec![(0, 2), (3, 9)], 3), None);
     }
 
     #[test]

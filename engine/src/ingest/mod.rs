@@ -5,7 +5,7 @@
 //! (intake.md); [`checks`] makes the cross-row checks that warn; [`sources`] finds each
 //! table's file or sheet, and [`csv`] (UTF-8 or GB18030: [`encoding`]), [`parquet`] and
 //! [`xlsx`] read them through one [`columns`] mapping; [`cache`] keeps validated tables
-//! and [`known`] the hashes of unchanged files;
+//! (memory-mapped: [`mapped`]) and [`known`] the hashes of unchanged files;
 //! and [`archive`] ties them together as an [`Archive`]. Nothing here knows SQL.
 
 pub mod archive;
@@ -19,6 +19,7 @@ pub mod issue;
 pub mod known;
 pub mod labels;
 pub mod lines;
+mod mapped;
 mod parquet;
 pub mod rows;
 pub mod schema;
