@@ -169,6 +169,9 @@ pub const SHORTLIST: &[Query] = &[
 /// nominee page), run over the steps of [`SHORTLIST`] for that contact alone.
 pub const NOMINEE: &[Query] = &[
     q!("nominee", "assignments"),
+    q!("nominee", "valid_visit"),
+    q!("nominee", "household_requests"),
+    q!("nominee", "contact_feedback"),
     q!("nominee", "counts"),
     q!("nominee", "household_quarters"),
     q!("nominee", "exits"),

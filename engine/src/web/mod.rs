@@ -169,22 +169,28 @@ impl App {
 
 /// Computes the figures of the default period right after a load, so that the first
 /// view of the overview does not wait for them (a page asking meanwhile waits for the
-/// same computation, never starts a second one). With a cache folder they are kept on
-/// disk, so after a restart over the same files this takes a moment.
+/// same computation, never starts a second one), then those of the quarter before it,
+/// the period an inspector compares it with and opens next. With a cache folder they
+/// are kept on disk, so after a restart over the same files this takes a moment.
 async fn warm(loaded: Arc<Loaded>) {
-    let p = loaded.default_period;
-    let start = Instant::now();
-    let done = async {
-        loaded.prepared(&p, p.last_day()).await?;
-        loaded.findings(&p).await
-    };
-    match done.await {
-        Ok(_) => eprintln!(
-            "tiexin serve: the figures of {p} are ready ({:.1} s)",
-            start.elapsed().as_secs_f64()
-        ),
-        // The page that asks for them shows the error.
-        Err(e) => eprintln!("error: the figures of {p}: {e}"),
+    let default = loaded.default_period;
+    for p in [default, default.previous_quarter()] {
+        let start = Instant::now();
+        let done = async {
+            loaded.prepared(&p, p.last_day()).await?;
+            loaded.findings(&p).await
+        };
+        match done.await {
+            Ok(_) => eprintln!(
+                "tiexin serve: the figures of {p} are ready ({:.1} s)",
+                start.elapsed().as_secs_f64()
+            ),
+            // The page that asks for them shows the error.
+            Err(e) => {
+                eprintln!("error: the figures of {p}: {e}");
+                return;
+            }
+        }
     }
 }
 

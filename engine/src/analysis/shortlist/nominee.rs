@@ -1,8 +1,10 @@
 //! The records behind one contact's award score (the committee's nominee page): the
 //! household-quarters of H(c) with their valid visits, the compliant exits, the requests
 //! and the ratings counted. The steps of `queries/shortlist/` run unchanged over the
-//! contact's own assignments (`queries/nominee/assignments.sql`), the records come from
-//! `queries/nominee/`, and they must add up to the steps' counts
+//! contact's own assignments (`queries/nominee/assignments.sql`), their households'
+//! valid visits and requests and the contact's ratings of the year
+//! (`valid_visit.sql`, `household_requests.sql`, `contact_feedback.sql`), the records
+//! come from `queries/nominee/`, and they must add up to the steps' counts
 //! (`queries/nominee/counts.sql`), or nothing is shown.
 
 use std::collections::BTreeSet;
@@ -199,6 +201,18 @@ async fn compute(s: &Session, year: i32, contact: &str) -> Result<Vec<RecordBatc
     scope
         .materialize_as("assignment_span", q("assignments")?, Some(params.clone()))
         .await?;
+    // The year's valid visits and requests of those households, and the year's ratings
+    // naming the contact, in place of the archive's (each file says why the rows that
+    // follow are the same).
+    for (table, file) in [
+        ("valid_visit", "valid_visit"),
+        ("requests", "household_requests"),
+        ("feedback", "contact_feedback"),
+    ] {
+        scope
+            .materialize_as(table, q(file)?, Some(params.clone()))
+            .await?;
+    }
     let (_, steps) = step_queries()?;
     for step in steps {
         scope
