@@ -114,10 +114,15 @@ pub async fn previous_majors(s: &Session, quarter: &Period) -> Result<Option<Rec
         return Ok(None);
     }
     let prev = quarter.previous_quarter();
-    // A rule that declares itself minor gives no major finding (run_rules checks it).
-    let keep = |q: &Query| q.rule() != "K1" && !s.catalog.declares_minor(q);
-    let all = run_rules(s, &prev, prev.last_day(), keep, None).await?;
+    let all = run_rules(s, &prev, prev.last_day(), |q| gives_majors(s, q), None).await?;
     Ok(Some(majors(&all)?))
+}
+
+/// Whether `q` is one of the rules [`previous_majors`] runs: every rule but K1 that can
+/// give a major finding (a rule that declares itself minor gives none: run_rules
+/// checks it).
+pub fn gives_majors(s: &Session, q: &Query) -> bool {
+    q.rule() != "K1" && !s.catalog.declares_minor(q)
 }
 
 /// The rows of a findings batch whose severity is major.
