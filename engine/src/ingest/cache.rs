@@ -1,6 +1,7 @@
 //! The validated cache: a table's accepted rows (as an Arrow IPC file, read back
-//! memory-mapped without copying: [`mapped`]), their line numbers and its rejects, keyed by the SHA-256 of the source file, the package version and a
-//! fingerprint of the validation code (computed by `engine/build.rs` over
+//! memory-mapped without copying: [`mapped`]), their line numbers and its rejects,
+//! keyed by the SHA-256 of the source file, the package version and a fingerprint of
+//! the validation code (computed by `engine/build.rs` over
 //! `engine/src/ingest/*.rs` and `calendar.rs`). A second load of an unchanged file skips
 //! CSV parsing and validation; any change to the file's bytes, a new tiexin, or a
 //! change to validation misses the cache. A damaged entry is a miss. The warnings of the

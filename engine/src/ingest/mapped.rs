@@ -1,8 +1,9 @@
 //! The validated cache's data files: Arrow IPC files, read back memory-mapped. The
-//! batches a load returns point into the mapped file instead of holding a decoded copy,
-//! so a warm load reads no column (the pages come from the page cache when a query
-//! first touches them) and a column no query reads, such as `visits.notes`, never
-//! takes memory (issue 16).
+//! batches a load returns point into the mapped file instead of holding a decoded copy:
+//! a warm load decodes and copies nothing, only checks each array in place, and the
+//! rows' memory is the kernel's page cache (clean pages, shared by every process that
+//! maps the same entry, dropped under memory pressure and read again when needed,
+//! never swapped) rather than the process's own heap (issue 16).
 //!
 //! A mapped file must not change while it is mapped. The cache's files never do: each
 //! is written once under a temporary name and renamed into place ([`AtomicFile`]), a
