@@ -1013,3 +1013,36 @@ fn documents_page_lists_the_issued_documents_and_the_office_downloads_them() {
         .iter()
         .any(|l| l["user"] == "jinan-office" && l["union"] == "U370302"));
 }
+
+/// After the load, the console computes the figures of the default period and then
+/// those of the quarter before it (the one an inspector compares with and opens next),
+/// in the background, and says so on its standard error.
+#[test]
+fn the_quarter_before_the_default_period_is_computed_after_the_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let ready = || -> Vec<String> {
+        s.messages()
+            .iter()
+            .filter_map(|l| l.split("the figures of ").nth(1))
+            .filter_map(|r| r.split(" are ready").next())
+            .map(str::to_string)
+            .collect()
+    };
+    let start = std::time::Instant::now();
+    while ready().len() < 2 && start.elapsed() < std::time::Duration::from_secs(120) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let got = ready();
+    assert_eq!(got.len(), 2, "{:?}", s.messages());
+    let (year, q): (i32, u8) = (got[0][..4].parse().unwrap(), got[0][5..].parse().unwrap());
+    let before = if q == 1 {
+        format!("{}Q4", year - 1)
+    } else {
+        format!("{year}Q{}", q - 1)
+    };
+    assert_eq!(got[1], before, "{:?}", s.messages());
+    let c = Client::new(&s);
+    c.login("office", PASSWORD);
+    assert_eq!(c.get(&format!("/u/U37/{before}")).status, 200);
+}

@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The password every test user has.
@@ -64,6 +64,8 @@ pub struct Server {
     pub base: String,
     /// The test's folder (config, state, cache).
     pub dir: PathBuf,
+    /// What the server has written to its standard error so far, line by line.
+    messages: Arc<Mutex<Vec<String>>>,
 }
 
 impl Drop for Server {
@@ -122,11 +124,18 @@ impl Server {
         }
         let base = base.expect("tiexin serve printed no address");
         // Keep reading the server's messages so that it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines.by_ref() {});
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let kept = messages.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().unwrap().push(line);
+            }
+        });
         let server = Server {
             child,
             base,
             dir: dir.to_path_buf(),
+            messages,
         };
         server.wait_ready();
         server
@@ -157,6 +166,11 @@ impl Server {
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
+    }
+
+    /// The lines the server has written to its standard error so far.
+    pub fn messages(&self) -> Vec<String> {
+        self.messages.lock().unwrap().clone()
     }
 
     /// The process id of the server.
