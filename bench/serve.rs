@@ -319,10 +319,6 @@ fn main() {
 
 /// The quarter before `p` (`2026Q3` → `2026Q2`, `2026Q1` → `2025Q4`).
 fn quarter_before(p: &str) -> String {
-    let (year, q): (i32, u8) = (p[..4].parse().unwrap(), p[5..].parse().unwrap());
-    if q == 1 {
-        format!("{}Q4", year - 1)
-    } else {
-        format!("{year}Q{}", q - 1)
-    }
+    let p: tiexin::sql::Period = p.parse().unwrap();
+    p.previous_quarter().to_string()
 }

@@ -1035,12 +1035,8 @@ fn the_quarter_before_the_default_period_is_computed_after_the_load() {
     }
     let got = ready();
     assert_eq!(got.len(), 2, "{:?}", s.messages());
-    let (year, q): (i32, u8) = (got[0][..4].parse().unwrap(), got[0][5..].parse().unwrap());
-    let before = if q == 1 {
-        format!("{}Q4", year - 1)
-    } else {
-        format!("{year}Q{}", q - 1)
-    };
+    let default: tiexin::sql::Period = got[0].parse().unwrap();
+    let before = default.previous_quarter().to_string();
     assert_eq!(got[1], before, "{:?}", s.messages());
     let c = Client::new(&s);
     c.login("office", PASSWORD);

@@ -222,14 +222,15 @@ pub const ELIGIBILITY_RULES: &[&str] = &["C1", "F5", "I1", "K1", "R2", "S2", "V2
 /// same quarter tables, same columns).
 pub async fn eligibility_findings(s: &Session, year: i32) -> Result<RecordBatch> {
     let quarters = Period::Year(year).quarters();
+    let eligible = |rule: &str| ELIGIBILITY_RULES.contains(&rule);
+    let k1_runs = findings::records_rectifications(s);
     let mut all = Vec::new();
     for (i, quarter) in quarters.iter().enumerate() {
         // The next quarter's K1 reads this quarter's major findings by every rule: they
         // run here too, in the same scope, instead of in a second scope of this quarter
         // (its tables made twice) when the next quarter asks for them. Their rows are
         // kept by the findings machinery and left out of the eligibility findings.
-        let next_reads_majors = i + 1 < quarters.len() && findings::records_rectifications(s);
-        let eligible = |rule: &str| ELIGIBILITY_RULES.contains(&rule);
+        let next_reads_majors = k1_runs && i + 1 < quarters.len();
         let rows = findings::of_rules(s, quarter, |q| {
             eligible(q.rule()) || (next_reads_majors && findings::gives_majors(s, q))
         })
