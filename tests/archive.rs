@@ -221,9 +221,7 @@ async fn tables_are_registered_for_sql_with_their_types() {
         &DataType::Decimal128(18, 2)
     );
     assert_eq!(b.schema().field(3).data_type(), &DataType::Date32);
-    // Ids are string views (ColType::arrow), other text plain Utf8.
-    assert_eq!(b.schema().field(0).data_type(), &DataType::Utf8View);
-    let ids = b.column(0).as_string_view();
+    let ids: &StringArray = b.column(0).as_string();
     assert_eq!(ids.iter().collect::<Vec<_>>(), [Some("H1"), Some("H2")]);
     let members: &Int64Array = b.column(1).as_primitive();
     assert_eq!(members.values().to_vec(), [3, 2]);

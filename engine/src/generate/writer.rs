@@ -164,7 +164,7 @@ impl TableWriter {
                 }
             }
             Format::Parquet => {
-                let schema = table.file_schema();
+                let schema = table.arrow_schema();
                 let props = WriterProperties::builder()
                     .set_compression(Compression::SNAPPY)
                     .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))

@@ -5,14 +5,13 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use sha2::{Digest, Sha256};
 
 use super::encoding::{self, Encoding};
 use super::lines::Lines;
 use super::rows::TableBuilder;
 use super::sources::{locate, Found};
-use super::texts::Texts;
 use super::{cache, checks, csv, known, parquet, xlsx, Issue};
 use crate::error::{Error, Result};
 use crate::ingest::schema::Table;
@@ -82,8 +81,8 @@ impl LoadedTable {
         self.batches
             .iter()
             .flat_map(move |b| {
-                let a = idx.and_then(|i| Texts::of(b.column(i).as_ref()));
-                (0..b.num_rows()).map(move |r| a.and_then(|a| a.get(r)))
+                let a = idx.and_then(|i| b.column(i).as_string_opt::<i32>());
+                (0..b.num_rows()).map(move |r| a.and_then(|a| a.is_valid(r).then(|| a.value(r))))
             })
             .map(move |v| (lines.next().unwrap_or(0), v))
     }

@@ -20,7 +20,7 @@ use crate::ingest::schema::Table;
 use crate::ingest::Issue;
 
 /// Bump when validation or the stored layout changes.
-const LAYOUT: u32 = 4;
+const LAYOUT: u32 = 3;
 
 #[derive(Serialize, Deserialize)]
 struct Sidecar {

@@ -4,8 +4,7 @@
 //! [`typed`], [`cells`] and [`rows`] check every cell and row, as people type them
 //! (intake.md); [`checks`] makes the cross-row checks that warn; [`sources`] finds each
 //! table's file or sheet, and [`csv`] (UTF-8 or GB18030: [`encoding`]), [`parquet`] and
-//! [`xlsx`] read them through one [`columns`] mapping; [`texts`] reads a text column of either
-//! layout (ids are string views); [`cache`] keeps validated tables
+//! [`xlsx`] read them through one [`columns`] mapping; [`cache`] keeps validated tables
 //! (memory-mapped: [`mapped`]) and [`known`] the hashes of unchanged files;
 //! and [`archive`] ties them together as an [`Archive`]. Nothing here knows SQL.
 
@@ -26,7 +25,6 @@ pub mod rows;
 pub mod schema;
 pub mod sources;
 pub mod template;
-pub mod texts;
 pub mod typed;
 pub mod values;
 pub mod xlsx;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, RecordBatch,
-    StringBuilder, StringViewBuilder,
+    StringBuilder,
 };
 use foldhash::fast::FixedState;
 
@@ -27,7 +27,6 @@ const BATCH_ROWS: usize = 65_536;
 
 enum ColumnBuilder {
     Str(StringBuilder),
-    View(StringViewBuilder),
     Date(Date32Builder),
     Bool(BooleanBuilder),
     Int(Int64Builder),
@@ -39,8 +38,7 @@ impl ColumnBuilder {
     fn new(ty: ColType) -> Self {
         const BYTES_PER_STR: usize = 16;
         match ty {
-            ColType::Id => ColumnBuilder::View(StringViewBuilder::with_capacity(BATCH_ROWS)),
-            ColType::Text | ColType::Enum(_) | ColType::Month => ColumnBuilder::Str(
+            ColType::Id | ColType::Text | ColType::Enum(_) | ColType::Month => ColumnBuilder::Str(
                 StringBuilder::with_capacity(BATCH_ROWS, BATCH_ROWS * BYTES_PER_STR),
             ),
             ColType::Date => ColumnBuilder::Date(Date32Builder::with_capacity(BATCH_ROWS)),
@@ -54,8 +52,6 @@ impl ColumnBuilder {
         match (self, v) {
             (ColumnBuilder::Str(b), Value::Str(s)) => b.append_value(s),
             (ColumnBuilder::Str(b), _) => b.append_null(),
-            (ColumnBuilder::View(b), Value::Str(s)) => b.append_value(s),
-            (ColumnBuilder::View(b), _) => b.append_null(),
             (ColumnBuilder::Date(b), Value::Date(d)) => b.append_value(d),
             (ColumnBuilder::Date(b), _) => b.append_null(),
             (ColumnBuilder::Bool(b), Value::Bool(x)) => b.append_value(x),
@@ -70,7 +66,6 @@ impl ColumnBuilder {
     fn finish(&mut self) -> ArrayRef {
         match self {
             ColumnBuilder::Str(b) => Arc::new(b.finish()),
-            ColumnBuilder::View(b) => Arc::new(b.finish()),
             ColumnBuilder::Date(b) => Arc::new(b.finish()),
             ColumnBuilder::Bool(b) => Arc::new(b.finish()),
             ColumnBuilder::Int(b) => Arc::new(b.finish()),
@@ -435,7 +430,7 @@ mod tests {
         );
         let batch = &built.batches[0];
         assert_eq!(
-            batch.column(1).as_string_view().value(0),
+            batch.column(1).as_string::<i32>().value(0),
             "U1",
             "ids are trimmed"
         );

@@ -34,14 +34,10 @@ pub enum ColType {
 }
 
 impl ColType {
-    /// The Arrow type a column of this type is stored as. Ids are string views: an id
-    /// of up to 12 bytes (households', contacts', visits') is held inside its 16-byte
-    /// view, so the joins on ids compare and copy fixed-width values instead of
-    /// gathering bytes (docs/performance.md).
+    /// The Arrow type a column of this type is stored as.
     pub fn arrow(self) -> DataType {
         match self {
-            ColType::Id => DataType::Utf8View,
-            ColType::Text | ColType::Enum(_) | ColType::Month => DataType::Utf8,
+            ColType::Id | ColType::Text | ColType::Enum(_) | ColType::Month => DataType::Utf8,
             ColType::Date => DataType::Date32,
             ColType::Bool => DataType::Boolean,
             ColType::Int => DataType::Int64,
@@ -124,20 +120,6 @@ impl Table {
             .columns
             .iter()
             .map(|c| Field::new(c.name, c.ty.arrow(), !c.required))
-            .collect();
-        Arc::new(Schema::new(fields))
-    }
-
-    /// The Arrow schema of the table as a Parquet file of the archive holds it: every
-    /// text, ids included, as `Utf8`, as other tools write and read it.
-    pub fn file_schema(&self) -> SchemaRef {
-        let fields: Vec<Field> = self
-            .columns
-            .iter()
-            .map(|c| match c.ty.arrow() {
-                DataType::Utf8View => Field::new(c.name, DataType::Utf8, !c.required),
-                ty => Field::new(c.name, ty, !c.required),
-            })
             .collect();
         Arc::new(Schema::new(fields))
     }

@@ -11,7 +11,6 @@ use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 
 use crate::error::{Error, Result};
-use crate::ingest::texts::Texts;
 use crate::ingest::Archive;
 
 /// The schema of `union_closure(ancestor_id, union_id, depth)`.
@@ -107,8 +106,7 @@ pub fn filter_rows(
     keep: impl Fn(&str) -> bool,
 ) -> Result<RecordBatch> {
     let idx = batch.schema().index_of(column)?;
-    let values = Texts::of(batch.column(idx).as_ref())
-        .ok_or_else(|| Error::Internal(format!("{column} is not a text column")))?;
+    let values = batch.column(idx).as_string::<i32>();
     let mask: BooleanArray = values.iter().map(|v| Some(v.is_some_and(&keep))).collect();
     Ok(filter_record_batch(batch, &mask)?)
 }

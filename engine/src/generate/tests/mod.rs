@@ -514,7 +514,7 @@ fn parquet_rows(dir: &Path, name: &str) -> Vec<Vec<String>> {
     let table = crate::ingest::schema::table(name).unwrap();
     assert_eq!(
         builder.schema().fields(),
-        table.file_schema().fields(),
+        table.arrow_schema().fields(),
         "{name} schema"
     );
     let mut rows = Vec::new();

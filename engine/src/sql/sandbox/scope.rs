@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::datasource::MemTable;
 use datafusion::execution::runtime_env::RuntimeEnv;
@@ -12,7 +12,6 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 
 use super::mask;
 use crate::error::{Error, Result};
-use crate::ingest::texts::Texts;
 use crate::ingest::Archive;
 use crate::sql::cluster::Remote;
 use crate::sql::{session, tree};
@@ -44,8 +43,7 @@ fn scoped_by(table: &str) -> Option<By> {
 fn ids(batches: &[RecordBatch], column: &str) -> Result<HashSet<String>> {
     let mut set = HashSet::new();
     for b in batches {
-        let a = Texts::of(b.column(b.schema().index_of(column)?).as_ref())
-            .ok_or_else(|| Error::Internal(format!("{column} is not a text column")))?;
+        let a = b.column(b.schema().index_of(column)?).as_string::<i32>();
         set.extend(a.iter().flatten().map(str::to_string));
     }
     Ok(set)

@@ -9,7 +9,6 @@ use datafusion::arrow::datatypes::{DataType, Date32Type};
 use maud::{html, Markup};
 
 use crate::error::{Error, Result};
-use crate::ingest::texts::Texts;
 use crate::ingest::{labels, schema, Archive};
 use crate::sql::sandbox::mask;
 use crate::sql::table::Tabular;
@@ -79,9 +78,8 @@ pub fn rows(
 /// One text cell of a batch.
 pub fn text(batch: &RecordBatch, column: &str, row: usize) -> Option<String> {
     let i = batch.schema().index_of(column).ok()?;
-    Texts::of(batch.column(i).as_ref())?
-        .get(row)
-        .map(str::to_string)
+    let a = batch.column(i).as_string_opt::<i32>()?;
+    a.is_valid(row).then(|| a.value(row).to_string())
 }
 
 /// A batch of archive table `name` as an HTML table with its Chinese headers, under
