@@ -157,8 +157,8 @@ fn main() {
         .iter()
         .find(|l| l.contains("ready after"))
         .cloned();
-    // The figures computed in the background after the load: the default period's,
-    // then the quarter's before it.
+    // The figures computed in the background after the load (tiexin::web::warm_plan):
+    // the default period's, the quarter's before it, the year's, the chart's quarters.
     let warmed = |p: &str| {
         report
             .lock()
@@ -167,20 +167,25 @@ fn main() {
             .find(|l| l.contains(&format!("figures of {p} are ready (")))
             .cloned()
     };
-    let warm = || warmed(&period).unwrap_or_default();
-    let prev = quarter_before(&period);
+    let plan: Vec<String> = tiexin::web::warm_plan(period.parse().unwrap())
+        .iter()
+        .map(|(p, _)| p.to_string())
+        .collect();
     let t = Instant::now();
-    while warmed(&prev).is_none() && t.elapsed() < Duration::from_secs(120) {
+    while plan.iter().any(|p| warmed(p).is_none()) && t.elapsed() < Duration::from_secs(600) {
         std::thread::sleep(Duration::from_millis(50));
     }
-    let warm_prev = warmed(&prev).unwrap_or_default();
-    // The quarter before: computed in the background, so its first view is served.
-    let t = Instant::now();
-    let (st, _) = get(&c, &format!("{base}/u/{root}/{prev}"));
-    let first_prev = t.elapsed();
-    assert_eq!(st, 200);
-    // A cold period: the figures of the quarter before that are computed on this view.
-    let cold_period = quarter_before(&prev);
+    let warm_all = t.elapsed() + first_page;
+    // Each period of the plan: computed in the background, so its first view is served.
+    let mut first_views = Vec::new();
+    for p in &plan[1..] {
+        let t = Instant::now();
+        let (st, _) = get(&c, &format!("{base}/u/{root}/{p}"));
+        first_views.push((p.clone(), t.elapsed()));
+        assert_eq!(st, 200);
+    }
+    // A cold period: the quarter before the plan's oldest, computed on this view.
+    let cold_period = quarter_before(plan.last().unwrap());
     let t = Instant::now();
     let (st, _) = get(&c, &format!("{base}/u/{root}/{cold_period}"));
     let cold = t.elapsed();
@@ -274,15 +279,20 @@ fn main() {
         first_page.as_secs_f64(),
         loaded_line.unwrap_or_default().trim()
     );
-    println!("the default period, in the background: {}", warm().trim());
+    for p in &plan {
+        println!("in the background: {}", warmed(p).unwrap_or_default().trim());
+    }
     println!(
-        "then the quarter before, in the background: {}",
-        warm_prev.trim()
+        "all {} periods computed {:.1} s after the start",
+        plan.len(),
+        warm_all.as_secs_f64()
     );
-    println!(
-        "first view of {prev} (computed in the background): {:.0} ms",
-        first_prev.as_secs_f64() * 1000.0
-    );
+    for (p, took) in &first_views {
+        println!(
+            "first view of {p} (computed in the background): {:.0} ms",
+            took.as_secs_f64() * 1000.0
+        );
+    }
     println!(
         "first view of a cold period ({cold_period}, figures computed on the view): {:.0} ms",
         cold.as_secs_f64() * 1000.0

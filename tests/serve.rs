@@ -1014,9 +1014,10 @@ fn documents_page_lists_the_issued_documents_and_the_office_downloads_them() {
         .any(|l| l["user"] == "jinan-office" && l["union"] == "U370302"));
 }
 
-/// After the load, the console computes the figures of the default period and then
-/// those of the quarter before it (the one an inspector compares with and opens next),
-/// in the background, and says so on its standard error.
+/// After the load, the console computes in the background the figures of the default
+/// period, then those of the quarter before it (the one an inspector compares with and
+/// opens next), then the year, then the other quarters of the eight-quarter chart,
+/// newest first, and says so on its standard error.
 #[test]
 fn the_quarter_before_the_default_period_is_computed_after_the_load() {
     let dir = tempfile::tempdir().unwrap();
@@ -1030,15 +1031,27 @@ fn the_quarter_before_the_default_period_is_computed_after_the_load() {
             .collect()
     };
     let start = std::time::Instant::now();
-    while ready().len() < 2 && start.elapsed() < std::time::Duration::from_secs(120) {
+    while ready().len() < 9 && start.elapsed() < std::time::Duration::from_secs(300) {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let got = ready();
-    assert_eq!(got.len(), 2, "{:?}", s.messages());
+    assert_eq!(got.len(), 9, "{:?}", s.messages());
     let default: tiexin::sql::Period = got[0].parse().unwrap();
-    let before = default.previous_quarter().to_string();
-    assert_eq!(got[1], before, "{:?}", s.messages());
+    let before = default.previous_quarter();
+    let mut expected = vec![
+        default.to_string(),
+        before.to_string(),
+        default.year().to_string(),
+    ];
+    let mut older = before.previous_quarter();
+    for _ in 0..6 {
+        expected.push(older.to_string());
+        older = older.previous_quarter();
+    }
+    assert_eq!(got, expected, "{:?}", s.messages());
     let c = Client::new(&s);
     c.login("office", PASSWORD);
-    assert_eq!(c.get(&format!("/u/U37/{before}")).status, 200);
+    for p in &got {
+        assert_eq!(c.get(&format!("/u/U37/{p}")).status, 200, "{p}");
+    }
 }

@@ -29,11 +29,12 @@ use arc_swap::{ArcSwap, ArcSwapOption};
 use serde_json::json;
 
 use crate::analysis::shortlist::Params;
+use crate::documents::bulletin::figures::last_eight_quarters;
 use crate::documents::settings::DocumentConfig;
 use crate::error::{Error, Result};
 use crate::ingest::{LoadedTable, Progress};
 use crate::sql::sandbox::audit::{iso_utc, Log};
-use crate::sql::session;
+use crate::sql::{session, Period};
 use state::Loaded;
 use users::UserConfig;
 
@@ -142,7 +143,7 @@ impl App {
         let loaded = Arc::new(loaded);
         self.loaded.store(Some(loaded.clone()));
         self.set_status("");
-        tokio::spawn(warm(loaded));
+        tokio::spawn(warm(self.clone(), loaded));
         Ok(())
     }
 
@@ -167,18 +168,47 @@ impl App {
     }
 }
 
-/// Computes the figures of the default period right after a load, so that the first
-/// view of the overview does not wait for them (a page asking meanwhile waits for the
-/// same computation, never starts a second one), then those of the quarter before it,
-/// the period an inspector compares it with and opens next. With a cache folder they
-/// are kept on disk, so after a restart over the same files this takes a moment.
-async fn warm(loaded: Arc<Loaded>) {
-    let default = loaded.default_period;
-    for p in [default, default.previous_quarter()] {
+/// The periods computed after a load, in order ([`warm`]): the default period and the
+/// quarter before it, with their findings lists (the overview, and the period an
+/// inspector compares it with and opens next); then the default period's year (one
+/// click from the overview); then the other quarters of its eight-quarter chart,
+/// newest first (each a click further back).
+pub fn warm_plan(default: Period) -> Vec<(Period, bool)> {
+    let mut plan = vec![
+        (default, true),
+        (default.previous_quarter(), true),
+        (Period::Year(default.year()), false),
+    ];
+    for q in last_eight_quarters(&default).into_iter().rev() {
+        if !plan.iter().any(|(p, _)| *p == q) {
+            plan.push((q, false));
+        }
+    }
+    plan
+}
+
+/// Computes the figures of [`warm_plan`] right after a load, one period after the
+/// other, so that their first views do not wait for them (a page asking meanwhile
+/// waits for the same computation, never starts a second one). Stops when the archive
+/// is reloaded. With a cache folder they are kept on disk, so after a restart over the
+/// same files this takes a moment.
+async fn warm(app: Arc<App>, loaded: Arc<Loaded>) {
+    for (p, list) in warm_plan(loaded.default_period) {
+        let current = app
+            .loaded
+            .load()
+            .as_ref()
+            .is_some_and(|l| Arc::ptr_eq(l, &loaded));
+        if !current {
+            return;
+        }
         let start = Instant::now();
         let done = async {
             loaded.prepared(&p, p.last_day()).await?;
-            loaded.findings(&p).await
+            if list {
+                loaded.findings(&p).await?;
+            }
+            Ok::<_, Error>(())
         };
         match done.await {
             Ok(_) => eprintln!(
