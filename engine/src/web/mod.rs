@@ -170,20 +170,18 @@ impl App {
 
 /// The periods computed after a load, in order ([`warm`]): the default period and the
 /// quarter before it, with their findings lists (the overview, and the period an
-/// inspector compares it with and opens next); then the default period's year (one
-/// click from the overview); then the other quarters of its eight-quarter chart,
-/// newest first (each a click further back).
+/// inspector compares it with and opens next); then the other quarters of its
+/// eight-quarter chart, newest first (each a click further back, and each only one
+/// quarter's rules more than the one after it); then the default period's year (one
+/// click from the overview, its quarters computed by then).
 pub fn warm_plan(default: Period) -> Vec<(Period, bool)> {
-    let mut plan = vec![
-        (default, true),
-        (default.previous_quarter(), true),
-        (Period::Year(default.year()), false),
-    ];
+    let mut plan = vec![(default, true), (default.previous_quarter(), true)];
     for q in last_eight_quarters(&default).into_iter().rev() {
         if !plan.iter().any(|(p, _)| *p == q) {
             plan.push((q, false));
         }
     }
+    plan.push((Period::Year(default.year()), false));
     plan
 }
 
