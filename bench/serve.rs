@@ -167,10 +167,8 @@ fn main() {
             .find(|l| l.contains(&format!("figures of {p} are ready (")))
             .cloned()
     };
-    let plan: Vec<String> = tiexin::web::warm_plan(period.parse().unwrap())
-        .iter()
-        .map(|(p, _)| p.to_string())
-        .collect();
+    let planned = tiexin::web::warm_plan(period.parse().unwrap());
+    let plan: Vec<String> = planned.iter().map(|(p, _)| p.to_string()).collect();
     let t = Instant::now();
     while plan.iter().any(|p| warmed(p).is_none()) && t.elapsed() < Duration::from_secs(600) {
         std::thread::sleep(Duration::from_millis(50));
@@ -185,8 +183,8 @@ fn main() {
         assert_eq!(st, 200);
     }
     // A cold period: the quarter before the plan's oldest quarter, computed on this view.
-    let oldest = plan.iter().rev().find(|p| p.contains('Q')).unwrap();
-    let cold_period = quarter_before(oldest);
+    let oldest = planned.iter().rev().find(|(p, _)| p.is_quarter()).unwrap();
+    let cold_period = oldest.0.previous_quarter().to_string();
     let t = Instant::now();
     let (st, _) = get(&c, &format!("{base}/u/{root}/{cold_period}"));
     let cold = t.elapsed();
@@ -329,10 +327,4 @@ fn main() {
         );
     }
     println!("peak RSS of the server: {}", rss.trim());
-}
-
-/// The quarter before `p` (`2026Q3` → `2026Q2`, `2026Q1` → `2025Q4`).
-fn quarter_before(p: &str) -> String {
-    let p: tiexin::sql::Period = p.parse().unwrap();
-    p.previous_quarter().to_string()
 }

@@ -1019,7 +1019,7 @@ fn documents_page_lists_the_issued_documents_and_the_office_downloads_them() {
 /// opens next), then the other quarters of the eight-quarter chart, newest first, then
 /// the year, and says so on its standard error.
 #[test]
-fn the_quarter_before_the_default_period_is_computed_after_the_load() {
+fn the_periods_around_the_default_period_are_computed_after_the_load() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(dir.path());
     let ready = || -> Vec<String> {

@@ -176,11 +176,9 @@ impl App {
 /// click from the overview, its quarters computed by then).
 pub fn warm_plan(default: Period) -> Vec<(Period, bool)> {
     let mut plan = vec![(default, true), (default.previous_quarter(), true)];
-    for q in last_eight_quarters(&default).into_iter().rev() {
-        if !plan.iter().any(|(p, _)| *p == q) {
-            plan.push((q, false));
-        }
-    }
+    // The chart's quarters end with these two (the default period is a quarter).
+    let older = last_eight_quarters(&default).into_iter().rev().skip(2);
+    plan.extend(older.map(|q| (q, false)));
     plan.push((Period::Year(default.year()), false));
     plan
 }
