@@ -1019,7 +1019,7 @@ fn documents_page_lists_the_issued_documents_and_the_office_downloads_them() {
 /// opens next), then the other quarters of the eight-quarter chart, newest first, then
 /// the year, and says so on its standard error.
 #[test]
-fn the_periods_around_the_default_period_are_computed_after_the_load() {
+fn the_periods_around_the_default_period_and_the_committees_figures_are_computed_after_the_load() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(dir.path());
     let ready = || -> Vec<String> {
@@ -1046,9 +1046,34 @@ fn the_periods_around_the_default_period_are_computed_after_the_load() {
     }
     expected.push(default.year().to_string());
     assert_eq!(got, expected, "{:?}", s.messages());
+    // Then the committee's figures of the year: its shortlist, then the records of the
+    // sample's nine eligible contacts (all nominees at the default size of 100, so no
+    // reserve).
+    let year = default.year();
+    let committee = |what: &str| {
+        s.messages()
+            .iter()
+            .position(|l| l.contains(&format!("the shortlist of {year} {what}")))
+    };
+    while committee("and the records").is_none()
+        && start.elapsed() < std::time::Duration::from_secs(300)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let list = committee("is ready").expect("the shortlist was not computed");
+    let records = committee("and the records of its 9 nominees and reserves are ready")
+        .unwrap_or_else(|| panic!("{:?}", s.messages()));
+    let last_period = s
+        .messages()
+        .iter()
+        .position(|l| l.contains(&format!("the figures of {year} are ready")))
+        .unwrap();
+    assert!(last_period < list && list < records, "{:?}", s.messages());
     let c = Client::new(&s);
     c.login("office", PASSWORD);
     for p in &got {
         assert_eq!(c.get(&format!("/u/U37/{p}")).status, 200, "{p}");
     }
+    let c01 = c.get(&format!("/shortlist/{year}/C01"));
+    assert_eq!(c01.status, 200, "{}", c01.text);
 }

@@ -48,7 +48,7 @@ pub struct Loaded {
     /// The session over the archive.
     pub session: Session,
     /// union_id → name, and the root.
-    pub unions: Unions,
+    pub unions: Arc<Unions>,
     /// union_id → its parent.
     pub parent: HashMap<String, String>,
     /// union_id → the unions directly below, in the order of the file.
@@ -61,6 +61,8 @@ pub struct Loaded {
     /// When it was loaded (UTC).
     pub loaded_at: String,
     prepared: Mutex<HashMap<(Period, i32), Cell<Prepared>>>,
+    /// What the periods' figures share (the union tree, metrics rows, visit compliance).
+    shared: figures::Shared,
     findings: Mutex<HashMap<Period, Cell<Vec<Finding>>>>,
     shortlists: Mutex<HashMap<i32, Cell<committee::Document>>>,
     nominees: Mutex<HashMap<(i32, String), Cell<Records>>>,
@@ -77,7 +79,7 @@ impl Loaded {
     /// Loads the archive of `settings` (reporting to `progress`) and its union tree.
     pub async fn load(settings: &Settings, progress: &dyn Progress) -> Result<Loaded> {
         let session = Session::open(settings, progress).await?;
-        let unions = Unions::of(&session.archive)?;
+        let unions = Arc::new(Unions::of(&session.archive)?);
         let t = session
             .archive
             .table("unions")
@@ -104,6 +106,7 @@ impl Loaded {
                 q.previous_quarter()
             }
         });
+        let shared = figures::Shared::with_unions(unions.clone());
         Ok(Loaded {
             session,
             unions,
@@ -113,6 +116,7 @@ impl Loaded {
             default_period,
             loaded_at: crate::sql::sandbox::audit::iso_utc(std::time::SystemTime::now()),
             prepared: Mutex::default(),
+            shared,
             findings: Mutex::default(),
             shortlists: Mutex::default(),
             nominees: Mutex::default(),
@@ -198,7 +202,7 @@ impl Loaded {
         cell.get_or_try_init(|| async {
             let _turn = self.turn().await?;
             Ok::<_, Error>(Arc::new(
-                figures::prepare_until(&self.session, p, cut).await?,
+                figures::prepare_shared(&self.session, p, cut, &self.shared).await?,
             ))
         })
         .await

@@ -2,7 +2,8 @@
 //! ([`prepare`]), and the bulletin's own queries of `queries/bulletin/` for one union
 //! ([`of_union`]), each decoded into a typed row.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use datafusion::arrow::array::RecordBatch;
 
@@ -28,16 +29,117 @@ pub struct Prepared {
     /// before its end the same point of the period before ([`previous_cut`]).
     pub prev_cut: i32,
     /// The metrics of the period, by union_id.
-    pub now: BTreeMap<String, metrics::Row>,
+    pub now: Arc<ByUnion>,
     /// The metrics of the previous period, by union_id.
-    pub before: BTreeMap<String, metrics::Row>,
-    /// union_id → (quarter, visit compliance in percent) for the last eight quarters.
-    pub trend: BTreeMap<String, Vec<(String, Option<f64>)>>,
+    pub before: Arc<ByUnion>,
+    /// The last eight quarters, each with its visit compliance in percent by union_id
+    /// (`None` for a quarter not drawn: before the archive's first visit, or not ended
+    /// by the cut-off); [`Prepared::trend`] gives one union's.
+    quarters: Vec<(Period, Option<Arc<Compliance>>)>,
     /// The unions of the archive.
-    pub unions: Unions,
+    pub unions: Arc<Unions>,
     /// The period's metrics and findings, as `bulletin_metrics` and `period_findings`
     /// of the bulletin's own queries.
     figures: metrics::Figures,
+}
+
+/// One period's metrics rows by union_id.
+pub type ByUnion = BTreeMap<String, metrics::Row>;
+
+/// One quarter's visit compliance in percent by union_id (`None`: no household due).
+type Compliance = HashMap<String, Option<f64>>;
+
+impl Prepared {
+    /// `union`'s visit compliance over the last eight quarters, as (quarter, percent);
+    /// `None` where there is no rate to draw.
+    pub fn trend(&self, union: &str) -> Vec<(String, Option<f64>)> {
+        self.quarters
+            .iter()
+            .map(|(q, rates)| {
+                let rate = rates.as_ref().and_then(|r| r.get(union).copied().flatten());
+                (q.to_string(), rate)
+            })
+            .collect()
+    }
+}
+
+/// What the figures of several periods have in common, kept by a caller preparing
+/// many periods (the console) so that each period holds only its own: the union tree,
+/// each period's metrics rows (one period's `now` is the next one's `before`) and each
+/// quarter's visit compliance (one quarter is on eight periods' charts).
+#[derive(Default)]
+pub struct Shared {
+    unions: OnceLock<Arc<Unions>>,
+    rows: Mutex<HashMap<(Period, i32), Arc<ByUnion>>>,
+    compliance: Mutex<HashMap<Period, Arc<Compliance>>>,
+}
+
+impl Shared {
+    /// Sharing `unions`, the archive's union tree.
+    pub fn with_unions(unions: Arc<Unions>) -> Shared {
+        Shared {
+            unions: OnceLock::from(unions),
+            ..Shared::default()
+        }
+    }
+
+    fn unions(&self, s: &Session) -> Result<Arc<Unions>> {
+        if let Some(u) = self.unions.get() {
+            return Ok(u.clone());
+        }
+        let u = Arc::new(Unions::of(&s.archive)?);
+        Ok(self.unions.get_or_init(|| u).clone())
+    }
+
+    /// The metrics rows of `period` as of `cut`, and its figures when they had to be
+    /// computed.
+    async fn rows(
+        &self,
+        s: &Session,
+        period: &Period,
+        cut: i32,
+    ) -> Result<(Arc<ByUnion>, Option<metrics::Figures>)> {
+        let kept = lock(&self.rows).get(&(*period, cut)).cloned();
+        if let Some(rows) = kept {
+            return Ok((rows, None));
+        }
+        let figures = metrics::compute_until(s, period, cut).await?;
+        let rows = Arc::new(by_union(metrics::rows(&figures.metrics)?));
+        let rows = lock(&self.rows)
+            .entry((*period, cut))
+            .or_insert(rows)
+            .clone();
+        Ok((rows, Some(figures)))
+    }
+
+    async fn compliance(&self, s: &Session, quarter: &Period) -> Result<Arc<Compliance>> {
+        let kept = lock(&self.compliance).get(quarter).cloned();
+        if let Some(rates) = kept {
+            return Ok(rates);
+        }
+        let vc = query("metrics", "visit_compliance")?;
+        let key = format!("metrics/visit_compliance.sql {quarter}");
+        let batch = s
+            .remembered_or(key, || async {
+                s.scope()?.collect(vc, Some(quarter.params())).await
+            })
+            .await?;
+        let d = Decoder::new(&batch, vc);
+        let (ids, due, visited) = (d.text("union_id")?, d.int("due")?, d.int("visited")?);
+        let mut rates = Compliance::new();
+        for r in 0..d.rows() {
+            let (u, due, visited) = (ids.req(r)?, due.req(r)?, visited.req(r)?);
+            rates.insert(u, (due > 0).then(|| visited as f64 * 100.0 / due as f64));
+        }
+        Ok(lock(&self.compliance)
+            .entry(*quarter)
+            .or_insert(Arc::new(rates))
+            .clone())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The period before `p`: the previous quarter, or the previous year.
@@ -63,7 +165,7 @@ pub fn last_eight_quarters(p: &Period) -> Vec<Period> {
     out
 }
 
-fn by_union(rows: Vec<metrics::Row>) -> BTreeMap<String, metrics::Row> {
+fn by_union(rows: Vec<metrics::Row>) -> ByUnion {
     rows.into_iter().map(|r| (r.union_id.clone(), r)).collect()
 }
 
@@ -110,48 +212,50 @@ pub async fn prepare_until(s: &Session, period: &Period, date: i32) -> Result<Pr
             crate::calendar::iso(date)
         )));
     }
+    prepare_shared(s, period, date, &Shared::default()).await
+}
+
+/// [`prepare_until`], taking what `shared` already holds and keeping there what it
+/// computes.
+pub async fn prepare_shared(
+    s: &Session,
+    period: &Period,
+    date: i32,
+    shared: &Shared,
+) -> Result<Prepared> {
     let cut = period.cut(date);
-    let unions = Unions::of(&s.archive)?;
+    let unions = shared.unions(s)?;
     let prev = previous(period);
     let prev_cut = previous_cut(period, cut, &prev);
-    let vc = query("metrics", "visit_compliance")?;
-    let mut trend: BTreeMap<String, Vec<(String, Option<f64>)>> = BTreeMap::new();
-    let quarters = last_eight_quarters(period);
     let fv = query("bulletin", "first_visit")?;
     let batch = s.scope()?.collect(fv, None).await?;
     let first_visit = Decoder::new(&batch, fv).date("first_visit")?.get(0);
-    for (k, quarter) in quarters.iter().enumerate() {
+    let mut quarters = Vec::new();
+    for quarter in last_eight_quarters(period) {
         // Before the archive's first visit there is no rate to draw, nor for a quarter
         // that has not ended by the cut-off.
-        if first_visit.is_none_or(|f| quarter.last_day() < f) || quarter.last_day() > cut {
-            continue;
-        }
-        let key = format!("metrics/visit_compliance.sql {quarter}");
-        let batch = s
-            .remembered_or(key, || async {
-                s.scope()?.collect(vc, Some(quarter.params())).await
-            })
-            .await?;
-        let d = Decoder::new(&batch, vc);
-        let (ids, due, visited) = (d.text("union_id")?, d.int("due")?, d.int("visited")?);
-        for r in 0..d.rows() {
-            let (u, due, visited) = (ids.req(r)?, due.req(r)?, visited.req(r)?);
-            let points = trend
-                .entry(u)
-                .or_insert_with(|| quarters.iter().map(|q| (q.to_string(), None)).collect());
-            points[k].1 = (due > 0).then(|| visited as f64 * 100.0 / due as f64);
-        }
+        let drawn =
+            first_visit.is_some_and(|f| quarter.last_day() >= f) && quarter.last_day() <= cut;
+        let rates = match drawn {
+            true => Some(shared.compliance(s, &quarter).await?),
+            false => None,
+        };
+        quarters.push((quarter, rates));
     }
-    let before = metrics::compute_until(s, &prev, prev_cut).await?;
-    let figures = metrics::compute_until(s, period, cut).await?;
+    let (before, _) = shared.rows(s, &prev, prev_cut).await?;
+    let (now, figures) = shared.rows(s, period, cut).await?;
+    let figures = match figures {
+        Some(f) => f,
+        None => metrics::compute_until(s, period, cut).await?,
+    };
     Ok(Prepared {
         period: *period,
         cut,
         prev,
         prev_cut,
-        now: by_union(metrics::rows(&figures.metrics)?),
-        before: by_union(metrics::rows(&before.metrics)?),
-        trend,
+        now,
+        before,
+        quarters,
         unions,
         figures,
     })

@@ -319,12 +319,7 @@ pub async fn build_for(
         .collect::<Result<Vec<_>>>()?;
 
     // The union's visit compliance over the last eight quarters.
-    let trend = p.trend.get(&union).cloned().unwrap_or_else(|| {
-        figures::last_eight_quarters(period)
-            .iter()
-            .map(|q| (q.to_string(), None))
-            .collect()
-    });
+    let trend = p.trend(&union);
 
     let chart_data = ChartData {
         children: chart_children,

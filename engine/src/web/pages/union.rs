@@ -8,7 +8,6 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::analysis::metrics::Row;
-use crate::documents::bulletin::figures::last_eight_quarters;
 use crate::documents::charts;
 use crate::documents::text::{count_change, percent, rate_change};
 use crate::sql::Period;
@@ -199,12 +198,7 @@ pub async fn union(
             "queries/metrics/review_findings.sql",
         ),
     ];
-    let trend = prepared.trend.get(&union).cloned().unwrap_or_else(|| {
-        last_eight_quarters(&period)
-            .iter()
-            .map(|q| (q.to_string(), None))
-            .collect()
-    });
+    let trend = prepared.trend(&union);
     let labels: Vec<String> = trend.iter().map(|(l, _)| l.clone()).collect();
     let values: Vec<Option<f64>> = trend.iter().map(|(_, x)| *x).collect();
     let chart = charts::line(&labels, &values, 100.0, "%").map_err(failed)?;
