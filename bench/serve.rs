@@ -8,10 +8,11 @@
 //!
 //! Starts the release binary under `/usr/bin/time -v` on the archive (default: the
 //! bundled sample), logs 20 clients in, and reports: the time from start to the first
-//! page served; when each period of `tiexin::web::warm_plan` and the committee's
-//! figures of the year (the shortlist, each nominee's records) were ready in the
-//! background; the first view of each of those periods and of a period outside them
-//! (figures computed on the view); then 20 concurrent clients making
+//! page served; when each period of `tiexin::web::warm_plan` (as the server names
+//! them) and the committee's figures of the year (the shortlist, each nominee's
+//! records) were ready in the background; the first view of each of those periods and
+//! of a period outside them (figures computed on the view); then 20 concurrent clients
+//! making
 //! `TIEXIN_BENCH_REQUESTS` (default 100) requests each over a mix of overview, union,
 //! findings and nominee pages: pages per second, p50 and p95 latency
 //! per kind, and the server's peak RSS.
@@ -159,7 +160,7 @@ fn main() {
         .find(|l| l.contains("ready after"))
         .cloned();
     // The figures computed in the background after the load (tiexin::web::warm_plan):
-    // the default period's, the quarter's before it, the year's, the chart's quarters.
+    // the default period's, the quarter's before it, the chart's quarters, the years, …
     let warmed = |p: &str| {
         report
             .lock()
@@ -168,8 +169,19 @@ fn main() {
             .find(|l| l.contains(&format!("figures of {p} are ready (")))
             .cloned()
     };
-    let planned = tiexin::web::warm_plan(period.parse().unwrap());
-    let plan: Vec<String> = planned.iter().map(|(p, _)| p.to_string()).collect();
+    // The server names them, in order, when it starts on them.
+    let announced = report
+        .lock()
+        .unwrap()
+        .iter()
+        .find_map(|l| {
+            l.split("computing in the background, in this order: ")
+                .nth(1)
+                .map(str::to_string)
+        })
+        .expect("the server named no periods to compute in the background");
+    let plan: Vec<String> = announced.trim().split(", ").map(str::to_string).collect();
+    let planned: Vec<tiexin::sql::Period> = plan.iter().map(|p| p.parse().unwrap()).collect();
     let t = Instant::now();
     while plan.iter().any(|p| warmed(p).is_none()) && t.elapsed() < Duration::from_secs(600) {
         std::thread::sleep(Duration::from_millis(50));
@@ -197,8 +209,12 @@ fn main() {
         assert_eq!(st, 200);
     }
     // A cold period: the quarter before the plan's oldest quarter, computed on this view.
-    let oldest = planned.iter().rev().find(|(p, _)| p.is_quarter()).unwrap();
-    let cold_period = oldest.0.previous_quarter().to_string();
+    let oldest = planned
+        .iter()
+        .filter(|p| p.is_quarter())
+        .min_by_key(|p| p.first_day())
+        .unwrap();
+    let cold_period = oldest.previous_quarter().to_string();
     let t = Instant::now();
     let (st, _) = get(&c, &format!("{base}/u/{root}/{cold_period}"));
     let cold = t.elapsed();

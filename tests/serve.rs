@@ -1019,7 +1019,7 @@ fn documents_page_lists_the_issued_documents_and_the_office_downloads_them() {
 /// opens next), then the other quarters of the eight-quarter chart, newest first, then
 /// the year, and says so on its standard error.
 #[test]
-fn the_periods_around_the_default_period_and_the_committees_figures_are_computed_after_the_load() {
+fn the_periods_of_the_archive_and_the_committees_figures_are_computed_after_the_load() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(dir.path());
     let ready = || -> Vec<String> {
@@ -1030,25 +1030,30 @@ fn the_periods_around_the_default_period_and_the_committees_figures_are_computed
             .map(str::to_string)
             .collect()
     };
+    // The sample's visits run from 2025-02-04 to 2026-11-12: the default period is
+    // 2026Q3 (the last quarter ended by the last visit); then the quarter before it, the
+    // chart's other quarters back to 2024Q4, the year; the quarter after it (2026Q4,
+    // which has visits), and the year before (2025, the first visit's). The chart
+    // already reaches back beyond 2025Q1, so no older quarter follows.
+    let expected = [
+        "2026Q3", "2026Q2", "2026Q1", "2025Q4", "2025Q3", "2025Q2", "2025Q1", "2024Q4", "2026",
+        "2026Q4", "2025",
+    ];
     let start = std::time::Instant::now();
-    while ready().len() < 9 && start.elapsed() < std::time::Duration::from_secs(300) {
+    while ready().len() < expected.len() && start.elapsed() < std::time::Duration::from_secs(300) {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let got = ready();
-    assert_eq!(got.len(), 9, "{:?}", s.messages());
-    let default: tiexin::sql::Period = got[0].parse().unwrap();
-    let before = default.previous_quarter();
-    let mut expected = vec![default.to_string(), before.to_string()];
-    let mut older = before.previous_quarter();
-    for _ in 0..6 {
-        expected.push(older.to_string());
-        older = older.previous_quarter();
-    }
-    expected.push(default.year().to_string());
     assert_eq!(got, expected, "{:?}", s.messages());
-    // Then the committee's figures of the year: its shortlist, then the records of the
-    // sample's nine eligible contacts (all nominees at the default size of 100, so no
-    // reserve).
+    let announced = format!(
+        "tiexin serve: computing in the background, in this order: {}",
+        expected.join(", ")
+    );
+    assert!(s.messages().contains(&announced), "{:?}", s.messages());
+    let default: tiexin::sql::Period = got[0].parse().unwrap();
+    // The committee's figures of the year come right after it (before 2026Q4): its
+    // shortlist, then the records of the sample's nine eligible contacts (all nominees
+    // at the default size of 100, so no reserve).
     let year = default.year();
     let committee = |what: &str| {
         s.messages()
@@ -1068,7 +1073,16 @@ fn the_periods_around_the_default_period_and_the_committees_figures_are_computed
         .iter()
         .position(|l| l.contains(&format!("the figures of {year} are ready")))
         .unwrap();
-    assert!(last_period < list && list < records, "{:?}", s.messages());
+    let after = s
+        .messages()
+        .iter()
+        .position(|l| l.contains("the figures of 2026Q4 are ready"))
+        .unwrap();
+    assert!(
+        last_period < list && list < records && records < after,
+        "{:?}",
+        s.messages()
+    );
     let c = Client::new(&s);
     c.login("office", PASSWORD);
     for p in &got {

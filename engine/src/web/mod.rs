@@ -173,32 +173,83 @@ impl App {
 /// inspector compares it with and opens next); then the other quarters of its
 /// eight-quarter chart, newest first (each a click further back, and each only one
 /// quarter's rules more than the one after it); then the default period's year (one
-/// click from the overview, its quarters computed by then).
-pub fn warm_plan(default: Period) -> Vec<(Period, bool)> {
+/// click from the overview, its quarters computed by then); the committee's figures of
+/// that year come next ([`warm_committee`]). Then, when the archive's
+/// visits (`visited`, the quarters of the first and the last) reach beyond these: the
+/// quarter after the default period (the overview's other neighbour), the years before
+/// the default period's back to the first visit's, and the quarters before the chart's
+/// back to the first visit's, newest first; so that every period of the archive is
+/// computed before anyone asks for it.
+pub fn warm_plan(default: Period, visited: Option<(Period, Period)>) -> Vec<(Period, bool)> {
     let mut plan = vec![(default, true), (default.previous_quarter(), true)];
     // The chart's quarters end with these two (the default period is a quarter).
-    let older = last_eight_quarters(&default).into_iter().rev().skip(2);
-    plan.extend(older.map(|q| (q, false)));
+    let chart = last_eight_quarters(&default);
+    plan.extend(chart.iter().rev().skip(2).map(|q| (*q, false)));
     plan.push((Period::Year(default.year()), false));
+    let Some((first, last)) = visited else {
+        return plan;
+    };
+    let next = next_quarter(&default);
+    if next.first_day() <= last.first_day() {
+        plan.push((next, false));
+    }
+    for year in (first.year()..default.year()).rev() {
+        plan.push((Period::Year(year), false));
+    }
+    let mut q = chart[0].previous_quarter();
+    while q.first_day() >= first.first_day() {
+        plan.push((q, false));
+        q = q.previous_quarter();
+    }
     plan
+}
+
+/// The quarter after quarter `q`.
+fn next_quarter(q: &Period) -> Period {
+    Period::containing(q.last_day() + 1)
 }
 
 /// Computes the figures of [`warm_plan`] right after a load, one period after the
 /// other, so that their first views do not wait for them (a page asking meanwhile
 /// waits for the same computation, never starts a second one). Stops when the archive
 /// is reloaded. With a cache folder they are kept on disk, so after a restart over the
-/// same files this takes a moment. Then the committee's figures of the default period's
-/// year ([`warm_committee`]).
+/// same files this takes a moment. The committee's figures of the default period's
+/// year ([`warm_committee`]) come right after that year's.
 async fn warm(app: Arc<App>, loaded: Arc<Loaded>) {
-    for (p, list) in warm_plan(loaded.default_period) {
-        if !current(&app, &loaded) {
-            return;
+    let plan = warm_plan(loaded.default_period, loaded.visited);
+    let names: Vec<String> = plan.iter().map(|(p, _)| p.to_string()).collect();
+    eprintln!(
+        "tiexin serve: computing in the background, in this order: {}",
+        names.join(", ")
+    );
+    // The committee's figures come right after the default period's year.
+    let year = loaded.default_period.year();
+    let split = plan
+        .iter()
+        .position(|(p, _)| *p == Period::Year(year))
+        .map_or(plan.len(), |i| i + 1);
+    if !warm_periods(&app, &loaded, &plan[..split]).await {
+        return;
+    }
+    if current(&app, &loaded) {
+        warm_committee(&app, &loaded, year).await;
+    }
+    warm_periods(&app, &loaded, &plan[split..]).await;
+}
+
+/// Computes the figures of `periods` (and the findings lists of those marked) one after
+/// the other; false when it stopped (a reload, or an error, which the page asking for
+/// the same figures shows).
+async fn warm_periods(app: &Arc<App>, loaded: &Arc<Loaded>, periods: &[(Period, bool)]) -> bool {
+    for (p, list) in periods {
+        if !current(app, loaded) {
+            return false;
         }
         let start = Instant::now();
         let done = async {
-            loaded.prepared(&p, p.last_day()).await?;
-            if list {
-                loaded.findings(&p).await?;
+            loaded.prepared(p, p.last_day()).await?;
+            if *list {
+                loaded.findings(p).await?;
             }
             Ok::<_, Error>(())
         };
@@ -207,16 +258,13 @@ async fn warm(app: Arc<App>, loaded: Arc<Loaded>) {
                 "tiexin serve: the figures of {p} are ready ({:.1} s)",
                 start.elapsed().as_secs_f64()
             ),
-            // The page that asks for them shows the error.
             Err(e) => {
                 eprintln!("error: the figures of {p}: {e}");
-                return;
+                return false;
             }
         }
     }
-    if current(&app, &loaded) {
-        warm_committee(&app, &loaded, loaded.default_period.year()).await;
-    }
+    true
 }
 
 /// Whether `loaded` is still the archive `app` serves (not replaced by a reload).
@@ -386,4 +434,42 @@ fn spawn_sighup(app: Arc<App>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::warm_plan;
+    use crate::sql::Period;
+
+    fn names(plan: Vec<(Period, bool)>) -> Vec<String> {
+        plan.iter()
+            .map(|(p, list)| format!("{p}{}", if *list { "+" } else { "" }))
+            .collect()
+    }
+
+    #[test]
+    fn the_plan_reaches_every_period_of_the_archives_visits() {
+        let q = Period::quarter;
+        // Visits from 2024Q1 to 2026Q4, the last on 2026Q4's last day: the default
+        // period is 2026Q4, there is no quarter after it with visits.
+        let plan = warm_plan(q(2026, 4), Some((q(2024, 1), q(2026, 4))));
+        assert_eq!(
+            names(plan),
+            [
+                "2026Q4+", "2026Q3+", "2026Q2", "2026Q1", "2025Q4", "2025Q3", "2025Q2", "2025Q1",
+                "2026", "2025", "2024", "2024Q4", "2024Q3", "2024Q2", "2024Q1"
+            ]
+        );
+        // Visits into 2027Q1 after a default period of 2026Q4: 2027Q1 comes after the year.
+        let plan = warm_plan(q(2026, 4), Some((q(2025, 3), q(2027, 1))));
+        assert_eq!(
+            names(plan),
+            [
+                "2026Q4+", "2026Q3+", "2026Q2", "2026Q1", "2025Q4", "2025Q3", "2025Q2", "2025Q1",
+                "2026", "2027Q1", "2025"
+            ]
+        );
+        // No visit: the default period, its chart and its year only.
+        assert_eq!(warm_plan(q(2026, 3), None).len(), 9);
+    }
 }

@@ -58,6 +58,8 @@ pub struct Loaded {
     /// The quarter shown when none is asked for: the last quarter complete by the day of
     /// the archive's last visit.
     pub default_period: Period,
+    /// The quarters of the archive's first and last visit (`None`: no visit).
+    pub visited: Option<(Period, Period)>,
     /// When it was loaded (UTC).
     pub loaded_at: String,
     prepared: Mutex<HashMap<(Period, i32), Cell<Prepared>>>,
@@ -97,15 +99,20 @@ impl Loaded {
             }
         }
         let sha256 = session.archive.sha256();
-        let default_period = last_visit(&session).map_or(Period::quarter(2026, 3), |day| {
-            // The last quarter complete by the day of the last visit.
-            let q = Period::containing(day);
-            if day == q.last_day() {
-                q
-            } else {
-                q.previous_quarter()
-            }
-        });
+        let days = visit_days(&session);
+        let visited =
+            days.map(|(first, last)| (Period::containing(first), Period::containing(last)));
+        let default_period = days
+            .map(|(_, last)| last)
+            .map_or(Period::quarter(2026, 3), |day| {
+                // The last quarter complete by the day of the last visit.
+                let q = Period::containing(day);
+                if day == q.last_day() {
+                    q
+                } else {
+                    q.previous_quarter()
+                }
+            });
         let shared = figures::Shared::with_unions(unions.clone());
         Ok(Loaded {
             session,
@@ -114,6 +121,7 @@ impl Loaded {
             children,
             sha256,
             default_period,
+            visited,
             loaded_at: crate::sql::sandbox::audit::iso_utc(std::time::SystemTime::now()),
             prepared: Mutex::default(),
             shared,
@@ -190,9 +198,18 @@ impl Loaded {
         out
     }
 
+    /// The period's figures with its findings, for writing a document: prepared again
+    /// from what [`Loaded::prepared`] and the session keep (the findings are not kept
+    /// with the pages' figures).
+    pub async fn prepared_whole(&self, p: &Period, date: i32) -> Result<Prepared> {
+        let _turn = self.turn().await?;
+        figures::prepare_shared(&self.session, p, p.cut(date), &self.shared).await
+    }
+
     /// The period's figures as of `date` (metrics of it and the period before, the
     /// eight-quarter trend; they run to `date` or the period's end, whichever is
-    /// earlier), computed on first use.
+    /// earlier), computed on first use and kept without the period's findings
+    /// ([`Prepared::without_findings`]).
     pub async fn prepared(&self, p: &Period, date: i32) -> Result<Arc<Prepared>> {
         let cut = p.cut(date);
         let cell = {
@@ -202,7 +219,9 @@ impl Loaded {
         cell.get_or_try_init(|| async {
             let _turn = self.turn().await?;
             Ok::<_, Error>(Arc::new(
-                figures::prepare_shared(&self.session, p, cut, &self.shared).await?,
+                figures::prepare_shared(&self.session, p, cut, &self.shared)
+                    .await?
+                    .without_findings(),
             ))
         })
         .await
@@ -294,19 +313,19 @@ fn rows(batch: &RecordBatch) -> Result<Vec<Finding>> {
         .collect())
 }
 
-/// The day of the last visit of the archive.
-fn last_visit(s: &Session) -> Option<i32> {
+/// The days of the first and last visit of the archive.
+fn visit_days(s: &Session) -> Option<(i32, i32)> {
     let t = s.archive.table("visits")?;
     let (i, _) = t.table.column("visited_on")?;
-    t.batches
+    let days = t
+        .batches
         .iter()
         .filter(|b| b.column(i).data_type() == &DataType::Date32)
         .flat_map(|b| {
-            b.column(i)
-                .as_primitive::<Date32Type>()
-                .iter()
-                .flatten()
-                .collect::<Vec<_>>()
-        })
-        .max()
+            let days = b.column(i).as_primitive::<Date32Type>();
+            let min = datafusion::arrow::compute::min(days);
+            let max = datafusion::arrow::compute::max(days);
+            min.zip(max)
+        });
+    days.reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
 }

@@ -44,7 +44,7 @@ pub async fn bulletin(v: Viewer, Path((union, p)): Path<(String, String)>) -> Pa
     let pdf = match cached {
         Some(pdf) => pdf,
         None => {
-            let prepared = l.prepared(&period, cut).await.map_err(failed)?;
+            let prepared = l.prepared_whole(&period, cut).await.map_err(failed)?;
             // No state folder: nothing is counted, nothing written.
             let mut cfg = v.app().settings.load().bulletin.clone();
             cfg.state_dir = None;
