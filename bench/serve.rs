@@ -183,11 +183,7 @@ fn main() {
     let plan: Vec<String> = announced.trim().split(", ").map(str::to_string).collect();
     let planned: Vec<tiexin::sql::Period> = plan.iter().map(|p| p.parse().unwrap()).collect();
     let t = Instant::now();
-    while plan.iter().any(|p| warmed(p).is_none()) && t.elapsed() < Duration::from_secs(600) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let warm_all = t.elapsed() + first_page;
-    // Then the committee's: the shortlist of the year and each nominee's records.
+    // The committee's: the shortlist of the year and each nominee's records.
     let committee = |what: &str| {
         report
             .lock()
@@ -196,10 +192,22 @@ fn main() {
             .find(|l| l.contains(&format!("the shortlist of {} {what}", &period[..4])))
             .cloned()
     };
-    while committee("and the records").is_none() && t.elapsed() < Duration::from_secs(900) {
+    // When each was done, after the start.
+    let (mut warm_all, mut committee_all) = (None, None);
+    while (warm_all.is_none() || committee_all.is_none()) && t.elapsed() < Duration::from_secs(900)
+    {
+        if warm_all.is_none() && plan.iter().all(|p| warmed(p).is_some()) {
+            warm_all = Some(t.elapsed() + first_page);
+        }
+        if committee_all.is_none() && committee("and the records").is_some() {
+            committee_all = Some(t.elapsed() + first_page);
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let committee_all = t.elapsed() + first_page;
+    let (warm_all, committee_all) = (
+        warm_all.expect("the periods were not computed in 900 s"),
+        committee_all.expect("the committee's figures were not computed in 900 s"),
+    );
     // Each period of the plan: computed in the background, so its first view is served.
     let mut first_views = Vec::new();
     for p in &plan[1..] {
