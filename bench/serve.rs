@@ -182,6 +182,13 @@ fn main() {
         .expect("the server named no periods to compute in the background");
     let plan: Vec<String> = announced.trim().split(", ").map(str::to_string).collect();
     let planned: Vec<tiexin::sql::Period> = plan.iter().map(|p| p.parse().unwrap()).collect();
+    // A period asked for before its turn, while the background work goes on: the
+    // chart's oldest quarter (the eighth of the plan), computed on this view.
+    let early_period = plan[7.min(plan.len() - 1)].clone();
+    let t = Instant::now();
+    let (st, _) = get(&c, &format!("{base}/u/{root}/{early_period}"));
+    let early = t.elapsed();
+    assert_eq!(st, 200);
     let t = Instant::now();
     // The committee's: the shortlist of the year and each nominee's records.
     let committee = |what: &str| {
@@ -197,10 +204,10 @@ fn main() {
     while (warm_all.is_none() || committee_all.is_none()) && t.elapsed() < Duration::from_secs(900)
     {
         if warm_all.is_none() && plan.iter().all(|p| warmed(p).is_some()) {
-            warm_all = Some(t.elapsed() + first_page);
+            warm_all = Some(start.elapsed());
         }
         if committee_all.is_none() && committee("and the records").is_some() {
-            committee_all = Some(t.elapsed() + first_page);
+            committee_all = Some(start.elapsed());
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -210,7 +217,7 @@ fn main() {
     );
     // Each period of the plan: computed in the background, so its first view is served.
     let mut first_views = Vec::new();
-    for p in &plan[1..] {
+    for p in plan[1..].iter().filter(|p| **p != early_period) {
         let t = Instant::now();
         let (st, _) = get(&c, &format!("{base}/u/{root}/{p}"));
         first_views.push((p.clone(), t.elapsed()));
@@ -336,6 +343,11 @@ fn main() {
     println!(
         "the committee's figures computed {:.1} s after the start",
         committee_all.as_secs_f64()
+    );
+    println!(
+        "first view of {early_period} asked for right after the first page, before its turn \
+         (figures computed on the view): {:.0} ms",
+        early.as_secs_f64() * 1000.0
     );
     for (p, took) in &first_views {
         println!(

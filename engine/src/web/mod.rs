@@ -242,6 +242,7 @@ async fn warm(app: Arc<App>, loaded: Arc<Loaded>) {
 /// the same figures shows).
 async fn warm_periods(app: &Arc<App>, loaded: &Arc<Loaded>, periods: &[(Period, bool)]) -> bool {
     for (p, list) in periods {
+        loaded.idle().await;
         if !current(app, loaded) {
             return false;
         }
@@ -282,6 +283,7 @@ fn current(app: &App, loaded: &Arc<Loaded>) -> bool {
 /// archive is reloaded.
 async fn warm_committee(app: &Arc<App>, loaded: &Arc<Loaded>, year: i32) {
     let start = Instant::now();
+    loaded.idle().await;
     let params = app.settings.load().shortlist;
     let doc = match loaded.shortlist(year, &params).await {
         Ok(doc) => doc,
@@ -301,6 +303,7 @@ async fn warm_committee(app: &Arc<App>, loaded: &Arc<Loaded>, year: i32) {
         .map(|e| e.contact_id.as_str())
         .collect();
     for c in &contacts {
+        loaded.idle().await;
         if !current(app, loaded) {
             return;
         }

@@ -134,6 +134,16 @@ impl Loaded {
         })
     }
 
+    /// Waits until no computation holds a turn: the background work ([`crate::web`]'s
+    /// warm-up) starts its next period only then, so that a page asking for figures
+    /// shares the cores with at most the one period already under way.
+    pub async fn idle(&self) {
+        let all = crate::sql::session::partitions();
+        while self.turns.available_permits() < all {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Waits for a turn to compute figures ([`Loaded::turns`]).
     async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
         self.turns
