@@ -53,8 +53,9 @@ type Compliance = HashMap<String, Option<f64>>;
 
 impl Prepared {
     /// The same figures without the period's findings, which only [`of_union`] reads
-    /// (a year's take about 60 MB at 1M households): for a caller keeping many periods
-    /// for their pages, which prepares a period again to write its document.
+    /// (111,012 rows, 11 MB as CSV, for 2026Q3 of the generated 1M-household archive;
+    /// a year has its four quarters'): for a caller keeping many periods for their
+    /// pages, which prepares a period again to write its document.
     pub fn without_findings(self) -> Prepared {
         Prepared {
             findings: None,
