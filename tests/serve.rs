@@ -1017,7 +1017,9 @@ fn documents_page_lists_the_issued_documents_and_the_office_downloads_them() {
 /// After the load, the console computes in the background the figures of the default
 /// period, then those of the quarter before it (the one an inspector compares with and
 /// opens next), then the other quarters of the eight-quarter chart, newest first, then
-/// the year, and says so on its standard error.
+/// the year; then the committee's shortlist of that year and its nominees' records;
+/// then the other periods the archive's visits cover. It names the order first and
+/// says when each is ready on its standard error.
 #[test]
 fn the_periods_of_the_archive_and_the_committees_figures_are_computed_after_the_load() {
     let dir = tempfile::tempdir().unwrap();

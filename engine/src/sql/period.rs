@@ -88,6 +88,12 @@ impl Period {
         }
     }
 
+    /// The quarter after this one (`2025Q4` → `2026Q1`); for a year, the next year's
+    /// first quarter.
+    pub fn next_quarter(&self) -> Period {
+        Period::containing(self.last_day() + 1)
+    }
+
     /// The quarters the period covers: itself, or the four quarters of the year.
     pub fn quarters(&self) -> Vec<Period> {
         match *self {
@@ -196,6 +202,12 @@ mod tests {
         assert_eq!(q.chinese(), "2026年第3季度");
         let q1: Period = "2026Q1".parse().unwrap();
         assert_eq!(q1.previous_quarter().to_string(), "2025Q4");
+        assert_eq!(q.next_quarter().to_string(), "2026Q4");
+        assert_eq!(
+            Period::quarter(2025, 4).next_quarter().to_string(),
+            "2026Q1"
+        );
+        assert_eq!(Period::Year(2025).next_quarter().to_string(), "2026Q1");
         let q4 = Period::quarter(2025, 4);
         assert_eq!(crate::calendar::iso(q4.last_day()), "2025-12-31");
         let y: Period = "2024".parse().unwrap();

@@ -189,7 +189,7 @@ pub fn warm_plan(default: Period, visited: Option<(Period, Period)>) -> Vec<(Per
     let Some((first, last)) = visited else {
         return plan;
     };
-    let next = next_quarter(&default);
+    let next = default.next_quarter();
     if next.first_day() <= last.first_day() {
         plan.push((next, false));
     }
@@ -202,11 +202,6 @@ pub fn warm_plan(default: Period, visited: Option<(Period, Period)>) -> Vec<(Per
         q = q.previous_quarter();
     }
     plan
-}
-
-/// The quarter after quarter `q`.
-fn next_quarter(q: &Period) -> Period {
-    Period::containing(q.last_day() + 1)
 }
 
 /// Computes the figures of [`warm_plan`] right after a load, one period after the
@@ -278,7 +273,7 @@ fn current(app: &App, loaded: &Arc<Loaded>) -> bool {
 
 /// Computes the award committee's shortlist of `year` and the records behind each
 /// nominee's and reserve's score, in rank order, so that the committee's pages do not
-/// wait for them (a nominee's first view took 0.3–0.5 s at 1M, and twenty members
+/// wait for them (a nominee's first view took about 0.36 s at 1M, and twenty members
 /// opening forty nominees queued behind each other for a second). Stops when the
 /// archive is reloaded.
 async fn warm_committee(app: &Arc<App>, loaded: &Arc<Loaded>, year: i32) {

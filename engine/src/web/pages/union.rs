@@ -299,14 +299,11 @@ fn periods(union: &str, p: &Period) -> Markup {
             Period::Year(y + 1),
             Period::quarter(*y, 4),
         ),
-        q => {
-            let next = match q {
-                Period::Quarter { year, quarter: 4 } => Period::quarter(year + 1, 1),
-                Period::Quarter { year, quarter } => Period::quarter(*year, quarter + 1),
-                y => *y,
-            };
-            (q.previous_quarter(), next, Period::Year(q.year()))
-        }
+        q => (
+            q.previous_quarter(),
+            q.next_quarter(),
+            Period::Year(q.year()),
+        ),
     };
     html! {
         p.note {
