@@ -301,3 +301,57 @@ fn a_long_name_wraps_in_its_cell_and_missing_characters_are_reported() {
         "{name:?} {union:?}"
     );
 }
+
+/// The records behind the nominees' scores (the committee's nominee pages), computed
+/// for every nominee and reserve at once as `tiexin serve` does, equal each contact's
+/// computed alone in another session: no contact's rows change another's. C06's
+/// counts are those of sample-data/README.md ("Shortlist 2026"; tests/serve.rs lists
+/// its records one by one).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_nominees_records_at_once_equal_each_alone() {
+    use tiexin::analysis::shortlist::nominee::{self, Counts};
+    let s = open_session(&repo().join("sample-data")).await;
+    let params = Params::from_config(&ShortlistConfig::default(), None).unwrap();
+    let doc = shortlist::document(&s, 2026, &params).await.unwrap();
+    let contacts: Vec<String> = doc
+        .nominees
+        .iter()
+        .chain(&doc.reserve)
+        .map(|e| e.contact_id.clone())
+        .collect();
+    assert_eq!(contacts.len(), 9, "the sample's nine eligible contacts");
+    let together = nominee::records_of(&s, 2026, &contacts).await.unwrap();
+    let ids: Vec<&str> = together.iter().map(|r| r.contact_id.as_str()).collect();
+    assert_eq!(ids, contacts, "in the order asked");
+    let alone = open_session(&repo().join("sample-data")).await;
+    for r in &together {
+        let one = nominee::records(&alone, 2026, &r.contact_id).await.unwrap();
+        assert_eq!(&one, r, "{}", r.contact_id);
+        assert!(
+            r.counts.pairs > 0,
+            "{} has household-quarters",
+            r.contact_id
+        );
+    }
+    let c06 = together.iter().find(|r| r.contact_id == "C06").unwrap();
+    assert_eq!(
+        c06.counts,
+        Counts {
+            pairs: 16,
+            visited_pairs: 12,
+            households: 4,
+            compliant_exits: 1,
+            requests: 0,
+            requests_in_time: 0,
+            ratings: 3,
+            rating_sum: 15,
+        }
+    );
+    // A contact asked twice, and one with no records, each get one entry.
+    let twice = ["C06".to_string(), "C06".to_string(), "NOBODY".to_string()];
+    let got = nominee::records_of(&s, 2026, &twice).await.unwrap();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[1], *c06);
+    assert_eq!(got[2].counts, Counts::default());
+    assert!(got[2].quarters.is_empty());
+}

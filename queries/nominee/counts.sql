@@ -1,7 +1,9 @@
--- The counts of contact $contact behind its four component scores, as the steps of
--- queries/shortlist/ give them (the same columns as queries/shortlist/eligibility.sql),
--- so that the records listed on the nominee page can be checked against them.
-SELECT coalesce(v.pairs, 0) AS pairs,
+-- The counts of each contact of `nominee_contacts` behind its four component scores, as
+-- the steps of queries/shortlist/ give them (the same columns as
+-- queries/shortlist/eligibility.sql), so that the records listed on the nominee page
+-- can be checked against them. One row per contact.
+SELECT c.contact_id,
+       coalesce(v.pairs, 0) AS pairs,
        coalesce(v.visited_pairs, 0) AS visited_pairs,
        coalesce(v.households, 0) AS households,
        coalesce(e.compliant_exits, 0) AS compliant_exits,
@@ -9,8 +11,9 @@ SELECT coalesce(v.pairs, 0) AS pairs,
        coalesce(r.requests_in_time, 0) AS requests_in_time,
        coalesce(s.ratings, 0) AS ratings,
        coalesce(s.rating_sum, 0) AS rating_sum
-FROM (SELECT CAST($contact AS VARCHAR) AS contact_id) c
+FROM nominee_contacts c
 LEFT JOIN shortlist_visit_score v ON v.contact_id = c.contact_id
 LEFT JOIN shortlist_exit_score e ON e.contact_id = c.contact_id
 LEFT JOIN shortlist_request_score r ON r.contact_id = c.contact_id
 LEFT JOIN shortlist_satisfaction_score s ON s.contact_id = c.contact_id
+ORDER BY c.contact_id

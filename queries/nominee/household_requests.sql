@@ -1,9 +1,9 @@
--- The requests raised in the year ($ps .. $pe) for the households of one contact's
--- assignments, for the records behind its award score (the committee's nominee page).
+-- The requests raised in the year ($ps .. $pe) for the households of the nominee
+-- contacts' assignments, for the records behind its award score (the committee's nominee page).
 -- Registered as `requests` in that page's own scope after `assignment_span`
 -- (queries/nominee/assignments.sql), in place of every request of the archive: the
 -- two files that read requests there (queries/shortlist/request_score.sql and
--- queries/nominee/requests.sql) join them to that contact's assignments and keep the
+-- queries/nominee/requests.sql) join them to each contact's assignments and keep the
 -- year's only, so they give the same rows from a few requests instead of all of them.
 SELECT r.*
 FROM requests r

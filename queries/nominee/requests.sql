@@ -1,8 +1,9 @@
--- The requests counted in the request_score of contact $contact for the year
--- $ps .. $pe (queries/shortlist/request_score.sql): raised in the year by known
--- households the contact was assigned to on raised_on; `in_time` when resolved within
--- 7 days (resolved_on - raised_on <= 7). request_score = in-time rows / rows.
-SELECT DISTINCT r.request_id,
+-- The requests counted in the request_score of each contact of `nominee_contacts` for
+-- the year $ps .. $pe (queries/shortlist/request_score.sql): raised in the year by
+-- known households the contact was assigned to on raised_on; `in_time` when resolved
+-- within 7 days (resolved_on - raised_on <= 7). request_score = in-time rows / rows.
+SELECT DISTINCT a.contact_id,
+       r.request_id,
        r.household_id,
        h.union_id,
        r.kind,
@@ -15,6 +16,6 @@ JOIN assignment_span a
   ON a.household_id = r.household_id
  AND a.from_date <= r.raised_on
  AND (a.to_date IS NULL OR a.to_date >= r.raised_on)
-WHERE a.contact_id = $contact
+WHERE a.contact_id IN (SELECT contact_id FROM nominee_contacts)
   AND r.raised_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
-ORDER BY r.raised_on, r.request_id
+ORDER BY a.contact_id, r.raised_on, r.request_id

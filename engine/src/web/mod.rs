@@ -17,6 +17,7 @@ pub mod layout;
 mod pages;
 pub mod routes;
 pub mod state;
+pub mod turns;
 pub mod users;
 
 use std::net::SocketAddr;
@@ -237,19 +238,20 @@ async fn warm(app: Arc<App>, loaded: Arc<Loaded>) {
 /// the same figures shows).
 async fn warm_periods(app: &Arc<App>, loaded: &Arc<Loaded>, periods: &[(Period, bool)]) -> bool {
     for (p, list) in periods {
-        loaded.idle().await;
-        if !current(app, loaded) {
-            return false;
-        }
         let start = Instant::now();
-        let done = async {
+        let what = format!("the figures of {p}");
+        let done = yielding(app, loaded, &what, || async {
             loaded.prepared(p, p.last_day()).await?;
             if *list {
                 loaded.findings(p).await?;
             }
             Ok::<_, Error>(())
+        });
+        let done = match done.await {
+            Some(done) => done,
+            None => return false,
         };
-        match done.await {
+        match done {
             Ok(_) => eprintln!(
                 "tiexin serve: the figures of {p} are ready ({:.1} s)",
                 start.elapsed().as_secs_f64()
@@ -263,6 +265,31 @@ async fn warm_periods(app: &Arc<App>, loaded: &Arc<Loaded>, periods: &[(Period, 
     true
 }
 
+/// Runs the background work `work` (named `what` in the log) once no page computes
+/// figures ([`turns::Turns::idle`]); stops it when a page asks for a turn meanwhile
+/// ([`turns::Turns::contended`]) and runs it again after that page, so that a page never
+/// shares the cores with the background work. `None` when the archive was reloaded.
+/// Each try begins afresh, but the rules' and metrics' rows are kept as they come
+/// ([`crate::sql::Session::remember`]), so a try mostly loses the query under way.
+async fn yielding<T, F, Fut>(app: &App, loaded: &Arc<Loaded>, what: &str, work: F) -> Option<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    loop {
+        loaded.turns.idle().await;
+        if !current(app, loaded) {
+            return None;
+        }
+        tokio::select! {
+            done = work() => return Some(done),
+            () = loaded.turns.contended() => {
+                eprintln!("tiexin serve: a page asks for figures; {what} waits for it");
+            }
+        }
+    }
+}
+
 /// Whether `loaded` is still the archive `app` serves (not replaced by a reload).
 fn current(app: &App, loaded: &Arc<Loaded>) -> bool {
     app.loaded
@@ -272,17 +299,18 @@ fn current(app: &App, loaded: &Arc<Loaded>) -> bool {
 }
 
 /// Computes the award committee's shortlist of `year` and the records behind each
-/// nominee's and reserve's score, in rank order, so that the committee's pages do not
-/// wait for them (a nominee's first view took about 0.36 s at 1M, and twenty members
-/// opening forty nominees queued behind each other for a second). Stops when the
-/// archive is reloaded.
+/// nominee's and reserve's score, all at once ([`Loaded::nominees`]), so that the
+/// committee's pages do not wait for them (a nominee's first view took about 0.36 s at
+/// 1M, and twenty members opening forty nominees queued behind each other for a
+/// second). Stops when the archive is reloaded.
 async fn warm_committee(app: &Arc<App>, loaded: &Arc<Loaded>, year: i32) {
     let start = Instant::now();
-    loaded.idle().await;
     let params = app.settings.load().shortlist;
-    let doc = match loaded.shortlist(year, &params).await {
-        Ok(doc) => doc,
-        Err(e) => {
+    let what = format!("the shortlist of {year}");
+    let doc = match yielding(app, loaded, &what, || loaded.shortlist(year, &params)).await {
+        None => return,
+        Some(Ok(doc)) => doc,
+        Some(Err(e)) => {
             eprintln!("error: the shortlist of {year}: {e}");
             return;
         }
@@ -291,19 +319,21 @@ async fn warm_committee(app: &Arc<App>, loaded: &Arc<Loaded>, year: i32) {
         "tiexin serve: the shortlist of {year} is ready ({:.1} s)",
         start.elapsed().as_secs_f64()
     );
-    let contacts: Vec<&str> = doc
+    let contacts: Vec<String> = doc
         .nominees
         .iter()
         .chain(&doc.reserve)
-        .map(|e| e.contact_id.as_str())
+        .map(|e| e.contact_id.clone())
         .collect();
-    for c in &contacts {
-        loaded.idle().await;
-        if !current(app, loaded) {
-            return;
-        }
-        if let Err(e) = loaded.nominee(year, c).await {
-            eprintln!("error: the records of nominee {c} of {year}: {e}");
+    let what = format!(
+        "the records of the {} nominees and reserves",
+        contacts.len()
+    );
+    match yielding(app, loaded, &what, || loaded.nominees(year, &contacts)).await {
+        None => return,
+        Some(Ok(())) => {}
+        Some(Err(e)) => {
+            eprintln!("error: the records of the nominees of {year}: {e}");
             return;
         }
     }

@@ -9,6 +9,7 @@ use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Date32Type};
 use tokio::sync::OnceCell;
 
+use super::turns::Turns;
 use crate::analysis::findings;
 use crate::analysis::shortlist::nominee::{self, Records};
 use crate::analysis::shortlist::{self as committee, Params};
@@ -71,10 +72,8 @@ pub struct Loaded {
     subtrees: Mutex<HashMap<String, Arc<HashSet<String>>>>,
     /// Draft PDFs rendered, by archive hash, document and period.
     pub pdfs: Mutex<HashMap<String, Arc<Vec<u8>>>>,
-    /// Turns for computing figures: as many at once as there are cores. Each query
-    /// already uses every core, so more at once only adds their memory (20 clients
-    /// opening 20 nominee pages of a 1M archive took the server past 5 GiB).
-    turns: tokio::sync::Semaphore,
+    /// Turns for computing figures: as many at once as there are cores.
+    pub turns: Turns,
 }
 
 impl Loaded {
@@ -130,26 +129,13 @@ impl Loaded {
             nominees: Mutex::default(),
             subtrees: Mutex::default(),
             pdfs: Mutex::default(),
-            turns: tokio::sync::Semaphore::new(crate::sql::session::partitions()),
+            turns: Turns::new(crate::sql::session::partitions()),
         })
-    }
-
-    /// Waits until no computation holds a turn: the background work ([`crate::web`]'s
-    /// warm-up) starts its next period only then, so that a page asking for figures
-    /// shares the cores with at most the one period already under way.
-    pub async fn idle(&self) {
-        let all = crate::sql::session::partitions();
-        while self.turns.available_permits() < all {
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
     }
 
     /// Waits for a turn to compute figures ([`Loaded::turns`]).
     async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
-        self.turns
-            .acquire()
-            .await
-            .map_err(|e| Error::Internal(format!("waiting for a turn to compute: {e}")))
+        self.turns.turn().await
     }
 
     /// `scope` and every union below it ([`tree::members`], as `--scope` cuts the
@@ -274,6 +260,21 @@ impl Loaded {
 }
 
 impl Loaded {
+    /// Computes the records behind the award scores of `contacts` for `year` at once
+    /// ([`nominee::records_of`]) and keeps each as [`Loaded::nominee`] gives it.
+    pub async fn nominees(&self, year: i32, contacts: &[String]) -> Result<()> {
+        let _turn = self.turn().await?;
+        for r in nominee::records_of(&self.session, year, contacts).await? {
+            let cell = {
+                let mut m = self.nominees.lock().unwrap_or_else(|e| e.into_inner());
+                m.entry((year, r.contact_id.clone())).or_default().clone()
+            };
+            // A page computing the same contact meanwhile keeps its own (equal) records.
+            let _ = cell.set(Arc::new(r));
+        }
+        Ok(())
+    }
+
     /// The records behind one contact's award score of `year` (the household-quarters,
     /// exits, requests and ratings counted), computed on first use.
     pub async fn nominee(&self, year: i32, contact: &str) -> Result<Arc<Records>> {
