@@ -1093,3 +1093,45 @@ fn the_periods_of_the_archive_and_the_committees_figures_are_computed_after_the_
     let c01 = c.get(&format!("/shortlist/{year}/C01"));
     assert_eq!(c01.status, 200, "{}", c01.text);
 }
+
+/// A page whose figures are not ready within the wait (here none: 0 ms) answers at
+/// once with 202 and a page saying what it computes, refreshed every 2 s
+/// (`Refresh: 2`), until the figures come; figures already computed come at once,
+/// whatever the wait. 2024Q3 is outside the periods computed after the load (the
+/// sample's first visit is in 2025), so its figures are computed on its view.
+#[test]
+fn a_page_says_what_it_computes_until_its_figures_come() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_waiting(dir.path(), 0);
+    let c = Client::new(&s);
+    c.login("office", PASSWORD);
+    let first = c.get("/u/U37/2024Q3");
+    assert_eq!(first.status, 202, "{}", first.text);
+    assert_eq!(first.headers["refresh"], "2");
+    assert!(
+        first
+            .text
+            .contains("正在计算2024年第3季度的各项指标，已用 0 秒。"),
+        "{}",
+        first.text
+    );
+    let findings = c.get("/findings?period=2024Q3");
+    assert_eq!(findings.status, 202, "{}", findings.text);
+    assert!(findings.text.contains("正在计算2024年第3季度的问题清单"));
+    // Asked again as the browser does, the page comes once the figures are computed.
+    let start = std::time::Instant::now();
+    let page = loop {
+        let r = c.get("/u/U37/2024Q3");
+        if r.status != 202 {
+            break r;
+        }
+        assert!(start.elapsed().as_secs() < 120, "2024Q3 was never computed");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("家访率") && !page.text.contains("正在计算"));
+    // Ready figures (the load computed 2026Q3 first, then the server said it was
+    // ready) come at once.
+    let ready = c.get("/u/U37/2026Q3");
+    assert_eq!(ready.status, 200, "{}", ready.text);
+}

@@ -265,6 +265,27 @@ fn loading(app: &App) -> Response {
     r
 }
 
+/// The page served while figures a page needs are computed on its view ([`within`]):
+/// what is being computed and for how long, refreshed every 2 s until they are ready.
+/// 202: the request is accepted, its page comes with a later refresh.
+///
+/// [`within`]: super::pages::within
+pub fn computing(what: &str, elapsed: std::time::Duration) -> Response {
+    let body = html! {
+        h1 { "正在计算" }
+        p { "正在计算" (what) "，已用 " (elapsed.as_secs()) " 秒。" }
+        p.note { "这些数据第一次被查看，算好后即保留。页面每两秒自动刷新，算好后即显示。" }
+    };
+    let mut r = (
+        StatusCode::ACCEPTED,
+        html_page(page(None, "", "正在计算", body)),
+    )
+        .into_response();
+    r.headers_mut()
+        .insert("refresh", HeaderValue::from_static("2"));
+    r
+}
+
 /// An HTML page as a response.
 pub fn html_page(m: Markup) -> Response {
     (

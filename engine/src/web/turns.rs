@@ -148,7 +148,7 @@ mod tests {
             let asking = turns.turn();
             assert!(
                 !finishes(async {
-                    asking.await.unwrap();
+                    let _permit = asking.await.unwrap();
                 })
                 .await
             );

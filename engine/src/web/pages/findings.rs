@@ -2,17 +2,22 @@
 //! and the detail page of one (`/finding/2026Q3/V1/H0012`): the rule's name, the duty
 //! of the policy it enforces, its query file, and the subject's masked record.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query};
+use axum::response::Response;
 use maud::html;
 use serde::Deserialize;
 
 use super::records;
 use super::union::period;
+use super::within;
 use crate::analysis::rules;
 use crate::sql::catalog;
+use crate::sql::Period;
 use crate::web::layout::{link, pager, window};
 use crate::web::routes::{bad_request, failed, not_found, Page, Viewer};
-use crate::web::state::Finding;
+use crate::web::state::{Finding, Loaded};
 
 /// The filters of the findings list.
 #[derive(Deserialize, Default)]
@@ -63,7 +68,7 @@ pub async fn list(v: Viewer, Query(f): Query<Filters>) -> Page {
     if !f.rule.is_empty() && rules::get(&f.rule).is_none() {
         return Err(bad_request(&format!("没有规则 {}。", f.rule)));
     }
-    let all = l.findings(&quarter).await.map_err(failed)?;
+    let all = quarter_findings(l, quarter).await?;
     let members = l.subtree(&union).map_err(failed)?;
     let shown: Vec<&Finding> = all
         .iter()
@@ -140,7 +145,7 @@ pub async fn detail(v: Viewer, Path((p, rule, subject)): Path<(String, String, S
     let Some(r) = rules::get(&rule) else {
         return Err(not_found(&format!("没有规则 {rule}。")));
     };
-    let all = l.findings(&quarter).await.map_err(failed)?;
+    let all = quarter_findings(l, quarter).await?;
     let rows: Vec<&Finding> = all
         .iter()
         .filter(|x| x.rule == rule && x.subject_id == subject)
@@ -188,4 +193,14 @@ pub async fn detail(v: Viewer, Path((p, rule, subject)): Path<(String, String, S
         }
     };
     Ok(v.page("findings", &format!("{rule} {subject}"), body))
+}
+
+/// The findings of `quarter`, or the page saying they are being computed ([`within`]).
+async fn quarter_findings(
+    l: &Arc<Loaded>,
+    quarter: Period,
+) -> std::result::Result<Arc<Vec<Finding>>, Response> {
+    let what = format!("{}的问题清单", quarter.chinese());
+    let l2 = l.clone();
+    within(l, what, async move { l2.findings(&quarter).await }).await
 }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::records;
 use super::shortlist::{allowed, year};
+use super::within;
 use crate::analysis::shortlist::nominee::{Counts, Records};
 use crate::analysis::shortlist::{micros_text, Components, Entry, Ratio, Weights};
 use crate::calendar::iso;
@@ -185,7 +186,7 @@ pub async fn nominee(
     let year = year(&y)?;
     let l = &v.loaded;
     let params = v.app().settings.load().shortlist;
-    let doc = l.shortlist(year, &params).await.map_err(failed)?;
+    let doc = super::shortlist::of_year(l, year, params).await?;
     let Some(e) = doc
         .nominees
         .iter()
@@ -197,7 +198,11 @@ pub async fn nominee(
         )));
     };
     v.check_scope(&e.union_id, Some(&y))?;
-    let r = l.nominee(year, &contact).await.map_err(failed)?;
+    let r = {
+        let (l, c) = (l.clone(), contact.clone());
+        let what = format!("{contact} 的得分明细");
+        within(&v.loaded, what, async move { l.nominee(year, &c).await }).await?
+    };
     let c = checked(e, &r).map_err(failed)?;
     let assignments = records::rows(
         &l.session.archive,

@@ -2,15 +2,19 @@
 //! component, the reserve, the exclusions with the findings behind them, the weight
 //! sensitivity. One nominee's page (`/shortlist/2026/C0001`) is [`super::nominee`].
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::analysis::shortlist::Entry;
+use super::within;
+use crate::analysis::shortlist::{self as committee, Entry, Params};
 use crate::sql::Period;
 use crate::web::layout::{link, pager, window};
-use crate::web::routes::{bad_request, failed, Page, Viewer};
+use crate::web::routes::{bad_request, Page, Viewer};
+use crate::web::state::Loaded;
 use crate::web::users::Role;
 
 /// Refuses the shortlist pages to roles other than committee and office.
@@ -82,7 +86,7 @@ pub async fn list(v: Viewer, Path(y): Path<String>, Query(q): Query<Sort>) -> Pa
     let year = year(&y)?;
     let l = &v.loaded;
     let params = v.app().settings.load().shortlist;
-    let doc = l.shortlist(year, &params).await.map_err(failed)?;
+    let doc = of_year(l, year, params).await?;
     let scope = &v.user.scope;
     let mine = |e: &&Entry| l.in_scope(scope, &e.union_id);
     let mut nominees: Vec<&Entry> = doc.nominees.iter().filter(mine).collect();
@@ -134,4 +138,16 @@ pub async fn list(v: Viewer, Path(y): Path<String>, Query(q): Query<Sort>) -> Pa
         } }
     };
     Ok(v.page("shortlist", "推荐名单", body))
+}
+
+/// The committee's figures of `year`, or the page saying they are being computed
+/// ([`within`]).
+pub(super) async fn of_year(
+    l: &Arc<Loaded>,
+    year: i32,
+    params: Params,
+) -> std::result::Result<Arc<committee::Document>, Response> {
+    let what = format!("{year} 年度的评选名单");
+    let l2 = l.clone();
+    within(l, what, async move { l2.shortlist(year, &params).await }).await
 }

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect};
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::within;
 use crate::analysis::metrics::Row;
 use crate::documents::charts;
 use crate::documents::text::{count_change, percent, rate_change};
@@ -108,10 +109,14 @@ pub async fn union(
     let period = period(&p)?;
     let l = &v.loaded;
     // The console shows the whole period, as `tiexin metrics` does.
-    let prepared = l
-        .prepared(&period, period.last_day())
-        .await
-        .map_err(failed)?;
+    let prepared = {
+        let l = l.clone();
+        let what = format!("{}的各项指标", period.chinese());
+        within(&v.loaded, what, async move {
+            l.prepared(&period, period.last_day()).await
+        })
+        .await?
+    };
     let Some(cur) = prepared.now.get(&union) else {
         return Err(bad_request(&format!("{union} 在 {p} 没有指标。")));
     };
