@@ -274,7 +274,7 @@ pub fn computing(what: &str, elapsed: std::time::Duration) -> Response {
     let body = html! {
         h1 { "正在计算" }
         p { "正在计算" (what) "，已用 " (elapsed.as_secs()) " 秒。" }
-        p.note { "这些数据第一次被查看，算好后即保留。页面每两秒自动刷新，算好后即显示。" }
+        p.note { "这些数据是第一次被查看，算好后即保留，以后打开不再等待。本页每两秒自动刷新，算好即显示。" }
     };
     let mut r = (
         StatusCode::ACCEPTED,
