@@ -313,12 +313,7 @@ async fn the_nominees_records_at_once_equal_each_alone() {
     let s = open_session(&repo().join("sample-data")).await;
     let params = Params::from_config(&ShortlistConfig::default(), None).unwrap();
     let doc = shortlist::document(&s, 2026, &params).await.unwrap();
-    let contacts: Vec<String> = doc
-        .nominees
-        .iter()
-        .chain(&doc.reserve)
-        .map(|e| e.contact_id.clone())
-        .collect();
+    let contacts = doc.listed();
     assert_eq!(contacts.len(), 9, "the sample's nine eligible contacts");
     let together = nominee::records_of(&s, 2026, &contacts).await.unwrap();
     let ids: Vec<&str> = together.iter().map(|r| r.contact_id.as_str()).collect();

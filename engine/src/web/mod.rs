@@ -319,12 +319,7 @@ async fn warm_committee(app: &Arc<App>, loaded: &Arc<Loaded>, year: i32) {
         "tiexin serve: the shortlist of {year} is ready ({:.1} s)",
         start.elapsed().as_secs_f64()
     );
-    let contacts: Vec<String> = doc
-        .nominees
-        .iter()
-        .chain(&doc.reserve)
-        .map(|e| e.contact_id.clone())
-        .collect();
+    let contacts = doc.listed();
     let what = format!(
         "the records of the {} nominees and reserves",
         contacts.len()

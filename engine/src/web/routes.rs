@@ -255,14 +255,7 @@ fn loading(app: &App) -> Response {
         p { (status) }
         p.note { "页面每两秒自动刷新。" }
     };
-    let mut r = (
-        StatusCode::SERVICE_UNAVAILABLE,
-        html_page(page(None, "", "正在载入", body)),
-    )
-        .into_response();
-    r.headers_mut()
-        .insert("refresh", HeaderValue::from_static("2"));
-    r
+    refreshing(StatusCode::SERVICE_UNAVAILABLE, "正在载入", body)
 }
 
 /// The page served while figures a page needs are computed on its view ([`within`]):
@@ -276,11 +269,12 @@ pub fn computing(what: &str, elapsed: std::time::Duration) -> Response {
         p { "正在计算" (what) "，已用 " (elapsed.as_secs()) " 秒。" }
         p.note { "这些数据是第一次被查看，算好后即保留，以后打开不再等待。本页每两秒自动刷新，算好即显示。" }
     };
-    let mut r = (
-        StatusCode::ACCEPTED,
-        html_page(page(None, "", "正在计算", body)),
-    )
-        .into_response();
+    refreshing(StatusCode::ACCEPTED, "正在计算", body)
+}
+
+/// A page the browser asks for again every 2 s (`Refresh: 2`).
+fn refreshing(status: StatusCode, title: &str, body: Markup) -> Response {
+    let mut r = (status, html_page(page(None, "", title, body))).into_response();
     r.headers_mut()
         .insert("refresh", HeaderValue::from_static("2"));
     r

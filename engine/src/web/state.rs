@@ -9,6 +9,7 @@ use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Date32Type};
 use tokio::sync::OnceCell;
 
+use super::pages::Pending;
 use super::turns::Turns;
 use crate::analysis::findings;
 use crate::analysis::shortlist::nominee::{self, Records};
@@ -74,8 +75,8 @@ pub struct Loaded {
     pub pdfs: Mutex<HashMap<String, Arc<Vec<u8>>>>,
     /// Turns for computing figures: as many at once as there are cores.
     pub turns: Turns,
-    /// Since when each computation a page waits for has run ([`Loaded::computing_since`]).
-    computing: Mutex<HashMap<String, std::time::Instant>>,
+    /// The computations pages left under way ([`super::pages::within`]).
+    pub pending: Arc<Pending>,
 }
 
 impl Loaded {
@@ -132,21 +133,8 @@ impl Loaded {
             subtrees: Mutex::default(),
             pdfs: Mutex::default(),
             turns: Turns::new(crate::sql::session::partitions()),
-            computing: Mutex::default(),
+            pending: Arc::default(),
         })
-    }
-
-    /// When a page first asked for the computation `what`, still under way.
-    pub fn computing_since(&self, what: &str) -> std::time::Instant {
-        let mut m = self.computing.lock().unwrap_or_else(|e| e.into_inner());
-        *m.entry(what.to_string())
-            .or_insert_with(std::time::Instant::now)
-    }
-
-    /// The computation `what` is done (or failed): a later page asking starts afresh.
-    pub fn computed(&self, what: &str) {
-        let mut m = self.computing.lock().unwrap_or_else(|e| e.into_inner());
-        m.remove(what);
     }
 
     /// Waits for a turn to compute figures ([`Loaded::turns`]).

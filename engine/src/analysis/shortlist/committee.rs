@@ -108,6 +108,17 @@ pub struct Document {
     pub sensitivity: Vec<Sensitivity>,
 }
 
+impl Document {
+    /// The contact ids of the nominees, then of the reserve, in rank order.
+    pub fn listed(&self) -> Vec<String> {
+        self.nominees
+            .iter()
+            .chain(&self.reserve)
+            .map(|e| e.contact_id.clone())
+            .collect()
+    }
+}
+
 const REASONS: [(&str, &str); 5] = [
     ("appointment", "任命晚于6月30日"),
     ("left", "年内离任"),

@@ -202,5 +202,5 @@ async fn quarter_findings(
 ) -> std::result::Result<Arc<Vec<Finding>>, Response> {
     let what = format!("{}的问题清单", quarter.chinese());
     let l2 = l.clone();
-    within(l, what, async move { l2.findings(&quarter).await }).await
+    within(&l.pending, what, async move { l2.findings(&quarter).await }).await
 }

@@ -9,15 +9,15 @@ mod records;
 pub mod shortlist;
 pub mod union;
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::response::Response;
 
 use super::routes::{computing, failed};
-use super::state::Loaded;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// How long a page waits for figures computed on its view before it says what is being
 /// computed instead (the browser asks again every 2 s, [`computing`]): 1.5 s, or
@@ -30,32 +30,127 @@ pub fn wait() -> Duration {
     })
 }
 
+/// The computations pages left under way, by what they compute: since when each runs,
+/// or the error it ended with.
+#[derive(Default)]
+pub struct Pending(Mutex<HashMap<String, std::result::Result<Instant, String>>>);
+
+impl Pending {
+    /// When a page first asked for `what`, still under way; or, once, the error it ended
+    /// with after its page was served without it (so that the next page shows the error
+    /// instead of starting it again; the one after that tries again).
+    fn since(&self, what: &str) -> Result<Instant> {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match m.remove(what) {
+            Some(Err(why)) => Err(Error::Query(why)),
+            Some(Ok(since)) => {
+                m.insert(what.to_string(), Ok(since));
+                Ok(since)
+            }
+            None => {
+                let now = Instant::now();
+                m.insert(what.to_string(), Ok(now));
+                Ok(now)
+            }
+        }
+    }
+
+    /// `what` is done, or failed with `failure` after its page was served without it.
+    fn done(&self, what: &str, failure: Option<String>) {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match failure {
+            Some(why) => m.insert(what.to_string(), Err(why)),
+            None => m.remove(what),
+        };
+    }
+}
+
 /// `work`'s result if it is done within [`wait`]; else the page saying that `what` is
 /// being computed and since when. The work goes on without the page: it continues as
 /// its own task, and the page's next refresh waits for the same computation (each of
-/// [`Loaded`]'s figures is computed once). Figures already computed come at the first
-/// poll, whatever the wait.
-pub async fn within<T, F>(l: &Arc<Loaded>, what: String, work: F) -> Result<T, Response>
+/// the console's figures is computed once, [`super::state::Loaded`]), or shows the
+/// error it ended with. Figures already computed come at the first poll, whatever the
+/// wait.
+pub async fn within<T, F>(pending: &Arc<Pending>, what: String, work: F) -> Result<T, Response>
 where
     T: Send + 'static,
     F: Future<Output = Result<T>> + Send + 'static,
 {
-    let since = l.computing_since(&what);
+    within_for(wait(), pending, what, work).await
+}
+
+async fn within_for<T, F>(
+    wait: Duration,
+    pending: &Arc<Pending>,
+    what: String,
+    work: F,
+) -> Result<T, Response>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T>> + Send + 'static,
+{
+    let since = pending.since(&what).map_err(failed)?;
     let mut work = Box::pin(work);
-    match tokio::time::timeout(wait(), &mut work).await {
+    match tokio::time::timeout(wait, &mut work).await {
         Ok(done) => {
-            l.computed(&what);
+            pending.done(&what, None);
             done.map_err(failed)
         }
         Err(_) => {
             let page = computing(&what, since.elapsed());
-            let l = l.clone();
+            let pending = pending.clone();
             tokio::spawn(async move {
-                // Its result is kept by `Loaded`; an error shows on the next refresh.
-                let _ = work.await;
-                l.computed(&what);
+                // Its result is kept by `Loaded`; an error is shown by the next page.
+                let failure = work.await.err().map(|e| e.to_string());
+                pending.done(&what, failure);
             });
             Err(page)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::{within_for, Pending};
+    use crate::error::{Error, Result};
+
+    const WAIT: Duration = Duration::from_millis(50);
+
+    async fn status(
+        pending: &Arc<Pending>,
+        work: impl std::future::Future<Output = Result<u8>> + Send + 'static,
+    ) -> std::result::Result<u8, u16> {
+        within_for(WAIT, pending, "x".into(), work)
+            .await
+            .map_err(|r| r.status().as_u16())
+    }
+
+    #[tokio::test]
+    async fn a_computation_left_under_way_is_waited_for_or_its_error_shown_once() {
+        let pending = Arc::new(Pending::default());
+        // Done in time: the figures.
+        assert_eq!(status(&pending, async { Ok(1) }).await, Ok(1));
+        // Not done in time: 202, and the work goes on.
+        let slow = async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            Err::<u8, _>(Error::Query("boom".into()))
+        };
+        assert_eq!(status(&pending, slow).await, Err(202));
+        // Asked again while it runs (here a page whose own wait ends first): 202.
+        let waiting = tokio::time::sleep(Duration::from_secs(2));
+        let again = async move {
+            waiting.await;
+            Ok(2)
+        };
+        assert_eq!(status(&pending, again).await, Err(202));
+        // It failed meanwhile: the next page shows the error, without running its work.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let never = async { panic!("the failed computation is not started again") };
+        assert_eq!(status(&pending, never).await, Err(500));
+        // The one after tries again.
+        assert_eq!(status(&pending, async { Ok(3) }).await, Ok(3));
     }
 }

@@ -201,7 +201,12 @@ pub async fn nominee(
     let r = {
         let (l, c) = (l.clone(), contact.clone());
         let what = format!("{contact} 的得分明细");
-        within(&v.loaded, what, async move { l.nominee(year, &c).await }).await?
+        within(
+            &v.loaded.pending,
+            what,
+            async move { l.nominee(year, &c).await },
+        )
+        .await?
     };
     let c = checked(e, &r).map_err(failed)?;
     let assignments = records::rows(

@@ -149,5 +149,8 @@ pub(super) async fn of_year(
 ) -> std::result::Result<Arc<committee::Document>, Response> {
     let what = format!("{year} 年度的评选名单");
     let l2 = l.clone();
-    within(l, what, async move { l2.shortlist(year, &params).await }).await
+    within(&l.pending, what, async move {
+        l2.shortlist(year, &params).await
+    })
+    .await
 }

@@ -112,7 +112,7 @@ pub async fn union(
     let prepared = {
         let l = l.clone();
         let what = format!("{}的各项指标", period.chinese());
-        within(&v.loaded, what, async move {
+        within(&v.loaded.pending, what, async move {
             l.prepared(&period, period.last_day()).await
         })
         .await?
