@@ -400,5 +400,13 @@ fn main() {
             urls.len()
         );
     }
-    println!("peak RSS of the server: {}", rss.trim());
+    // `time -v` gives KiB ("kbytes"); GiB beside it, so that no one converts by hand.
+    let kib: Option<f64> = rss.rsplit(':').next().and_then(|n| n.trim().parse().ok());
+    match kib {
+        Some(k) => println!(
+            "peak RSS of the server: {k} KiB = {:.2} GiB",
+            k / 1024.0 / 1024.0
+        ),
+        None => println!("peak RSS of the server: {}", rss.trim()),
+    }
 }
