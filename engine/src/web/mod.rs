@@ -247,16 +247,13 @@ async fn warm_periods(app: &Arc<App>, loaded: &Arc<Loaded>, periods: &[(Period, 
             }
             Ok::<_, Error>(())
         });
-        let done = match done.await {
-            Some(done) => done,
+        match done.await {
             None => return false,
-        };
-        match done {
-            Ok(_) => eprintln!(
+            Some(Ok(())) => eprintln!(
                 "tiexin serve: the figures of {p} are ready ({:.1} s)",
                 start.elapsed().as_secs_f64()
             ),
-            Err(e) => {
+            Some(Err(e)) => {
                 eprintln!("error: the figures of {p}: {e}");
                 return false;
             }

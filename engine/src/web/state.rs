@@ -45,6 +45,12 @@ pub struct Finding {
 
 type Cell<T> = Arc<OnceCell<Arc<T>>>;
 
+/// The cell of `key` in `cells`, made empty when there is none yet.
+fn cell<K: std::hash::Hash + Eq, T>(cells: &Mutex<HashMap<K, Cell<T>>>, key: K) -> Cell<T> {
+    let mut m = cells.lock().unwrap_or_else(|e| e.into_inner());
+    m.entry(key).or_default().clone()
+}
+
 /// The archive as loaded, its union tree, and the figures computed so far.
 pub struct Loaded {
     /// The session over the archive.
@@ -137,11 +143,6 @@ impl Loaded {
         })
     }
 
-    /// Waits for a turn to compute figures ([`Loaded::turns`]).
-    async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
-        self.turns.turn().await
-    }
-
     /// `scope` and every union below it ([`tree::members`], as `--scope` cuts the
     /// tables), computed on first use and kept: a page that filters many rows by union
     /// asks this once instead of [`Loaded::in_scope`] per row (the findings of a
@@ -202,7 +203,7 @@ impl Loaded {
     /// from what [`Loaded::prepared`] and the session keep (the findings are not kept
     /// with the pages' figures).
     pub async fn prepared_whole(&self, p: &Period, date: i32) -> Result<Prepared> {
-        let _turn = self.turn().await?;
+        let _turn = self.turns.turn().await?;
         figures::prepare_shared(&self.session, p, p.cut(date), &self.shared).await
     }
 
@@ -212,12 +213,9 @@ impl Loaded {
     /// ([`Prepared::without_findings`]).
     pub async fn prepared(&self, p: &Period, date: i32) -> Result<Arc<Prepared>> {
         let cut = p.cut(date);
-        let cell = {
-            let mut m = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
-            m.entry((*p, cut)).or_default().clone()
-        };
+        let cell = cell(&self.prepared, (*p, cut));
         cell.get_or_try_init(|| async {
-            let _turn = self.turn().await?;
+            let _turn = self.turns.turn().await?;
             Ok::<_, Error>(Arc::new(
                 figures::prepare_shared(&self.session, p, cut, &self.shared)
                     .await?
@@ -230,12 +228,9 @@ impl Loaded {
 
     /// The findings of a quarter, computed on first use.
     pub async fn findings(&self, q: &Period) -> Result<Arc<Vec<Finding>>> {
-        let cell = {
-            let mut m = self.findings.lock().unwrap_or_else(|e| e.into_inner());
-            m.entry(*q).or_default().clone()
-        };
+        let cell = cell(&self.findings, *q);
         cell.get_or_try_init(|| async {
-            let _turn = self.turn().await?;
+            let _turn = self.turns.turn().await?;
             let batch = findings::findings(&self.session, q).await?;
             Ok::<_, Error>(Arc::new(rows(&batch)?))
         })
@@ -248,12 +243,9 @@ impl Loaded {
     /// The award committee's figures of `year` (nominees, reserve, exclusions,
     /// sensitivity), computed on first use with `params`.
     pub async fn shortlist(&self, year: i32, params: &Params) -> Result<Arc<committee::Document>> {
-        let cell = {
-            let mut m = self.shortlists.lock().unwrap_or_else(|e| e.into_inner());
-            m.entry(year).or_default().clone()
-        };
+        let cell = cell(&self.shortlists, year);
         cell.get_or_try_init(|| async {
-            let _turn = self.turn().await?;
+            let _turn = self.turns.turn().await?;
             Ok::<_, Error>(Arc::new(
                 committee::document(&self.session, year, params).await?,
             ))
@@ -267,12 +259,9 @@ impl Loaded {
     /// Computes the records behind the award scores of `contacts` for `year` at once
     /// ([`nominee::records_of`]) and keeps each as [`Loaded::nominee`] gives it.
     pub async fn nominees(&self, year: i32, contacts: &[String]) -> Result<()> {
-        let _turn = self.turn().await?;
+        let _turn = self.turns.turn().await?;
         for r in nominee::records_of(&self.session, year, contacts).await? {
-            let cell = {
-                let mut m = self.nominees.lock().unwrap_or_else(|e| e.into_inner());
-                m.entry((year, r.contact_id.clone())).or_default().clone()
-            };
+            let cell = cell(&self.nominees, (year, r.contact_id.clone()));
             // A page computing the same contact meanwhile keeps its own (equal) records.
             let _ = cell.set(Arc::new(r));
         }
@@ -282,12 +271,9 @@ impl Loaded {
     /// The records behind one contact's award score of `year` (the household-quarters,
     /// exits, requests and ratings counted), computed on first use.
     pub async fn nominee(&self, year: i32, contact: &str) -> Result<Arc<Records>> {
-        let cell = {
-            let mut m = self.nominees.lock().unwrap_or_else(|e| e.into_inner());
-            m.entry((year, contact.to_string())).or_default().clone()
-        };
+        let cell = cell(&self.nominees, (year, contact.to_string()));
         cell.get_or_try_init(|| async {
-            let _turn = self.turn().await?;
+            let _turn = self.turns.turn().await?;
             Ok::<_, Error>(Arc::new(
                 nominee::records(&self.session, year, contact).await?,
             ))

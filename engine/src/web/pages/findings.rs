@@ -201,6 +201,5 @@ async fn quarter_findings(
     quarter: Period,
 ) -> std::result::Result<Arc<Vec<Finding>>, Response> {
     let what = format!("{}的问题清单", quarter.chinese());
-    let l2 = l.clone();
-    within(&l.pending, what, async move { l2.findings(&quarter).await }).await
+    within(l, what, move |l| async move { l.findings(&quarter).await }).await
 }

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use axum::response::Response;
 
 use super::routes::{computing, failed};
+use super::state::Loaded;
 use crate::error::{Error, Result};
 
 /// How long a page waits for figures computed on its view before it says what is being
@@ -36,26 +37,26 @@ pub fn wait() -> Duration {
 pub struct Pending(Mutex<HashMap<String, std::result::Result<Instant, String>>>);
 
 impl Pending {
-    /// When a page first asked for `what`, still under way; or, once, the error it ended
-    /// with after its page was served without it (so that the next page shows the error
-    /// instead of starting it again; the one after that tries again).
-    fn since(&self, what: &str) -> Result<Instant> {
+    /// The error `what` ended with after its page was served without it, taken: the next
+    /// page shows it instead of starting `what` again, the one after that tries again.
+    fn failure(&self, what: &str) -> Option<String> {
         let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        match m.remove(what) {
-            Some(Err(why)) => Err(Error::Query(why)),
-            Some(Ok(since)) => {
-                m.insert(what.to_string(), Ok(since));
-                Ok(since)
-            }
-            None => {
-                let now = Instant::now();
-                m.insert(what.to_string(), Ok(now));
-                Ok(now)
-            }
+        match m.get(what) {
+            Some(Err(_)) => m.remove(what).and_then(|r| r.err()),
+            _ => None,
         }
     }
 
-    /// `what` is done, or failed with `failure` after its page was served without it.
+    /// Since when `what` runs: `asked`, unless an earlier page already left it under way.
+    fn started(&self, what: &str, asked: Instant) -> Instant {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match m.entry(what.to_string()).or_insert(Ok(asked)) {
+            Ok(since) => *since,
+            Err(_) => asked,
+        }
+    }
+
+    /// `what`, left under way by its page, is done, or failed with `failure`.
     fn done(&self, what: &str, failure: Option<String>) {
         let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
         match failure {
@@ -65,18 +66,19 @@ impl Pending {
     }
 }
 
-/// `work`'s result if it is done within [`wait`]; else the page saying that `what` is
-/// being computed and since when. The work goes on without the page: it continues as
-/// its own task, and the page's next refresh waits for the same computation (each of
-/// the console's figures is computed once, [`super::state::Loaded`]), or shows the
-/// error it ended with. Figures already computed come at the first poll, whatever the
-/// wait.
-pub async fn within<T, F>(pending: &Arc<Pending>, what: String, work: F) -> Result<T, Response>
+/// The result of `work` (given the loaded archive) if it is done within [`wait`]; else
+/// the page saying that `what` is being computed and since when. The work goes on
+/// without the page: it continues as its own task, and the page's next refresh waits
+/// for the same computation (each of the console's figures is computed once,
+/// [`Loaded`]), or shows the error it ended with. Figures already computed come at the
+/// first poll, whatever the wait.
+pub async fn within<T, F, W>(l: &Arc<Loaded>, what: String, work: W) -> Result<T, Response>
 where
     T: Send + 'static,
+    W: FnOnce(Arc<Loaded>) -> F,
     F: Future<Output = Result<T>> + Send + 'static,
 {
-    within_for(wait(), pending, what, work).await
+    within_for(wait(), &l.pending, what, work(l.clone())).await
 }
 
 async fn within_for<T, F>(
@@ -89,14 +91,15 @@ where
     T: Send + 'static,
     F: Future<Output = Result<T>> + Send + 'static,
 {
-    let since = pending.since(&what).map_err(failed)?;
+    let asked = Instant::now();
+    if let Some(why) = pending.failure(&what) {
+        return Err(failed(Error::Query(why)));
+    }
     let mut work = Box::pin(work);
     match tokio::time::timeout(wait, &mut work).await {
-        Ok(done) => {
-            pending.done(&what, None);
-            done.map_err(failed)
-        }
+        Ok(done) => done.map_err(failed),
         Err(_) => {
+            let since = pending.started(&what, asked);
             let page = computing(&what, since.elapsed());
             let pending = pending.clone();
             tokio::spawn(async move {
@@ -146,8 +149,13 @@ mod tests {
             Ok(2)
         };
         assert_eq!(status(&pending, again).await, Err(202));
-        // It failed meanwhile: the next page shows the error, without running its work.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // It fails meanwhile: the next page shows the error, without running its work.
+        for _ in 0..500 {
+            if matches!(pending.0.lock().unwrap().get("x"), Some(Err(_))) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         let never = async { panic!("the failed computation is not started again") };
         assert_eq!(status(&pending, never).await, Err(500));
         // The one after tries again.

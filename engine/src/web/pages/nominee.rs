@@ -198,16 +198,9 @@ pub async fn nominee(
         )));
     };
     v.check_scope(&e.union_id, Some(&y))?;
-    let r = {
-        let (l, c) = (l.clone(), contact.clone());
-        let what = format!("{contact} 的得分明细");
-        within(
-            &v.loaded.pending,
-            what,
-            async move { l.nominee(year, &c).await },
-        )
-        .await?
-    };
+    let what = format!("{contact} 的得分明细");
+    let c = contact.clone();
+    let r = within(l, what, move |l| async move { l.nominee(year, &c).await }).await?;
     let c = checked(e, &r).map_err(failed)?;
     let assignments = records::rows(
         &l.session.archive,

@@ -148,9 +148,10 @@ pub(super) async fn of_year(
     params: Params,
 ) -> std::result::Result<Arc<committee::Document>, Response> {
     let what = format!("{year} 年度的评选名单");
-    let l2 = l.clone();
-    within(&l.pending, what, async move {
-        l2.shortlist(year, &params).await
-    })
+    within(
+        l,
+        what,
+        move |l| async move { l.shortlist(year, &params).await },
+    )
     .await
 }

@@ -109,14 +109,11 @@ pub async fn union(
     let period = period(&p)?;
     let l = &v.loaded;
     // The console shows the whole period, as `tiexin metrics` does.
-    let prepared = {
-        let l = l.clone();
-        let what = format!("{}的各项指标", period.chinese());
-        within(&v.loaded.pending, what, async move {
-            l.prepared(&period, period.last_day()).await
-        })
-        .await?
-    };
+    let what = format!("{}的各项指标", period.chinese());
+    let prepared = within(l, what, move |l| async move {
+        l.prepared(&period, period.last_day()).await
+    })
+    .await?;
     let Some(cur) = prepared.now.get(&union) else {
         return Err(bad_request(&format!("{union} 在 {p} 没有指标。")));
     };
