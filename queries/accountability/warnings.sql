@@ -8,14 +8,14 @@
 -- Contact: for W1–W3 the lowest contact_id assigned to the household on $asof; for W4
 -- the finding's; for W5 the referral's. Ordered by due_on, warning, subject_id.
 WITH assigned AS (
-    SELECT household_id, min(contact_id) AS contact_id
+    SELECT household_key, min(contact_id) AS contact_id
     FROM assignment_span
     WHERE from_date <= CAST($asof AS DATE)
       AND (to_date IS NULL OR to_date >= CAST($asof AS DATE))
-    GROUP BY household_id
+    GROUP BY household_key
 ),
 visited AS (
-    SELECT DISTINCT household_id
+    SELECT DISTINCT household_key
     FROM visits
     WHERE visited_on BETWEEN CAST($ps AS DATE) AND CAST($asof AS DATE)
       AND photos + videos >= 1
@@ -27,18 +27,18 @@ w AS (
     SELECT 'W1' AS warning, h.union_id, 'household' AS subject_type,
            h.household_id AS subject_id, a.contact_id, CAST($pe AS DATE) AS due_on
     FROM household_span h
-    LEFT JOIN assigned a ON a.household_id = h.household_id
-    LEFT JOIN visited v ON v.household_id = h.household_id
+    LEFT JOIN assigned a ON a.household_key = h.household_key
+    LEFT JOIN visited v ON v.household_key = h.household_key
     WHERE h.filed_on < CAST($ps AS DATE)
       AND h.filed_on <= CAST($asof AS DATE)
       AND (h.exit_on IS NULL OR h.exit_on > CAST($asof AS DATE))
-      AND v.household_id IS NULL
+      AND v.household_key IS NULL
     UNION ALL
     SELECT 'W2', h.union_id, 'request', r.request_id, a.contact_id,
            CAST(r.raised_on + INTERVAL '7 days' AS DATE)
     FROM requests r
-    JOIN households h ON h.household_id = r.household_id
-    LEFT JOIN assigned a ON a.household_id = r.household_id
+    JOIN households h ON h.household_key = r.household_key
+    LEFT JOIN assigned a ON a.household_key = r.household_key
     WHERE r.raised_on <= CAST($asof AS DATE)
       AND CAST($asof AS DATE) - r.raised_on < 7
       AND (r.resolved_on IS NULL OR r.resolved_on > CAST($asof AS DATE))
@@ -46,8 +46,8 @@ w AS (
     SELECT 'W3', h.union_id, 'crosscheck', x.check_id, a.contact_id,
            CAST(x.received_on + INTERVAL '30 days' AS DATE)
     FROM crosschecks x
-    JOIN households h ON h.household_id = x.household_id
-    LEFT JOIN assigned a ON a.household_id = x.household_id
+    JOIN households h ON h.household_key = x.household_key
+    LEFT JOIN assigned a ON a.household_key = x.household_key
     WHERE x.flag <> 'none'
       AND x.received_on <= CAST($asof AS DATE)
       AND CAST($asof AS DATE) - x.received_on < 30
@@ -72,7 +72,7 @@ w AS (
     SELECT 'W5', h.union_id, 'referral', r.referral_id, r.contact_id,
            CAST(r.referred_on + INTERVAL '15 days' AS DATE)
     FROM referrals r
-    JOIN households h ON h.household_id = r.household_id
+    JOIN households h ON h.household_key = r.household_key
     WHERE r.referred_on <= CAST($asof AS DATE)
       AND CAST($asof AS DATE) - r.referred_on < 15
       AND (r.forwarded_on IS NULL OR r.forwarded_on > CAST($asof AS DATE))

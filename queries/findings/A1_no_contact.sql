@@ -12,7 +12,7 @@ FROM household_span h
 WHERE h.filed_on <= CAST($pe AS DATE)
   AND (h.exit_on IS NULL OR h.exit_on > CAST($pe AS DATE))
   AND NOT EXISTS (SELECT 1 FROM assignment_span a
-                  WHERE a.household_id = h.household_id
+                  WHERE a.household_key = h.household_key
                     AND a.from_date <= CAST($pe AS DATE)
                     AND (a.to_date IS NULL OR a.to_date >= CAST($pe AS DATE)))
 ORDER BY h.union_id, h.household_id

@@ -4,12 +4,12 @@
 -- The distinct pairs first, then counted: a count(DISTINCT contact_id) per household kept
 -- a set per household (issue 16).
 WITH assigned AS (
-    SELECT household_id, count(*) AS contacts
-    FROM (SELECT DISTINCT household_id, contact_id
+    SELECT household_key, count(*) AS contacts
+    FROM (SELECT DISTINCT household_key, contact_key
           FROM assignment_span
           WHERE from_date <= CAST($pe AS DATE)
             AND (to_date IS NULL OR to_date >= CAST($pe AS DATE))) p
-    GROUP BY household_id
+    GROUP BY household_key
     HAVING count(*) > 1
 )
 SELECT 'A2' AS rule,
@@ -21,7 +21,7 @@ SELECT 'A2' AS rule,
        CAST($pe AS DATE) AS occurred_on,
        '在档家庭同时对应' || CAST(a.contacts AS VARCHAR) || '名联系人' AS detail
 FROM household_span h
-JOIN assigned a ON a.household_id = h.household_id
+JOIN assigned a ON a.household_key = h.household_key
 WHERE h.filed_on <= CAST($pe AS DATE)
   AND (h.exit_on IS NULL OR h.exit_on > CAST($pe AS DATE))
 ORDER BY h.union_id, h.household_id

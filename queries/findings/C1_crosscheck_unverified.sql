@@ -11,8 +11,8 @@ SELECT 'C1' AS rule,
        CAST(k.received_on + INTERVAL '30 days' AS DATE) AS occurred_on,
        '部门比对疑点超过30天未核实' AS detail
 FROM crosschecks k
-JOIN households h ON h.household_id = k.household_id
-LEFT JOIN assigned_on_pe a ON a.household_id = k.household_id
+JOIN households h ON h.household_key = k.household_key
+LEFT JOIN assigned_on_pe a ON a.household_key = k.household_key
 WHERE k.flag <> 'none'
   AND k.received_on <= CAST($pe AS DATE) - INTERVAL '30 days'
   AND (k.verified_on IS NULL OR k.verified_on > CAST($pe AS DATE))

@@ -13,7 +13,7 @@ FROM household_span h
 WHERE h.filed_on <= CAST($pe AS DATE)
   AND (h.exit_on IS NULL OR h.exit_on > CAST($pe AS DATE))
   AND EXISTS (SELECT 1 FROM crosschecks k
-              WHERE k.household_id = h.household_id
+              WHERE k.household_key = h.household_key
                 AND k.outcome = 'confirmed'
                 AND k.verified_on <= CAST($pe AS DATE) - INTERVAL '30 days')
 ORDER BY h.union_id, h.household_id

@@ -10,7 +10,7 @@ SELECT 'E1' AS rule,
        e.approved_on AS occurred_on,
        '解困脱困申请无职工本人签字' AS detail
 FROM exits e
-JOIN households h ON h.household_id = e.household_id
+JOIN households h ON h.household_key = e.household_key
 WHERE e.approved_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
   AND NOT e.worker_signed
 ORDER BY h.union_id, e.exit_id

@@ -12,7 +12,7 @@ SELECT 'E2' AS rule,
             WHEN a.union_id IS NULL THEN '解困脱困审批工会不存在'
             ELSE '解困脱困未经县级以上工会审批' END AS detail
 FROM exits e
-JOIN households h ON h.household_id = e.household_id
+JOIN households h ON h.household_key = e.household_key
 LEFT JOIN unions a ON a.union_id = e.approved_by
 WHERE e.approved_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
   AND (a.union_id IS NULL OR a.level NOT IN ('county', 'city', 'province'))

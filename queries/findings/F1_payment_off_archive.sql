@@ -13,7 +13,7 @@ SELECT 'F1' AS rule,
             WHEN h.household_id IS NULL THEN '资金发放对象不在困难职工档案中'
             ELSE '资金发放时受助家庭不在档' END AS detail
 FROM disbursements d
-LEFT JOIN household_span h ON h.household_id = d.household_id
+LEFT JOIN household_span h ON h.household_key = d.household_key
 WHERE d.paid_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
   AND (h.household_id IS NULL
        OR h.filed_on > d.paid_on

@@ -7,9 +7,9 @@
 -- within 30 days exactly when some earlier payment is, and the join needs no sort of
 -- the quarter's payments by household (issue 16).
 WITH paid AS (
-    SELECT d.union_id, d.payment_id, d.household_id, d.category, d.amount, d.paid_on
+    SELECT d.union_id, d.payment_id, d.household_key, d.category, d.amount, d.paid_on
     FROM disbursements d
-    WHERE d.household_id IS NOT NULL
+    WHERE d.household_key IS NOT NULL
       AND d.paid_on BETWEEN CAST($ps AS DATE) - INTERVAL '30 days' AND CAST($pe AS DATE)
 )
 SELECT 'F2' AS rule,
@@ -24,7 +24,7 @@ FROM paid p
 WHERE p.paid_on >= CAST($ps AS DATE)
   AND EXISTS (SELECT 1
               FROM paid e
-              WHERE e.household_id = p.household_id
+              WHERE e.household_key = p.household_key
                 AND e.category = p.category
                 AND e.amount = p.amount
                 AND (e.paid_on < p.paid_on

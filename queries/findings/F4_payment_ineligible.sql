@@ -12,8 +12,8 @@ SELECT 'F4' AS rule,
 FROM disbursements d
 WHERE d.paid_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
   AND EXISTS (SELECT 1 FROM crosschecks k
-              JOIN households h ON h.household_id = k.household_id
-              WHERE k.household_id = d.household_id
+              JOIN households h ON h.household_key = k.household_key
+              WHERE k.household_key = d.household_key
                 AND k.outcome = 'confirmed'
                 AND k.verified_on <= d.paid_on)
 ORDER BY d.union_id, d.payment_id

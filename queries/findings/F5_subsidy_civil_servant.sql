@@ -10,7 +10,7 @@ SELECT 'F5' AS rule,
        CAST(s.month || '-01' AS DATE) AS occurred_on,
        '向正式在编人员发放联系人交通通讯补贴' AS detail
 FROM subsidies s
-JOIN contacts c ON c.contact_id = s.contact_id
+JOIN contacts c ON c.contact_key = s.contact_key
 WHERE c.civil_servant
   AND CAST(s.month || '-01' AS DATE) BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
 ORDER BY s.union_id, s.subsidy_id

@@ -11,8 +11,8 @@ SELECT 'R1' AS rule,
        CAST(r.raised_on + INTERVAL '7 days' AS DATE) AS occurred_on,
        '临时困难诉求超过7天未解决' AS detail
 FROM requests r
-JOIN households h ON h.household_id = r.household_id
-LEFT JOIN assigned_on_pe a ON a.household_id = r.household_id
+JOIN households h ON h.household_key = r.household_key
+LEFT JOIN assigned_on_pe a ON a.household_key = r.household_key
 WHERE r.raised_on <= CAST($pe AS DATE) - INTERVAL '7 days'
   AND r.raised_on > CAST($pe AS DATE) - INTERVAL '30 days'
   AND (r.resolved_on IS NULL OR r.resolved_on > CAST($pe AS DATE))

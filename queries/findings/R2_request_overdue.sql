@@ -12,8 +12,8 @@ SELECT 'R2' AS rule,
        CAST(r.raised_on + INTERVAL '30 days' AS DATE) AS occurred_on,
        '临时困难诉求超过30天未解决' AS detail
 FROM requests r
-JOIN households h ON h.household_id = r.household_id
-LEFT JOIN assigned_on_pe a ON a.household_id = r.household_id
+JOIN households h ON h.household_key = r.household_key
+LEFT JOIN assigned_on_pe a ON a.household_key = r.household_key
 WHERE r.raised_on <= CAST($pe AS DATE) - INTERVAL '30 days'
   AND (r.resolved_on IS NULL OR r.resolved_on > CAST($pe AS DATE))
 ORDER BY h.union_id, r.request_id

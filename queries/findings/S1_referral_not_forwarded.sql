@@ -13,7 +13,7 @@ SELECT 'S1' AS rule,
        CAST(r.referred_on + INTERVAL '15 days' AS DATE) AS occurred_on,
        '需求转介超过15天未转交相关部门' AS detail
 FROM referrals r
-JOIN households h ON h.household_id = r.household_id
+JOIN households h ON h.household_key = r.household_key
 WHERE r.referred_on <= CAST($pe AS DATE) - INTERVAL '15 days'
   AND (r.forwarded_on IS NULL OR r.forwarded_on > CAST($pe AS DATE))
   AND (r.closed_on IS NULL OR r.closed_on > CAST($pe AS DATE))

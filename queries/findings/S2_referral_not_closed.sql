@@ -12,7 +12,7 @@ SELECT 'S2' AS rule,
        CAST(r.referred_on + INTERVAL '90 days' AS DATE) AS occurred_on,
        '需求转介超过90天未办结' AS detail
 FROM referrals r
-JOIN households h ON h.household_id = r.household_id
+JOIN households h ON h.household_key = r.household_key
 WHERE r.referred_on <= CAST($pe AS DATE) - INTERVAL '90 days'
   AND (r.closed_on IS NULL OR r.closed_on > CAST($pe AS DATE))
 ORDER BY h.union_id, r.referral_id

@@ -3,7 +3,7 @@
 -- it. Contact: the lowest contact_id assigned to it on pe.
 -- Duty 1 (Investigate): visit each household once every quarter (每季度家访一次).
 WITH due AS (
-    SELECT h.household_id, h.union_id,
+    SELECT h.household_id, h.household_key, h.union_id,
            h.filed_on < CAST($pps AS DATE)
                AND (h.exit_on IS NULL OR h.exit_on > CAST($ppe AS DATE)) AS due_before
     FROM household_span h
@@ -14,12 +14,12 @@ WITH due AS (
           <= CAST($pe AS DATE)
 ),
 visited AS (
-    SELECT household_id,
+    SELECT household_key,
            bool_or(visited_on >= CAST($ps AS DATE)) AS this_quarter,
            bool_or(visited_on < CAST($ps AS DATE)) AS previous_quarter
     FROM valid_visit
     WHERE visited_on BETWEEN CAST($pps AS DATE) AND CAST($pe AS DATE)
-    GROUP BY household_id
+    GROUP BY household_key
 )
 SELECT 'V1' AS rule,
        'minor' AS severity,
@@ -30,8 +30,8 @@ SELECT 'V1' AS rule,
        CAST($pe AS DATE) AS occurred_on,
        CAST($period_cn AS VARCHAR) || '未入户走访' AS detail
 FROM due d
-LEFT JOIN visited v ON v.household_id = d.household_id
-LEFT JOIN assigned_on_pe a ON a.household_id = d.household_id
+LEFT JOIN visited v ON v.household_key = d.household_key
+LEFT JOIN assigned_on_pe a ON a.household_key = d.household_key
 WHERE NOT coalesce(v.this_quarter, false)
   -- not V2: due in the previous quarter too and not visited there either
   AND NOT (d.due_before AND NOT coalesce(v.previous_quarter, false))

@@ -3,7 +3,7 @@
 -- to it on pe.
 -- Duty 1 (Investigate): visit each household once every quarter (每季度家访一次).
 WITH due AS (
-    SELECT h.household_id, h.union_id
+    SELECT h.household_id, h.household_key, h.union_id
     FROM household_span h
     WHERE h.filed_on < CAST($pps AS DATE)
       AND (h.exit_on IS NULL OR h.exit_on > CAST($pe AS DATE))
@@ -12,7 +12,7 @@ WITH due AS (
           <= CAST($pe AS DATE)
 ),
 visited AS (
-    SELECT DISTINCT household_id
+    SELECT DISTINCT household_key
     FROM valid_visit
     WHERE visited_on BETWEEN CAST($pps AS DATE) AND CAST($pe AS DATE)
 )
@@ -26,6 +26,6 @@ SELECT 'V2' AS rule,
        '连续两个季度（' || CAST($prev_cn AS VARCHAR) || '、' || CAST($period_cn AS VARCHAR)
            || '）未入户走访' AS detail
 FROM due d
-LEFT JOIN assigned_on_pe a ON a.household_id = d.household_id
-WHERE NOT EXISTS (SELECT 1 FROM visited v WHERE v.household_id = d.household_id)
+LEFT JOIN assigned_on_pe a ON a.household_key = d.household_key
+WHERE NOT EXISTS (SELECT 1 FROM visited v WHERE v.household_key = d.household_key)
 ORDER BY d.union_id, d.household_id

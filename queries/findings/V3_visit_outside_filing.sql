@@ -12,7 +12,7 @@ SELECT 'V3' AS rule,
        CASE WHEN v.visited_on < h.filed_on THEN '走访日期早于建档日期'
             ELSE '走访日期晚于解困脱困日期' END AS detail
 FROM visits v
-JOIN household_span h ON h.household_id = v.household_id
+JOIN household_span h ON h.household_key = v.household_key
 WHERE v.visited_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
   AND (v.visited_on < h.filed_on OR (h.exit_on IS NOT NULL AND v.visited_on > h.exit_on))
 ORDER BY h.union_id, v.visit_id

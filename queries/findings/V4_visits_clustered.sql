@@ -10,8 +10,8 @@ SELECT 'V4' AS rule,
        v.visited_on AS occurred_on,
        '同一天登记走访' || CAST(count(*) AS VARCHAR) || '次，超过6次' AS detail
 FROM visits v
-JOIN households h ON h.household_id = v.household_id
-JOIN contacts c ON c.contact_id = v.contact_id
+JOIN households h ON h.household_key = v.household_key
+JOIN contacts c ON c.contact_key = v.contact_key
 WHERE v.visited_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
 GROUP BY c.union_id, c.contact_id, v.visited_on
 HAVING count(*) > 6

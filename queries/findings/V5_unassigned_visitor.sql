@@ -10,11 +10,11 @@ SELECT 'V5' AS rule,
        v.visited_on AS occurred_on,
        '走访人不是该户当日的对应联系人' AS detail
 FROM visits v
-JOIN households h ON h.household_id = v.household_id
+JOIN households h ON h.household_key = v.household_key
 WHERE v.visited_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
   AND NOT EXISTS (SELECT 1 FROM assignment_span a
-                  WHERE a.household_id = v.household_id
-                    AND a.contact_id = v.contact_id
+                  WHERE a.household_key = v.household_key
+                    AND a.contact_key = v.contact_key
                     AND a.from_date <= v.visited_on
                     AND (a.to_date IS NULL OR a.to_date >= v.visited_on))
 ORDER BY h.union_id, v.visit_id

@@ -18,7 +18,7 @@ payment AS (
                AND (h.exit_on IS NULL OR h.exit_on > d.paid_on) AS on_target,
            f.payment_id IS NOT NULL AS is_flagged
     FROM disbursements d
-    LEFT JOIN household_span h ON h.household_id = d.household_id
+    LEFT JOIN household_span h ON h.household_key = d.household_key
     LEFT JOIN flagged f ON f.payment_id = d.payment_id
     WHERE d.paid_on BETWEEN CAST($ys AS DATE) AND CAST($pe AS DATE)
 ),

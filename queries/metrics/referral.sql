@@ -9,7 +9,7 @@ SELECT c.ancestor_id AS union_id,
                        AND r.closed_on - r.referred_on <= 90 THEN 1 END)
            AS referrals_closed_90
 FROM referrals r
-JOIN households h ON h.household_id = r.household_id
+JOIN households h ON h.household_key = r.household_key
 JOIN union_closure c ON c.union_id = h.union_id
 WHERE r.referred_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
 GROUP BY c.ancestor_id

@@ -14,7 +14,7 @@ WITH quarter AS (
     WHERE qe <= CAST($pe AS DATE)
 ),
 due AS (
-    SELECT h.household_id, h.union_id, q.qs, q.qe
+    SELECT h.household_key, h.union_id, q.qs, q.qe
     FROM household_span h
     CROSS JOIN quarter q
     WHERE h.filed_on < q.qs
@@ -25,14 +25,14 @@ due AS (
 -- (household, quarter); joined to the due households first, every household's visits
 -- of the whole archive were paired with each of its due quarters (issue 16)
 visited AS (
-    SELECT DISTINCT v.household_id, q.qs
+    SELECT DISTINCT v.household_key, q.qs
     FROM valid_visit v
     JOIN quarter q ON v.visited_on BETWEEN q.qs AND q.qe
 ),
 per_union AS (
-    SELECT d.union_id, count(*) AS due, count(v.household_id) AS visited
+    SELECT d.union_id, count(*) AS due, count(v.household_key) AS visited
     FROM due d
-    LEFT JOIN visited v ON v.household_id = d.household_id AND v.qs = d.qs
+    LEFT JOIN visited v ON v.household_key = d.household_key AND v.qs = d.qs
     GROUP BY d.union_id
 )
 SELECT c.ancestor_id AS union_id,

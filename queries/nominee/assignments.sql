@@ -6,7 +6,9 @@
 -- the shortlist: each of those steps joins a contact's own assignments only, so no
 -- other contact's rows (of these or of the rest) change its figures.
 SELECT household_id,
+       household_key,
        contact_id,
+       contact_key,
        from_date,
        to_date,
        left_on,

@@ -12,8 +12,9 @@ SELECT c.contact_id,
        coalesce(s.ratings, 0) AS ratings,
        coalesce(s.rating_sum, 0) AS rating_sum
 FROM nominee_contacts c
-LEFT JOIN shortlist_visit_score v ON v.contact_id = c.contact_id
-LEFT JOIN shortlist_exit_score e ON e.contact_id = c.contact_id
-LEFT JOIN shortlist_request_score r ON r.contact_id = c.contact_id
-LEFT JOIN shortlist_satisfaction_score s ON s.contact_id = c.contact_id
+LEFT JOIN contacts k ON k.contact_id = c.contact_id
+LEFT JOIN shortlist_visit_score v ON v.contact_key = k.contact_key
+LEFT JOIN shortlist_exit_score e ON e.contact_key = k.contact_key
+LEFT JOIN shortlist_request_score r ON r.contact_key = k.contact_key
+LEFT JOIN shortlist_satisfaction_score s ON s.contact_key = k.contact_key
 ORDER BY c.contact_id

@@ -12,11 +12,11 @@ SELECT DISTINCT a.contact_id,
        e.approved_by
 FROM household_span h
 JOIN assignment_span a
-  ON a.household_id = h.household_id
+  ON a.household_key = h.household_key
  AND a.from_date <= h.exit_on
  AND (a.to_date IS NULL OR a.to_date >= h.exit_on)
 JOIN exits e
-  ON e.household_id = h.household_id
+  ON e.household_key = h.household_key
  AND e.approved_on = h.exit_on
 JOIN unions u ON u.union_id = e.approved_by
 WHERE a.contact_id IN (SELECT contact_id FROM nominee_contacts)

@@ -8,4 +8,4 @@
 SELECT r.*
 FROM requests r
 WHERE r.raised_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
-  AND r.household_id IN (SELECT household_id FROM assignment_span)
+  AND r.household_key IN (SELECT household_key FROM assignment_span)

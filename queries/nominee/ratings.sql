@@ -8,7 +8,7 @@ SELECT f.contact_id,
        f.rated_on,
        CAST(f.score AS BIGINT) AS score
 FROM feedback f
-JOIN households h ON h.household_id = f.household_id
+JOIN households h ON h.household_key = f.household_key
 WHERE f.contact_id IN (SELECT contact_id FROM nominee_contacts)
   AND f.rated_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
 ORDER BY f.contact_id, f.rated_on, f.household_id

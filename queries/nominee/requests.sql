@@ -11,9 +11,9 @@ SELECT DISTINCT a.contact_id,
        r.resolved_on,
        coalesce(r.resolved_on <= r.raised_on + INTERVAL '7 days', false) AS in_time
 FROM requests r
-JOIN households h ON h.household_id = r.household_id
+JOIN households h ON h.household_key = r.household_key
 JOIN assignment_span a
-  ON a.household_id = r.household_id
+  ON a.household_key = r.household_key
  AND a.from_date <= r.raised_on
  AND (a.to_date IS NULL OR a.to_date >= r.raised_on)
 WHERE a.contact_id IN (SELECT contact_id FROM nominee_contacts)

@@ -9,7 +9,8 @@
 -- 1M households: about 1.0 s before).
 SELECT v.visit_id,
        v.household_id,
+       v.household_key,
        v.visited_on
 FROM valid_visit v
 WHERE v.visited_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
-  AND v.household_id IN (SELECT household_id FROM assignment_span)
+  AND v.household_key IN (SELECT household_key FROM assignment_span)

@@ -46,10 +46,10 @@ FROM contacts c
 LEFT JOIN unions u ON u.union_id = c.union_id
 LEFT JOIN union_city uc ON uc.union_id = c.union_id
 LEFT JOIN unions cu ON cu.union_id = uc.city_id
-LEFT JOIN shortlist_visit_score v ON v.contact_id = c.contact_id
-LEFT JOIN shortlist_exit_score e ON e.contact_id = c.contact_id
-LEFT JOIN shortlist_request_score r ON r.contact_id = c.contact_id
-LEFT JOIN shortlist_satisfaction_score s ON s.contact_id = c.contact_id
+LEFT JOIN shortlist_visit_score v ON v.contact_key = c.contact_key
+LEFT JOIN shortlist_exit_score e ON e.contact_key = c.contact_key
+LEFT JOIN shortlist_request_score r ON r.contact_key = c.contact_key
+LEFT JOIN shortlist_satisfaction_score s ON s.contact_key = c.contact_key
 LEFT JOIN trained t ON t.contact_id = c.contact_id
 LEFT JOIN major m ON m.contact_id = c.contact_id
 WHERE c.role <> 'liaison'

@@ -11,28 +11,28 @@ WITH quarter AS (
     WHERE qs <= CAST($pe AS DATE)
 ),
 due AS (
-    SELECT h.household_id, q.qs, q.qe
+    SELECT h.household_key, q.qs, q.qe
     FROM household_span h
     CROSS JOIN quarter q
     WHERE h.filed_on < q.qs
       AND (h.exit_on IS NULL OR h.exit_on > q.qe)
 ),
 held AS (
-    SELECT DISTINCT a.contact_id, d.household_id, d.qs
+    SELECT DISTINCT a.contact_key, d.household_key, d.qs
     FROM due d
     JOIN assignment_span a
-      ON a.household_id = d.household_id
+      ON a.household_key = d.household_key
      AND a.from_date <= d.qe
      AND (a.to_date IS NULL OR a.to_date >= d.qe)
 ),
 visited AS (
-    SELECT DISTINCT household_id, CAST(date_trunc('quarter', visited_on) AS DATE) AS qs
+    SELECT DISTINCT household_key, CAST(date_trunc('quarter', visited_on) AS DATE) AS qs
     FROM valid_visit
     WHERE visited_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
 )
-SELECT p.contact_id,
-       p.household_id,
+SELECT p.contact_key,
+       p.household_key,
        p.qs,
-       v.household_id IS NOT NULL AS visited
+       v.household_key IS NOT NULL AS visited
 FROM held p
-LEFT JOIN visited v ON v.household_id = p.household_id AND v.qs = p.qs
+LEFT JOIN visited v ON v.household_key = p.household_key AND v.qs = p.qs

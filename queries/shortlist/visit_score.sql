@@ -5,16 +5,16 @@
 -- Counted per (contact, household) first: a count(DISTINCT household_id) per contact
 -- kept a set of households per contact and took 2.6 GB at 1M households (issue 16).
 WITH per_household AS (
-    SELECT contact_id,
-           household_id,
+    SELECT contact_key,
+           household_key,
            count(*) AS pairs,
            count(CASE WHEN visited THEN 1 END) AS visited_pairs
     FROM shortlist_pairs
-    GROUP BY contact_id, household_id
+    GROUP BY contact_key, household_key
 )
-SELECT contact_id,
+SELECT contact_key,
        sum(pairs) AS pairs,
        sum(visited_pairs) AS visited_pairs,
        count(*) AS households
 FROM per_household
-GROUP BY contact_id
+GROUP BY contact_key

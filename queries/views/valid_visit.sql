@@ -5,9 +5,10 @@
 -- held for the whole run); the visiting contact is visits.contact_id by visit_id.
 SELECT v.visit_id,
        v.household_id,
+       v.household_key,
        v.visited_on
 FROM visits v
-JOIN households h ON h.household_id = v.household_id
+JOIN households h ON h.household_key = v.household_key
 WHERE v.photos + v.videos >= 1
   AND v.uploaded_on IS NOT NULL
   -- a date minus a date is their days apart: whole-number arithmetic on each row,

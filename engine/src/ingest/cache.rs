@@ -36,7 +36,7 @@ struct Sidecar {
 const FINGERPRINT: &str = env!("TIEXIN_VALIDATION_FINGERPRINT");
 
 /// What an entry must have been written by: package version, layout, validation code.
-fn version() -> String {
+pub(crate) fn version() -> String {
     format!("{}-{LAYOUT}-{FINGERPRINT}", env!("CARGO_PKG_VERSION"))
 }
 

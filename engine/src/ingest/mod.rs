@@ -19,7 +19,7 @@ pub mod issue;
 pub mod known;
 pub mod labels;
 pub mod lines;
-mod mapped;
+pub(crate) mod mapped;
 mod parquet;
 pub mod rows;
 pub mod schema;

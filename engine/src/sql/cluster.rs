@@ -150,9 +150,10 @@ pub type Registered = (
 );
 
 /// The name of a session's published tables: the archive's files, the masking and the
-/// scope they were cut to, and this tiexin's version and code.
-pub fn archive_key(archive_sha256: &str, masked: bool, scope: Option<&str>) -> String {
-    let cut = format!("masked {masked} scope {scope:?}");
+/// scope they were cut to, whether they carry the join keys ([`super::keys`]; a
+/// session's do, an audit's do not), and this tiexin's version and code.
+pub fn archive_key(archive_sha256: &str, masked: bool, scope: Option<&str>, keyed: bool) -> String {
+    let cut = format!("masked {masked} scope {scope:?} keyed {keyed}");
     super::kept::Kept::new(Path::new(""), &[archive_sha256, &cut])
         .salt()
         .to_string()
@@ -207,10 +208,11 @@ mod tests {
 
     #[test]
     fn the_same_archive_and_cut_give_the_same_key() {
-        let a = archive_key("abc", true, Some("U3701"));
-        assert_eq!(a, archive_key("abc", true, Some("U3701")));
-        assert_ne!(a, archive_key("abc", false, Some("U3701")));
-        assert_ne!(a, archive_key("abc", true, None));
-        assert_ne!(a, archive_key("abd", true, Some("U3701")));
+        let a = archive_key("abc", true, Some("U3701"), true);
+        assert_eq!(a, archive_key("abc", true, Some("U3701"), true));
+        assert_ne!(a, archive_key("abc", false, Some("U3701"), true));
+        assert_ne!(a, archive_key("abc", true, None, true));
+        assert_ne!(a, archive_key("abd", true, Some("U3701"), true));
+        assert_ne!(a, archive_key("abc", true, Some("U3701"), false));
     }
 }

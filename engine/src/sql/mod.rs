@@ -9,6 +9,7 @@ pub mod cluster;
 mod cluster_remote;
 pub mod decode;
 pub mod kept;
+pub mod keys;
 pub mod lazy;
 pub mod period;
 pub mod run;

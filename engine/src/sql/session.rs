@@ -3,7 +3,7 @@
 //! then runs in its own [`Scope`] over these tables.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::RecordBatch;
@@ -16,6 +16,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use super::catalog::{self, Catalog};
 use super::cluster::{self, Engine, Remote};
 use super::kept::Kept;
+use super::keys;
 use super::lazy::Lazy;
 use super::run::Scope;
 use super::sandbox::{guard, scope};
@@ -139,11 +140,13 @@ impl Session {
                     &archive.sha256(),
                     restriction.masked,
                     restriction.scope.as_deref(),
+                    true,
                 );
                 (None, Some((Arc::new(remote), key)))
             }
         };
-        Session::prepare(archive, catalog, runtime, &restriction, kept, remote).await
+        let keys = settings.cache_dir.as_deref();
+        Session::prepare(archive, catalog, runtime, &restriction, kept, remote, keys).await
     }
 
     /// A session over an archive already loaded.
@@ -154,6 +157,7 @@ impl Session {
             catalog,
             runtime,
             &Restriction::default(),
+            None,
             None,
             None,
         )
@@ -169,6 +173,7 @@ impl Session {
         restriction: &Restriction,
         kept: Option<Kept>,
         remote: Option<(Arc<Remote>, String)>,
+        keys_dir: Option<&Path>,
     ) -> Result<Session> {
         let n = partitions();
         let config = SessionConfig::new().with_target_partitions(n);
@@ -176,7 +181,7 @@ impl Session {
             Some((r, _)) => r.context(config, runtime)?,
             None => SessionContext::new_with_config_rt(config, runtime),
         };
-        let mut given = scope::archive_tables(&archive)?;
+        let mut given = keys::keyed(&archive, scope::archive_tables(&archive)?, keys_dir)?;
         if let Some(root) = &restriction.scope {
             given = scope::cut(given, &tree::members(&archive, root, None)?)?;
         }

@@ -116,7 +116,7 @@ pub async fn execute(
             data,
             partitions,
         } => {
-            let key = cluster::archive_key(&archive.sha256(), masked, scope);
+            let key = cluster::archive_key(&archive.sha256(), masked, scope, false);
             Some((
                 Remote::connect(address, data, *partitions).map_err(failed)?,
                 key,
