@@ -9,13 +9,14 @@ SELECT c.contact_id,
        h.union_id,
        p.qs AS quarter_start,
        p.visited,
-       string_agg(v.visit_id, ', ' ORDER BY v.visit_id) AS valid_visits
+       string_agg(x.visit_id, ', ' ORDER BY x.visit_id) AS valid_visits
 FROM shortlist_pairs p
 JOIN contacts c ON c.contact_key = p.contact_key
 JOIN household_span h ON h.household_key = p.household_key
 LEFT JOIN valid_visit v
   ON v.household_key = p.household_key
  AND CAST(date_trunc('quarter', v.visited_on) AS DATE) = p.qs
+LEFT JOIN visits x ON x.visit_key = v.visit_key
 WHERE c.contact_id IN (SELECT contact_id FROM nominee_contacts)
 GROUP BY c.contact_id, h.household_id, h.union_id, p.qs, p.visited
 ORDER BY c.contact_id, p.qs, h.household_id

@@ -7,8 +7,7 @@
 -- that year's quarters only, so they give the same rows, and scan these contacts' few
 -- visits instead of every valid visit of the archive twice (a nominee's first view at
 -- 1M households: about 1.0 s before).
-SELECT v.visit_id,
-       v.household_id,
+SELECT v.visit_key,
        v.household_key,
        v.visited_on
 FROM valid_visit v

@@ -1,6 +1,8 @@
 //! Integer join keys (issue 16): beside every `household_id` and `contact_id` column of
 //! the archive's tables, a column `household_key` or `contact_key` holding a dense
-//! integer per id, so that the rules join 4-byte integers where they joined strings.
+//! integer per id, so that the rules join 4-byte integers where they joined strings;
+//! and beside `visits.visit_id`, `visit_key`, its row's position, so that the ~10M valid
+//! visits a session holds need no text.
 //!
 //! The keys number the ids of one archive: the households (contacts) get 0, 1, … in
 //! their table's order, and an id that only another table names (a payment to a
@@ -31,15 +33,18 @@ use crate::error::{Error, Result};
 use crate::files::AtomicFile;
 use crate::ingest::{cache, Archive};
 
-/// The keyed id columns: the id column, its key column, and the table whose rows the
-/// ids name (numbered first, in its order).
-const KEYED: &[(&str, &str, &str)] = &[
-    ("household_id", "household_key", "households"),
-    ("contact_id", "contact_key", "contacts"),
+/// The keyed id columns: the id column, its key column, the table whose rows the ids
+/// name (numbered first, in its order), and whether only that table has the column: its
+/// rows are then numbered by their position, without a dictionary (its ids are unique:
+/// archive.md rejects every later row with the same id).
+const KEYED: &[(&str, &str, &str, bool)] = &[
+    ("household_id", "household_key", "households", false),
+    ("contact_id", "contact_key", "contacts", false),
+    ("visit_id", "visit_key", "visits", true),
 ];
 
 /// Bump when the numbering changes.
-const LAYOUT: u32 = 1;
+const LAYOUT: u32 = 2;
 
 /// The archive's tables (as [`super::sandbox::scope::archive_tables`]) with their key
 /// columns appended, read from `cache_dir` when an earlier run numbered the same files.
@@ -52,7 +57,7 @@ pub fn keyed(
     let mut numbered: Option<Vec<Vec<Vec<ArrayRef>>>> = None;
     let mut out = Vec::with_capacity(tables.len());
     for (i, (name, schema, batches)) in tables.iter().enumerate() {
-        let cols = key_columns(schema);
+        let cols = key_columns(name, schema);
         if cols.is_empty() {
             out.push((*name, schema.clone(), batches.clone()));
             continue;
@@ -98,16 +103,18 @@ pub fn keyed(
     Ok(out)
 }
 
-/// The id columns of `schema` that get a key, with their key column's name.
-fn key_columns(schema: &Schema) -> Vec<(&'static str, &'static str)> {
+/// The id columns of table `name` (of `schema`) that get a key, with their key column's
+/// name.
+fn key_columns(name: &str, schema: &Schema) -> Vec<(&'static str, &'static str)> {
     KEYED
         .iter()
-        .filter(|(id, _, _)| {
-            schema
+        .filter(|(id, _, primary, by_row)| {
+            let typed = schema
                 .field_with_name(id)
-                .is_ok_and(|f| f.data_type() == &DataType::Utf8)
+                .is_ok_and(|f| f.data_type() == &DataType::Utf8);
+            typed && (!by_row || name == *primary)
         })
-        .map(|(id, key, _)| (*id, *key))
+        .map(|(id, key, _, _)| (*id, *key))
         .collect()
 }
 
@@ -117,7 +124,11 @@ fn number(tables: &[Table]) -> Result<Vec<Vec<Vec<ArrayRef>>>> {
         .iter()
         .map(|(_, _, b)| vec![Vec::new(); b.len()])
         .collect();
-    for (id, _, named) in KEYED {
+    for (id, _, named, by_row) in KEYED {
+        if *by_row {
+            by_position(tables, &mut out, id, named)?;
+            continue;
+        }
         let mut dict: HashMap<&str, i32, foldhash::fast::FixedState> = HashMap::default();
         let primary = tables.iter().filter(|(n, _, _)| n == named);
         for b in primary.flat_map(|(_, _, b)| b) {
@@ -133,7 +144,10 @@ fn number(tables: &[Table]) -> Result<Vec<Vec<Vec<ArrayRef>>>> {
             }
         }
         for (t, (_, schema, batches)) in tables.iter().enumerate() {
-            if !key_columns(schema).iter().any(|(c, _)| c == id) {
+            if !key_columns(tables[t].0, schema)
+                .iter()
+                .any(|(c, _)| c == id)
+            {
                 continue;
             }
             let at = schema.index_of(id)?;
@@ -155,6 +169,33 @@ fn number(tables: &[Table]) -> Result<Vec<Vec<Vec<ArrayRef>>>> {
         }
     }
     Ok(out)
+}
+
+/// Numbers the rows of table `named` by their position, as the keys of its column `id`.
+fn by_position(
+    tables: &[Table],
+    out: &mut [Vec<Vec<ArrayRef>>],
+    id: &str,
+    named: &str,
+) -> Result<()> {
+    let mut next: i32 = 0;
+    for (t, (name, schema, batches)) in tables.iter().enumerate() {
+        if *name != named || !key_columns(name, schema).iter().any(|(c, _)| *c == id) {
+            continue;
+        }
+        let at = schema.index_of(id)?;
+        for (j, b) in batches.iter().enumerate() {
+            let n = i32::try_from(b.num_rows())
+                .ok()
+                .and_then(|n| next.checked_add(n).map(|end| (n, end)))
+                .ok_or_else(|| Error::Internal(format!("over 2^31 rows in {named}")))?;
+            let keys: Vec<i32> = (next..n.1).collect();
+            next = n.1;
+            let nulls = b.column(at).nulls().cloned();
+            out[t][j].push(Arc::new(Int32Array::new(ScalarBuffer::from(keys), nulls)));
+        }
+    }
+    Ok(())
 }
 
 fn entry(dir: &Path, table: &str, sha: &str) -> PathBuf {

@@ -89,7 +89,7 @@ fn the_sample_archives_keys_match_its_ids_and_come_back_from_the_cache() {
         assert_eq!(a.2, b.2, "{}", a.0);
         assert_eq!(a.2, c.2, "{}", a.0);
     }
-    for (id, key, _) in KEYED {
+    for (id, key, _, _) in KEYED {
         let mut by_id: HashMap<String, i32> = HashMap::new();
         let mut by_key: HashMap<i32, String> = HashMap::new();
         let mut rows = 0;
@@ -113,6 +113,6 @@ fn the_sample_archives_keys_match_its_ids_and_come_back_from_the_cache() {
                 }
             }
         }
-        assert!(rows > 500, "{id}: {rows} rows");
+        assert!(rows > 400, "{id}: {rows} rows");
     }
 }
