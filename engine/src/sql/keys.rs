@@ -97,7 +97,7 @@ pub fn keyed(
             .collect::<Result<Vec<_>>>()?;
         out.push((*name, full, batches));
     }
-    if let Some(dir) = cache_dir {
+    if let (Some(dir), Some(_)) = (cache_dir, numbered) {
         cache::prune(dir);
     }
     Ok(out)
@@ -154,14 +154,25 @@ fn number(tables: &[Table]) -> Result<Vec<Vec<Vec<ArrayRef>>>> {
             for (j, b) in batches.iter().enumerate() {
                 let ids = b.column(at).as_string::<i32>();
                 let mut keys: Vec<i32> = Vec::with_capacity(ids.len());
+                // Rows of one household (or contact) often follow each other (a
+                // household's visits): the previous row's key is taken without a lookup.
+                let mut last: Option<(&str, i32)> = None;
                 for r in 0..ids.len() {
                     if ids.is_null(r) {
                         keys.push(0);
                         continue;
                     }
-                    let next = i32::try_from(dict.len())
-                        .map_err(|_| Error::Internal(format!("over 2^31 ids in {id}")))?;
-                    keys.push(*dict.entry(ids.value(r)).or_insert(next));
+                    let v = ids.value(r);
+                    let k = match last {
+                        Some((previous, k)) if previous == v => k,
+                        _ => {
+                            let next = i32::try_from(dict.len())
+                                .map_err(|_| Error::Internal(format!("over 2^31 ids in {id}")))?;
+                            *dict.entry(v).or_insert(next)
+                        }
+                    };
+                    last = Some((v, k));
+                    keys.push(k);
                 }
                 let array = Int32Array::new(ScalarBuffer::from(keys), ids.nulls().cloned());
                 out[t][j].push(Arc::new(array));
