@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int32Array, RecordBatch};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int32Array, RecordBatch, StringArray};
 use datafusion::arrow::buffer::ScalarBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::ipc::writer::FileWriter;
@@ -74,11 +74,18 @@ pub fn keyed(
             None => {
                 let all = match &mut numbered {
                     Some(n) => n,
-                    None => numbered.insert(number(&tables)?),
+                    None => {
+                        let started = std::time::Instant::now();
+                        let n = number(&tables)?;
+                        super::run::report_time(started, "numbered", "engine/src/sql/keys.rs");
+                        numbered.insert(n)
+                    }
                 };
                 let keys = std::mem::take(&mut all[i]);
                 if let Some(p) = &path {
+                    let started = std::time::Instant::now();
                     write(p, &key_schema, &keys);
+                    super::run::report_time(started, "stored", &format!("keys of {name}"));
                 }
                 keys
             }
@@ -129,7 +136,7 @@ fn number(tables: &[Table]) -> Result<Vec<Vec<Vec<ArrayRef>>>> {
             by_position(tables, &mut out, id, named)?;
             continue;
         }
-        let mut dict: HashMap<&str, i32, foldhash::fast::FixedState> = HashMap::default();
+        let mut dict = Dictionary::default();
         let primary = tables.iter().filter(|(n, _, _)| n == named);
         for b in primary.flat_map(|(_, _, b)| b) {
             for v in b
@@ -143,43 +150,91 @@ fn number(tables: &[Table]) -> Result<Vec<Vec<Vec<ArrayRef>>>> {
                 dict.entry(v).or_insert(next);
             }
         }
-        for (t, (_, schema, batches)) in tables.iter().enumerate() {
-            if !key_columns(tables[t].0, schema)
-                .iter()
-                .any(|(c, _)| c == id)
-            {
+        let mut jobs: Vec<(usize, usize, &StringArray)> = Vec::new();
+        for (t, (name, schema, batches)) in tables.iter().enumerate() {
+            if !key_columns(name, schema).iter().any(|(c, _)| c == id) {
                 continue;
             }
             let at = schema.index_of(id)?;
             for (j, b) in batches.iter().enumerate() {
-                let ids = b.column(at).as_string::<i32>();
-                let mut keys: Vec<i32> = Vec::with_capacity(ids.len());
-                // Rows of one household (or contact) often follow each other (a
-                // household's visits): the previous row's key is taken without a lookup.
-                let mut last: Option<(&str, i32)> = None;
-                for r in 0..ids.len() {
-                    if ids.is_null(r) {
-                        keys.push(0);
-                        continue;
-                    }
-                    let v = ids.value(r);
-                    let k = match last {
-                        Some((previous, k)) if previous == v => k,
-                        _ => {
-                            let next = i32::try_from(dict.len())
-                                .map_err(|_| Error::Internal(format!("over 2^31 ids in {id}")))?;
-                            *dict.entry(v).or_insert(next)
-                        }
-                    };
-                    last = Some((v, k));
-                    keys.push(k);
-                }
-                let array = Int32Array::new(ScalarBuffer::from(keys), ids.nulls().cloned());
-                out[t][j].push(Arc::new(array));
+                jobs.push((t, j, b.column(at).as_string::<i32>()));
             }
+        }
+        // Looked up on every core, the dictionary only read; then the ids it lacks get
+        // the next numbers, in the order of the tables and their rows.
+        let looked = looked_up(&dict, &jobs);
+        for ((t, j, ids), mut keys) in jobs.into_iter().zip(looked) {
+            for (r, k) in keys.iter_mut().enumerate() {
+                if *k == MISSING && !ids.is_null(r) {
+                    let next = i32::try_from(dict.len())
+                        .map_err(|_| Error::Internal(format!("over 2^31 ids in {id}")))?;
+                    *k = *dict.entry(ids.value(r)).or_insert(next);
+                }
+            }
+            let array = Int32Array::new(ScalarBuffer::from(keys), ids.nulls().cloned());
+            out[t][j].push(Arc::new(array));
         }
     }
     Ok(out)
+}
+
+/// A key not yet given: the id is not in the dictionary.
+const MISSING: i32 = -1;
+
+type Dictionary<'a> = HashMap<&'a str, i32, foldhash::fast::FixedState>;
+
+/// The keys of each job's ids in `dict` ([`MISSING`] where it has none), the jobs shared
+/// out among the cores.
+fn looked_up(dict: &Dictionary, jobs: &[(usize, usize, &StringArray)]) -> Vec<Vec<i32>> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, jobs.len().max(1));
+    let mut shares: Vec<Vec<Vec<i32>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                s.spawn(move || {
+                    jobs.iter()
+                        .skip(w)
+                        .step_by(workers)
+                        .map(|(_, _, ids)| lookup(dict, ids))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut out = Vec::with_capacity(jobs.len());
+    let mut taken: Vec<std::vec::IntoIter<Vec<i32>>> =
+        shares.drain(..).map(Vec::into_iter).collect();
+    for i in 0..jobs.len() {
+        out.push(taken[i % workers].next().unwrap_or_default());
+    }
+    out
+}
+
+/// The keys of `ids` in `dict`. Rows of one household (or contact) often follow each
+/// other (a household's visits): a row takes the previous row's key without a lookup.
+fn lookup(dict: &Dictionary, ids: &StringArray) -> Vec<i32> {
+    let mut keys = Vec::with_capacity(ids.len());
+    let mut last: Option<(&str, i32)> = None;
+    for r in 0..ids.len() {
+        if ids.is_null(r) {
+            keys.push(0);
+            continue;
+        }
+        let v = ids.value(r);
+        let k = match last {
+            Some((previous, k)) if previous == v => k,
+            _ => dict.get(v).copied().unwrap_or(MISSING),
+        };
+        last = Some((v, k));
+        keys.push(k);
+    }
+    keys
 }
 
 /// Numbers the rows of table `named` by their position, as the keys of its column `id`.
