@@ -46,13 +46,10 @@ const KEYED: &[(&str, &str, &str, bool)] = &[
 /// Bump when the numbering changes.
 const LAYOUT: u32 = 2;
 
-/// The archive's tables (as [`super::sandbox::scope::archive_tables`]) with their key
+/// The archive's tables ([`super::sandbox::scope::archive_tables`]) with their key
 /// columns appended, read from `cache_dir` when an earlier run numbered the same files.
-pub fn keyed(
-    archive: &Archive,
-    tables: Vec<Table>,
-    cache_dir: Option<&Path>,
-) -> Result<Vec<Table>> {
+pub fn keyed(archive: &Archive, cache_dir: Option<&Path>) -> Result<Vec<Table>> {
+    let tables = super::sandbox::scope::archive_tables(archive)?;
     let sha = archive.sha256();
     let mut numbered: Option<Vec<Vec<Vec<ArrayRef>>>> = None;
     let mut out = Vec::with_capacity(tables.len());
@@ -204,7 +201,7 @@ fn looked_up(dict: &Dictionary, jobs: &[(usize, usize, &StringArray)]) -> Vec<Ve
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_default())
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
     let mut out = Vec::with_capacity(jobs.len());

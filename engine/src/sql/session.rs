@@ -181,7 +181,7 @@ impl Session {
             Some((r, _)) => r.context(config, runtime)?,
             None => SessionContext::new_with_config_rt(config, runtime),
         };
-        let mut given = keys::keyed(&archive, scope::archive_tables(&archive)?, keys_dir)?;
+        let mut given = keys::keyed(&archive, keys_dir)?;
         if let Some(root) = &restriction.scope {
             given = scope::cut(given, &tree::members(&archive, root, None)?)?;
         }

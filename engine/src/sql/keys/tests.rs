@@ -71,8 +71,7 @@ fn the_sample_archives_keys_match_its_ids_and_come_back_from_the_cache() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
     let archive = Archive::load(&dir, &LoadOptions::default(), &Quiet).unwrap();
     let cache = tempfile::tempdir().unwrap();
-    let tables = || crate::sql::sandbox::scope::archive_tables(&archive).unwrap();
-    let first = keyed(&archive, tables(), Some(cache.path())).unwrap();
+    let first = keyed(&archive, Some(cache.path())).unwrap();
     let stored = std::fs::read_dir(cache.path())
         .unwrap()
         .filter(|e| {
@@ -81,8 +80,8 @@ fn the_sample_archives_keys_match_its_ids_and_come_back_from_the_cache() {
         })
         .count();
     assert_eq!(stored, 1);
-    let second = keyed(&archive, tables(), Some(cache.path())).unwrap();
-    let uncached = keyed(&archive, tables(), None).unwrap();
+    let second = keyed(&archive, Some(cache.path())).unwrap();
+    let uncached = keyed(&archive, None).unwrap();
     assert_eq!(first.len(), second.len());
     for ((a, b), c) in first.iter().zip(&second).zip(&uncached) {
         assert_eq!(a.0, b.0);
