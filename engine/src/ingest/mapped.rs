@@ -19,14 +19,15 @@ use std::path::Path;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{ArrayData, RecordBatch};
 use datafusion::arrow::buffer::Buffer;
 use datafusion::arrow::compute::concat_batches;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::ipc::convert::fb_to_schema;
 use datafusion::arrow::ipc::reader::{read_footer_length, FileDecoder};
 use datafusion::arrow::ipc::root_as_footer;
 use datafusion::arrow::ipc::writer::FileWriter;
+use encoding_rs::Encoding;
 
 /// Rows per stored batch: sources read in smaller batches (a workbook's, a Parquet
 /// file's) are gathered up to this many rows, as many as a CSV source's batches hold.
@@ -70,9 +71,11 @@ pub fn read(path: &Path, schema: &SchemaRef) -> Option<Vec<RecordBatch>> {
     if fb_to_schema(footer.schema()?).fields() != schema.fields() {
         return None;
     }
-    // Every array is validated as it is decoded (offsets in bounds, UTF-8): a damaged
-    // file is a miss, never undefined behaviour. It costs 0.4 s at 1M households.
-    let mut decoder = FileDecoder::new(schema.clone(), footer.version());
+    // Every array is checked before it is returned (see [`checked`]): a damaged file is a
+    // miss, never undefined behaviour.
+    // SAFETY: no decoded array leaves this function before `checked` has validated it.
+    let mut decoder =
+        unsafe { FileDecoder::new(schema.clone(), footer.version()).with_skip_validation(true) };
     let block = |b: &datafusion::arrow::ipc::Block| {
         let start = usize::try_from(b.offset()).ok()?;
         let n = usize::try_from(b.metaDataLength())
@@ -85,9 +88,56 @@ pub fn read(path: &Path, schema: &SchemaRef) -> Option<Vec<RecordBatch>> {
     }
     let mut batches = Vec::new();
     for b in footer.recordBatches()? {
-        batches.push(decoder.read_record_batch(b, &block(b)?).ok()??);
+        let batch = decoder.read_record_batch(b, &block(b)?).ok()??;
+        batch
+            .columns()
+            .iter()
+            .all(|c| checked(&c.to_data()))
+            .then_some(())?;
+        batches.push(batch);
     }
     Some(batches)
+}
+
+/// Whether `data` is a valid array: Arrow's own full validation, except that a text
+/// array's UTF-8 is checked by `encoding_rs`, ten times faster than the standard
+/// library's check on Chinese text (0.02 s against 0.24 s for the 260 MiB of
+/// `visits.notes` at 1M households), with the same guarantee: the offsets rise within
+/// the values, the values between the first and last offset are UTF-8, and every offset
+/// falls on a character's first byte.
+fn checked(data: &ArrayData) -> bool {
+    if data.data_type() != &DataType::Utf8 {
+        return data.validate_full().is_ok();
+    }
+    if data.validate().is_err() || data.validate_nulls().is_err() {
+        return false;
+    }
+    if data.is_empty() {
+        return true;
+    }
+    // `validate` has checked that the offsets buffer holds `offset + len + 1` offsets.
+    let Some(raw) = data.buffers()[0]
+        .as_slice()
+        .get(data.offset() * 4..(data.offset() + data.len() + 1) * 4)
+    else {
+        return false;
+    };
+    let offsets: Vec<i32> = raw
+        .chunks_exact(4)
+        .map(|b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let values = data.buffers()[1].as_slice();
+    let at = |o: i32| usize::try_from(o).ok().filter(|&o| o <= values.len());
+    let (Some(first), Some(last)) = (at(offsets[0]), at(offsets[data.len()])) else {
+        return false;
+    };
+    // A byte of 0x80..=0xBF continues a character; any other byte begins one.
+    let begins = |o: usize| o == values.len() || (values[o] as i8) >= -0x40;
+    first <= last
+        && Encoding::utf8_valid_up_to(&values[first..last]) == last - first
+        && offsets
+            .windows(2)
+            .all(|w| w[0] <= w[1] && at(w[1]).is_some_and(begins))
 }
 
 #[cfg(test)]
@@ -161,5 +211,33 @@ mod tests {
 
         std::fs::write(&path, &bytes).unwrap();
         assert_eq!(read(&path, &schema()).unwrap()[0].num_rows(), 2);
+    }
+
+    /// A text array built from `offsets` into `values`, unchecked, as a damaged file
+    /// would give it.
+    fn text(offsets: &[i32], values: &[u8]) -> ArrayData {
+        let builder = ArrayData::builder(DataType::Utf8)
+            .len(offsets.len() - 1)
+            .add_buffer(Buffer::from_slice_ref(offsets))
+            .add_buffer(Buffer::from_slice_ref(values));
+        // SAFETY: the array is only given to `checked`, which reads it within bounds.
+        unsafe { builder.build_unchecked() }
+    }
+
+    /// Offsets that split a character, fall back, or pass the values' end are refused;
+    /// a sound array, sliced or not, is kept.
+    #[test]
+    fn text_arrays_are_checked_offset_by_offset() {
+        let values = "H01困难H02".as_bytes();
+        assert!(checked(&text(&[0, 3, 9, 12], values)));
+        assert!(checked(&text(&[0, 3, 9, 12], values).slice(1, 2)));
+        assert!(checked(&text(&[0], b"")));
+        assert!(!checked(&text(&[0, 4, 9, 12], values)), "inside 困");
+        assert!(!checked(&text(&[0, 9, 3, 12], values)), "falls back");
+        assert!(!checked(&text(&[0, 3, 9, 13], values)), "past the end");
+        assert!(!checked(&text(&[0, 3, 9, 12], &[b'H'; 12][..11])));
+        let mut broken = values.to_vec();
+        broken[4] = 0xff;
+        assert!(!checked(&text(&[0, 3, 9, 12], &broken)), "not UTF-8");
     }
 }
