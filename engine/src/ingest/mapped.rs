@@ -99,12 +99,13 @@ pub fn read(path: &Path, schema: &SchemaRef) -> Option<Vec<RecordBatch>> {
     Some(batches)
 }
 
-/// Whether `data` is a valid array: Arrow's own full validation, except that a text
-/// array's UTF-8 is checked by `encoding_rs`, ten times faster than the standard
-/// library's check on Chinese text (0.02 s against 0.24 s for the 260 MiB of
-/// `visits.notes` at 1M households), with the same guarantee: the offsets rise within
-/// the values, the values between the first and last offset are UTF-8, and every offset
-/// falls on a character's first byte.
+/// Whether `data` is a valid array: Arrow's own full validation, except for a text
+/// array, checked here with the same guarantee (its offsets rise from 0 or more to at
+/// most the values' length, the values between the first and last offset are UTF-8,
+/// and every offset falls on a character's first byte) in a tenth of the time: text of
+/// ASCII only (the ids) is known sound from one pass, and other text is checked by
+/// `encoding_rs`'s SIMD UTF-8 check (0.02 s against the standard library's 0.24 s for
+/// the 260 MiB of `visits.notes` at 1M households).
 fn checked(data: &ArrayData) -> bool {
     if data.data_type() != &DataType::Utf8 {
         return data.validate_full().is_ok();
@@ -127,17 +128,23 @@ fn checked(data: &ArrayData) -> bool {
         .map(|b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
         .collect();
     let values = data.buffers()[1].as_slice();
-    let at = |o: i32| usize::try_from(o).ok().filter(|&o| o <= values.len());
-    let (Some(first), Some(last)) = (at(offsets[0]), at(offsets[data.len()])) else {
+    // Without a branch, so that the comparison runs on whole vectors.
+    let rising = offsets.windows(2).fold(true, |ok, w| ok & (w[0] <= w[1]));
+    let (Ok(first), Ok(last)) = (
+        usize::try_from(offsets[0]),
+        usize::try_from(offsets[data.len()]),
+    ) else {
         return false;
     };
+    if !rising || last > values.len() {
+        return false;
+    }
+    // Rising from `first` to `last`, every offset lies between them.
+    let text = &values[first..last];
     // A byte of 0x80..=0xBF continues a character; any other byte begins one.
-    let begins = |o: usize| o == values.len() || (values[o] as i8) >= -0x40;
-    first <= last
-        && Encoding::utf8_valid_up_to(&values[first..last]) == last - first
-        && offsets
-            .windows(2)
-            .all(|w| w[0] <= w[1] && at(w[1]).is_some_and(begins))
+    let begins = |&o: &i32| values.get(o as usize).is_none_or(|&b| (b as i8) >= -0x40);
+    text.is_ascii()
+        || (Encoding::utf8_valid_up_to(text) == text.len() && offsets.iter().all(begins))
 }
 
 #[cfg(test)]
@@ -232,6 +239,15 @@ mod tests {
         assert!(checked(&text(&[0, 3, 9, 12], values)));
         assert!(checked(&text(&[0, 3, 9, 12], values).slice(1, 2)));
         assert!(checked(&text(&[0], b"")));
+        assert!(checked(&text(&[0, 3, 3, 6], b"H01H02")), "ASCII only");
+        assert!(
+            !checked(&text(&[0, 4, 2, 6], b"H01H02")),
+            "ASCII, falls back"
+        );
+        assert!(
+            !checked(&text(&[-1, 3, 6], b"H01H02")),
+            "starts before the values"
+        );
         assert!(!checked(&text(&[0, 4, 9, 12], values)), "inside 困");
         assert!(!checked(&text(&[0, 9, 3, 12], values)), "falls back");
         assert!(!checked(&text(&[0, 3, 9, 13], values)), "past the end");
