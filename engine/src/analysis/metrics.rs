@@ -130,7 +130,10 @@ pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Fig
                 .ok_or_else(|| Error::Internal("no metric queries".into()))?;
             for q in parts {
                 let name = format!("metric_{}", q.name);
-                scope.view(&name, q, Some(period.params_until(cut))).await?;
+                match kept_compliance(s, q, period, cut) {
+                    Some(rows) => scope.register(&name, rows)?,
+                    None => scope.view(&name, q, Some(period.params_until(cut))).await?,
+                }
             }
             let batch = scope.collect(last, Some(period.params_until(cut))).await?;
             check_columns(&batch, last, COLUMNS)?;
@@ -141,6 +144,28 @@ pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Fig
         metrics,
         findings: found,
     })
+}
+
+/// The key under which a quarter's visit compliance (`queries/metrics/visit_compliance.sql`
+/// run with the quarter's own parameters) is kept in the session: a bulletin's chart
+/// computes it for each of eight quarters, and the metrics of a whole quarter read it
+/// back instead of computing it again.
+pub fn compliance_key(quarter: &Period) -> String {
+    format!("metrics/visit_compliance.sql {quarter}")
+}
+
+/// The rows of `q` already kept for `period`: only `visit_compliance` of a quarter
+/// whose figures run to its end, whose parameters are then the quarter's own.
+fn kept_compliance(
+    s: &Session,
+    q: &catalog::Query,
+    period: &Period,
+    cut: i32,
+) -> Option<RecordBatch> {
+    let whole_quarter = period.is_quarter() && cut >= period.last_day();
+    (q.name == "visit_compliance" && whole_quarter)
+        .then(|| s.remembered(&compliance_key(period)))
+        .flatten()
 }
 
 /// One row of the `metrics` output, decoded.
@@ -228,4 +253,57 @@ pub fn rows(batch: &RecordBatch) -> Result<Vec<Row>> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::datatypes::Int64Type;
+
+    use super::*;
+    use crate::sql::session::Settings;
+
+    async fn sample() -> Session {
+        let settings = Settings {
+            archive: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"),
+            cache_dir: None,
+            ..Default::default()
+        };
+        Session::open(&settings, &crate::ingest::Quiet)
+            .await
+            .unwrap()
+    }
+
+    fn total(batch: &RecordBatch, column: &str) -> i64 {
+        let c = batch.column_by_name(column).unwrap();
+        c.as_primitive::<Int64Type>().iter().flatten().sum()
+    }
+
+    /// A whole quarter's metrics read the visit compliance kept under
+    /// [`compliance_key`] (a bulletin's chart computed it) and equal the metrics
+    /// computed without it.
+    #[tokio::test]
+    async fn a_quarters_metrics_read_its_kept_visit_compliance() {
+        let q = Period::quarter(2026, 3);
+        let alone = metrics(&sample().await, &q).await.unwrap();
+        assert!(total(&alone, "due") > 0);
+
+        let s = sample().await;
+        let vc = catalog::get("metrics", "visit_compliance").unwrap();
+        let rows = s
+            .scope()
+            .unwrap()
+            .collect(vc, Some(q.params()))
+            .await
+            .unwrap();
+        s.remember(compliance_key(&q), &rows);
+        assert_eq!(metrics(&s, &q).await.unwrap(), alone);
+
+        // What is kept is what they read: kept without rows, nothing is due.
+        let s = sample().await;
+        s.remember(compliance_key(&q), &rows.slice(0, 0));
+        let read = metrics(&s, &q).await.unwrap();
+        assert_eq!((total(&read, "due"), total(&read, "visited")), (0, 0));
+        assert_eq!(total(&read, "exits"), total(&alone, "exits"));
+    }
 }

@@ -131,7 +131,7 @@ impl Shared {
             return Ok(rates);
         }
         let vc = query("metrics", "visit_compliance")?;
-        let key = format!("metrics/visit_compliance.sql {quarter}");
+        let key = metrics::compliance_key(quarter);
         let batch = s
             .remembered_or(key, || async {
                 s.scope()?.collect(vc, Some(quarter.params())).await
