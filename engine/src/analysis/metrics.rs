@@ -130,7 +130,7 @@ pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Fig
                 .ok_or_else(|| Error::Internal("no metric queries".into()))?;
             for q in parts {
                 let name = format!("metric_{}", q.name);
-                match kept_compliance(s, q, period, cut) {
+                match s.remembered(&part_key(q, period, cut)) {
                     Some(rows) => scope.register(&name, rows)?,
                     None => scope.view(&name, q, Some(period.params_until(cut))).await?,
                 }
@@ -146,26 +146,16 @@ pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Fig
     })
 }
 
-/// The key under which a quarter's visit compliance (`queries/metrics/visit_compliance.sql`
-/// run with the quarter's own parameters) is kept in the session: a bulletin's chart
-/// computes it for each of eight quarters, and the metrics of a whole quarter read it
-/// back instead of computing it again.
-pub fn compliance_key(quarter: &Period) -> String {
-    format!("metrics/visit_compliance.sql {quarter}")
-}
-
-/// The rows of `q` already kept for `period`: only `visit_compliance` of a quarter
-/// whose figures run to its end, whose parameters are then the quarter's own.
-fn kept_compliance(
-    s: &Session,
-    q: &catalog::Query,
-    period: &Period,
-    cut: i32,
-) -> Option<RecordBatch> {
-    let whole_quarter = period.is_quarter() && cut >= period.last_day();
-    (q.name == "visit_compliance" && whole_quarter)
-        .then(|| s.remembered(&compliance_key(period)))
-        .flatten()
+/// The key under which the rows of the metric part `q` (a query of `queries/metrics/`)
+/// for `period`, its figures running to `cut`, are kept in the session. The metrics
+/// read a part kept there instead of computing it: a bulletin's chart keeps each of
+/// eight quarters' `visit_compliance.sql`, run to the quarter's end.
+pub fn part_key(q: &catalog::Query, period: &Period, cut: i32) -> String {
+    format!(
+        "{} {period} {}",
+        q.path(),
+        crate::calendar::iso(period.cut(cut))
+    )
 }
 
 /// One row of the `metrics` output, decoded.
@@ -280,7 +270,7 @@ mod tests {
     }
 
     /// A whole quarter's metrics read the visit compliance kept under
-    /// [`compliance_key`] (a bulletin's chart computed it) and equal the metrics
+    /// [`part_key`] (a bulletin's chart computed it) and equal the metrics
     /// computed without it.
     #[tokio::test]
     async fn a_quarters_metrics_read_its_kept_visit_compliance() {
@@ -296,12 +286,12 @@ mod tests {
             .collect(vc, Some(q.params()))
             .await
             .unwrap();
-        s.remember(compliance_key(&q), &rows);
+        s.remember(part_key(vc, &q, q.last_day()), &rows);
         assert_eq!(metrics(&s, &q).await.unwrap(), alone);
 
         // What is kept is what they read: kept without rows, nothing is due.
         let s = sample().await;
-        s.remember(compliance_key(&q), &rows.slice(0, 0));
+        s.remember(part_key(vc, &q, q.last_day()), &rows.slice(0, 0));
         let read = metrics(&s, &q).await.unwrap();
         assert_eq!((total(&read, "due"), total(&read, "visited")), (0, 0));
         assert_eq!(total(&read, "exits"), total(&alone, "exits"));

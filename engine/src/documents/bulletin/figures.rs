@@ -131,7 +131,7 @@ impl Shared {
             return Ok(rates);
         }
         let vc = query("metrics", "visit_compliance")?;
-        let key = metrics::compliance_key(quarter);
+        let key = metrics::part_key(vc, quarter, quarter.last_day());
         let batch = s
             .remembered_or(key, || async {
                 s.scope()?.collect(vc, Some(quarter.params())).await
