@@ -18,12 +18,14 @@ use std::sync::Once;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::compute::concat_batches;
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::ipc::reader::FileReader;
 use datafusion::arrow::ipc::writer::FileWriter;
 
 use crate::files::AtomicFile;
 use crate::ingest::archive::sha256_bytes;
 use crate::ingest::cache::{mark_used, prune};
+use crate::ingest::mapped;
 
 /// The fingerprint of the code behind every figure this tiexin computes.
 const FINGERPRINT: &str = env!("TIEXIN_RESULTS_FINGERPRINT");
@@ -72,6 +74,41 @@ impl Kept {
         let batch = concat_batches(&schema, &batches).ok()?;
         mark_used(&path);
         Some(batch)
+    }
+
+    /// The same session's entries in the folder `folder` beside this one (the views,
+    /// kept apart from the figures).
+    pub fn beside(&self, folder: &str) -> Kept {
+        let dir = match self.dir.parent() {
+            Some(parent) => parent.join(folder),
+            None => PathBuf::from(folder),
+        };
+        Kept {
+            dir,
+            salt: self.salt.clone(),
+            pruned: Once::new(),
+        }
+    }
+
+    /// The batches kept under `key` by [`Kept::put_batches`], read memory-mapped without
+    /// copying, if an intact entry with `schema`'s columns is there.
+    pub fn get_batches(&self, key: &str, schema: &SchemaRef) -> Option<Vec<RecordBatch>> {
+        let path = self.path(key);
+        let batches = mapped::read(&path, schema)?;
+        mark_used(&path);
+        Some(batches)
+    }
+
+    /// Keeps `batches` of `schema` under `key`, for [`Kept::get_batches`].
+    pub fn put_batches(&self, key: &str, schema: &SchemaRef, batches: &[RecordBatch]) {
+        let put = || -> Option<()> {
+            std::fs::create_dir_all(&self.dir).ok()?;
+            let file = AtomicFile::create(&self.path(key)).ok()?;
+            // As in `put`, a file left damaged by a crash is a miss: not synced.
+            mapped::write(file, schema, batches)?.commit_unsynced().ok()
+        };
+        let _ = put();
+        self.pruned.call_once(|| prune(&self.dir));
     }
 
     /// Keeps `batch` under `key`.

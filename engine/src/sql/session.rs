@@ -219,8 +219,11 @@ impl Session {
         // The views do not depend on the period: each is planned here (in order: each
         // may read the ones before it), computed on its first read and kept in memory,
         // so the many queries that read them do not recompute their joins, and a run
-        // whose figures are all kept on disk computes none.
+        // whose figures are all kept on disk computes none. With a cache folder each is
+        // also kept there (folder `views`, [`Lazy`]): the next run over the same
+        // archive, SQL and cut reads it back instead of computing it again.
         let mut view_key = String::new();
+        let stored = session.kept.as_ref().map(|k| Arc::new(k.beside("views")));
         for q in catalog::VIEWS {
             let frame = session.scope()?.plan(q, None).await?;
             let path = match session.catalog.replacement(q) {
@@ -249,7 +252,13 @@ impl Session {
                         }
                     }
                 }
-                _ => Arc::new(Lazy::new(path, frame)),
+                _ => {
+                    let lazy = Lazy::new(path, frame);
+                    Arc::new(match &stored {
+                        Some(kept) => lazy.kept_in(kept.clone(), q.path()),
+                        None => lazy,
+                    })
+                }
             };
             session.tables.push((q.name.to_string(), table));
         }
