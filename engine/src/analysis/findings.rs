@@ -118,6 +118,17 @@ pub async fn previous_majors(s: &Session, quarter: &Period) -> Result<Option<Rec
     Ok(Some(majors(&all)?))
 }
 
+/// The major findings of `quarter` as of `cut`, as [`of_quarter_until`] gives them but
+/// without running the rules that give only minor ones (K1 reads the previous quarter's
+/// majors, as there). Each rule's rows are kept as [`run_rules`] keeps them, so a later
+/// full run of the quarter reads them.
+pub async fn majors_until(s: &Session, quarter: &Period, cut: i32) -> Result<RecordBatch> {
+    check_quarter(quarter)?;
+    let previous = previous_majors(s, quarter).await?;
+    let keep = |q: &Query| q.rule() == "K1" || gives_majors(s, q);
+    majors(&run_rules(s, quarter, cut, keep, previous.as_ref()).await?)
+}
+
 /// Whether `q` is one of the rules [`previous_majors`] runs: every rule but K1 that can
 /// give a major finding (a rule that declares itself minor gives none: run_rules
 /// checks it).

@@ -158,6 +158,112 @@ pub fn part_key(q: &catalog::Query, period: &Period, cut: i32) -> String {
     )
 }
 
+/// The figures of an earlier period that a bulletin compares a period with
+/// (`queries/bulletin/earlier.sql`), for one union.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Earlier {
+    /// The union.
+    pub union_id: String,
+    /// visited / due; `None` when nothing was due.
+    pub visit_compliance: Option<f64>,
+    /// exits / base.
+    pub exit_rate: Option<f64>,
+    /// Share of funds on target.
+    pub on_target_share: Option<f64>,
+    /// Major findings of the subtree.
+    pub findings_major: i64,
+    /// Minor findings of the subtree; `None` when they were not counted
+    /// ([`earlier_until`] runs no minor rule).
+    pub findings_minor: Option<i64>,
+}
+
+impl Earlier {
+    /// The same figures, taken from a full metrics row.
+    pub fn of(row: &Row) -> Earlier {
+        Earlier {
+            union_id: row.union_id.clone(),
+            visit_compliance: row.visit_compliance,
+            exit_rate: row.exit_rate,
+            on_target_share: row.on_target_share,
+            findings_major: row.findings_major,
+            findings_minor: Some(row.findings_minor),
+        }
+    }
+}
+
+/// The figures of `period` as of `cut` that a bulletin compares the next period with,
+/// one per union ordered by union_id: the same values as [`compute_until`]'s for those
+/// columns, with only the rules that can give a major finding run
+/// ([`findings::majors_until`]) and only the four metric files they come from.
+pub async fn earlier_until(s: &Session, period: &Period, cut: i32) -> Result<Vec<Earlier>> {
+    let cut = period.cut(cut);
+    let q = catalog::named("bulletin", "earlier")?;
+    let key = format!("{} {period} {}", q.path(), crate::calendar::iso(cut));
+    let batch = s
+        .remembered_or(key, || async {
+            let mut found = Vec::new();
+            for quarter in period.quarters().iter().filter(|q| q.first_day() <= cut) {
+                found.push(findings::majors_until(s, quarter, cut).await?);
+            }
+            let scope = s.scope()?;
+            scope.register(
+                PERIOD_FINDINGS,
+                concat_batches(&findings::schema(), &found)?,
+            )?;
+            for name in [
+                "visit_compliance",
+                "exit_rate",
+                "fund_usage",
+                "review_findings",
+            ] {
+                let part = catalog::named("metrics", name)?;
+                let view = format!("metric_{name}");
+                // review_findings counts only majors here: never read from, nor kept
+                // under, the key of the full part.
+                match s.remembered(&part_key(part, period, cut)) {
+                    Some(rows) if name != "review_findings" => scope.register(&view, rows)?,
+                    _ => {
+                        scope
+                            .view(&view, part, Some(period.params_until(cut)))
+                            .await?
+                    }
+                }
+            }
+            let batch = scope.collect(q, Some(period.params_until(cut))).await?;
+            check_columns(&batch, q, EARLIER)?;
+            Ok(batch)
+        })
+        .await?;
+    let d = Decoder::new(&batch, q);
+    let (union_id, major) = (d.text("union_id")?, d.int("findings_major")?);
+    let (vc, er, ots) = (
+        d.float("visit_compliance")?,
+        d.float("exit_rate")?,
+        d.float("on_target_share")?,
+    );
+    (0..d.rows())
+        .map(|r| {
+            Ok(Earlier {
+                union_id: union_id.req(r)?,
+                visit_compliance: vc.get(r),
+                exit_rate: er.get(r),
+                on_target_share: ots.get(r),
+                findings_major: major.req(r)?,
+                findings_minor: None,
+            })
+        })
+        .collect()
+}
+
+/// The columns of `queries/bulletin/earlier.sql`.
+const EARLIER: &[&str] = &[
+    "union_id",
+    "visit_compliance",
+    "exit_rate",
+    "on_target_share",
+    "findings_major",
+];
+
 /// One row of the `metrics` output, decoded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -267,6 +373,36 @@ mod tests {
     fn total(batch: &RecordBatch, column: &str) -> i64 {
         let c = batch.column_by_name(column).unwrap();
         c.as_primitive::<Int64Type>().iter().flatten().sum()
+    }
+
+    /// The figures a bulletin compares with ([`earlier_until`], no minor rule run) are
+    /// the full metrics' own values of those columns: for a quarter, and for a year and
+    /// a quarter cut before their end.
+    #[tokio::test]
+    async fn the_earlier_figures_are_the_metrics_own() {
+        let cases = [
+            (Period::quarter(2026, 2), crate::calendar::day(2026, 6, 30)),
+            (Period::Year(2026), crate::calendar::day(2026, 10, 15)),
+            (Period::quarter(2026, 3), crate::calendar::day(2026, 8, 15)),
+        ];
+        for (p, cut) in cases {
+            let earlier = earlier_until(&sample().await, &p, cut).await.unwrap();
+            let full = compute_until(&sample().await, &p, cut).await.unwrap();
+            let full = rows(&full.metrics).unwrap();
+            assert!(
+                full.iter()
+                    .any(|r| r.findings_major > 0 && r.findings_minor > 0),
+                "{p}"
+            );
+            let expected: Vec<Earlier> = full
+                .iter()
+                .map(|r| Earlier {
+                    findings_minor: None,
+                    ..Earlier::of(r)
+                })
+                .collect();
+            assert_eq!(earlier, expected, "{p} as of {}", crate::calendar::iso(cut));
+        }
     }
 
     /// A whole quarter's metrics read the visit compliance kept under

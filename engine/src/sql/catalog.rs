@@ -120,6 +120,7 @@ pub const FINDINGS: &[Query] = &[
 /// metrics themselves.
 pub const BULLETIN: &[Query] = &[
     q!("bulletin", "child_ranking"),
+    q!("bulletin", "earlier"),
     q!("bulletin", "first_visit"),
     q!("bulletin", "funds_by_category"),
     q!("bulletin", "major_findings"),

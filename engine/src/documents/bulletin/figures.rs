@@ -30,8 +30,8 @@ pub struct Prepared {
     pub prev_cut: i32,
     /// The metrics of the period, by union_id.
     pub now: Arc<ByUnion>,
-    /// The metrics of the previous period, by union_id.
-    pub before: Arc<ByUnion>,
+    /// The figures of the previous period it is compared with, by union_id.
+    pub before: Arc<BTreeMap<String, metrics::Earlier>>,
     /// The last eight quarters, each with its visit compliance in percent by union_id
     /// (`None` for a quarter not drawn: before the archive's first visit, or not ended
     /// by the cut-off); [`Prepared::trend`] gives one union's.
@@ -85,13 +85,19 @@ pub struct Shared {
     unions: OnceLock<Arc<Unions>>,
     rows: Mutex<HashMap<(Period, i32), Arc<ByUnion>>>,
     compliance: Mutex<HashMap<Period, Arc<Compliance>>>,
+    /// Whether the previous period's figures are its whole metrics rows (the console,
+    /// which keeps every period's and compares minor findings too), rather than only
+    /// what a bulletin compares ([`metrics::earlier_until`], which runs no minor rule).
+    whole_before: bool,
 }
 
 impl Shared {
-    /// Sharing `unions`, the archive's union tree.
+    /// Sharing `unions`, the archive's union tree, for a caller keeping many periods:
+    /// the previous period's figures are its whole metrics rows.
     pub fn with_unions(unions: Arc<Unions>) -> Shared {
         Shared {
             unions: OnceLock::from(unions),
+            whole_before: true,
             ..Shared::default()
         }
     }
@@ -123,6 +129,25 @@ impl Shared {
             .or_insert(rows)
             .clone();
         Ok((rows, Some(figures)))
+    }
+
+    /// The figures of `period` as of `cut` that the next period is compared with.
+    async fn earlier(
+        &self,
+        s: &Session,
+        period: &Period,
+        cut: i32,
+    ) -> Result<Arc<BTreeMap<String, metrics::Earlier>>> {
+        let rows = match self.whole_before {
+            true => {
+                let (rows, _) = self.rows(s, period, cut).await?;
+                rows.values().map(metrics::Earlier::of).collect()
+            }
+            false => metrics::earlier_until(s, period, cut).await?,
+        };
+        Ok(Arc::new(
+            rows.into_iter().map(|r| (r.union_id.clone(), r)).collect(),
+        ))
     }
 
     async fn compliance(&self, s: &Session, quarter: &Period) -> Result<Arc<Compliance>> {
@@ -255,7 +280,7 @@ pub async fn prepare_shared(
         };
         quarters.push((quarter, rates));
     }
-    let (before, _) = shared.rows(s, &prev, prev_cut).await?;
+    let before = shared.earlier(s, &prev, prev_cut).await?;
     let (now, figures) = shared.rows(s, period, cut).await?;
     let figures = match figures {
         Some(f) => f,

@@ -531,6 +531,10 @@ fn figure_queries() -> Vec<QueryRef> {
             "queries/metrics/review_findings.sql，queries/findings/*.sql（每条规则一个文件）",
         ),
         f("各项数字的汇总", "queries/metrics/metrics.sql"),
+        f(
+            "与上期对比的家访率、解困脱困率、精准发放率、重大问题个数",
+            "queries/bulletin/earlier.sql",
+        ),
         f("各单位情况排名", "queries/bulletin/child_ranking.sql"),
         f(
             "帮扶资金按类别（表、图3）",

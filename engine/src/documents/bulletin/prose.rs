@@ -4,7 +4,7 @@
 //! 截至 the day its figures run to ([`Cover`]).
 
 use super::super::text::{percent, yuan};
-use crate::analysis::metrics::Row;
+use crate::analysis::metrics::{Earlier, Row};
 use crate::calendar::civil;
 use crate::sql::Period;
 
@@ -185,9 +185,9 @@ pub fn overview(
     prev: &Cover,
     name: &str,
     cur: &Row,
-    old: Option<&Row>,
+    old: Option<&Earlier>,
 ) -> Vec<String> {
-    let was = |f: fn(&Row) -> Option<f64>| old.and_then(f);
+    let was = |f: fn(&Earlier) -> Option<f64>| old.and_then(f);
     let visits = format!(
         "{}在档困难职工家庭{}户，解困脱困{}户，解困脱困率{}；其中程序合规{}户，脱困程序合规率{}。",
         visits(cover, name, cur),

@@ -8,7 +8,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::within;
-use crate::analysis::metrics::Row;
+use crate::analysis::metrics::{Earlier, Row};
 use crate::documents::charts;
 use crate::documents::text::{count_change, percent, rate_change};
 use crate::sql::Period;
@@ -119,7 +119,7 @@ pub async fn union(
     };
     let old = prepared.before.get(&union);
     let prev = prepared.prev.chinese();
-    let was = |f: fn(&Row) -> Option<f64>| old.and_then(f);
+    let was = |f: fn(&Earlier) -> Option<f64>| old.and_then(f);
     let figures: Vec<(&str, &str, String, String, &str)> = vec![
         (
             "visit_compliance",
@@ -194,7 +194,7 @@ pub async fn union(
             cur.findings_minor.to_string(),
             count_change(
                 Some(cur.findings_minor),
-                old.map(|r| r.findings_minor),
+                old.and_then(|r| r.findings_minor),
                 &prev,
             ),
             "queries/metrics/review_findings.sql",
