@@ -2,8 +2,8 @@
 
 usage: duckdb_quarter.py CACHE_DIR QUARTER RUNS
 
-Reads the validated rows from the cache's Parquet files (the newest entry of each table,
-without its `_line` column) into DuckDB's memory, builds `union_closure` and `union_root`
+Reads the validated rows from the cache's Arrow files (the newest entry of each table,
+with its integer keys) into DuckDB's memory, builds `union_closure` and `union_root`
 as tiexin does, then runs what `tiexin findings --period QUARTER` runs: the views of
 queries/views/, the quarter's tables of queries/quarter/, the rules of queries/findings/
 for the quarter before with their majors kept as `previous_majors` (every rule but K1 and
@@ -29,12 +29,15 @@ VIEWS = ["household_exit", "household_span", "assignment_span", "valid_visit", "
 
 
 def newest_entries(cache):
-    newest = {}
+    """The newest validated entry of each table, and the newest integer keys of each
+    (`keys-<table>-….arrow`, engine/src/sql/keys.rs), as two dicts by table name."""
+    newest, keys = {}, {}
     for f in glob.glob(os.path.join(cache, "*.arrow")):
-        table = os.path.basename(f).split("-", 1)[0]
-        if table not in newest or os.path.getmtime(f) > os.path.getmtime(newest[table]):
-            newest[table] = f
-    return newest
+        parts = os.path.basename(f).split("-")
+        into, table = (keys, parts[1]) if parts[0] == "keys" else (newest, parts[0])
+        if table not in into or os.path.getmtime(f) > os.path.getmtime(into[table]):
+            into[table] = f
+    return newest, keys
 
 
 def quarter_params(year, q):
@@ -134,9 +137,16 @@ def run_rules(con, params, keep, into=None):
 
 def once(cache, year, q):
     con = duckdb.connect()
-    for table, f in newest_entries(cache).items():
-        # The validated cache's Arrow IPC file, mapped, copied into DuckDB's own table.
+    entries, keys = newest_entries(cache)
+    for table, f in entries.items():
+        # The validated cache's Arrow IPC file, mapped, copied into DuckDB's own table,
+        # with the integer keys tiexin's session adds beside the ids (the rules join on
+        # them), row for row from the cache's keys file.
         rows = pa.ipc.open_file(pa.memory_map(f)).read_all()
+        if table in keys:
+            k = pa.ipc.open_file(pa.memory_map(keys[table])).read_all()
+            for name in k.column_names:
+                rows = rows.append_column(name, k.column(name))
         con.register("cached", rows)
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM cached")
         con.unregister("cached")

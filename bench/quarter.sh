@@ -61,7 +61,9 @@ files = sorted(glob.glob(sys.argv[1] + "/*.arrow"))
 # The newest entry of each table: the one this build wrote or read last.
 newest = {}
 for f in files:
-    t = f.rsplit("/", 1)[1].split("-", 1)[0]
+    # A table's validated rows ("households-…") and its integer keys ("keys-households-…").
+    name = f.rsplit("/", 1)[1]
+    t = "-".join(name.split("-", 2)[:2]) if name.startswith("keys-") else name.split("-", 1)[0]
     if t not in newest or os.path.getmtime(f) > os.path.getmtime(newest[t]):
         newest[t] = f
 best = None
