@@ -12,7 +12,7 @@ use super::findings;
 use crate::error::{Error, Result};
 use crate::sql::catalog;
 use crate::sql::decode::Decoder;
-use crate::sql::run::check_columns;
+use crate::sql::run::{check_columns, Scope};
 use crate::sql::{Period, Session};
 
 /// The columns of the `metrics` output, in the order of metrics.md.
@@ -129,11 +129,7 @@ pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Fig
                 .split_last()
                 .ok_or_else(|| Error::Internal("no metric queries".into()))?;
             for q in parts {
-                let name = format!("metric_{}", q.name);
-                match s.remembered(&part_key(q, period, cut)) {
-                    Some(rows) => scope.register(&name, rows)?,
-                    None => scope.view(&name, q, Some(period.params_until(cut))).await?,
-                }
+                register_part(s, &scope, q, period, cut).await?;
             }
             let batch = scope.collect(last, Some(period.params_until(cut))).await?;
             check_columns(&batch, last, COLUMNS)?;
@@ -156,6 +152,22 @@ pub fn part_key(q: &catalog::Query, period: &Period, cut: i32) -> String {
         q.path(),
         crate::calendar::iso(period.cut(cut))
     )
+}
+
+/// Registers the metric part `q` in `scope` as the view `metric_<file>` of `period` run
+/// to `cut`: the rows kept under [`part_key`] when the session has them, else the file.
+async fn register_part(
+    s: &Session,
+    scope: &Scope,
+    q: &'static catalog::Query,
+    period: &Period,
+    cut: i32,
+) -> Result<()> {
+    let name = format!("metric_{}", q.name);
+    match s.remembered(&part_key(q, period, cut)) {
+        Some(rows) => scope.register(&name, rows),
+        None => scope.view(&name, q, Some(period.params_until(cut))).await,
+    }
 }
 
 /// The figures of an earlier period that a bulletin compares a period with
@@ -198,9 +210,8 @@ impl Earlier {
 pub async fn earlier_until(s: &Session, period: &Period, cut: i32) -> Result<Vec<Earlier>> {
     let cut = period.cut(cut);
     let q = catalog::named("bulletin", "earlier")?;
-    let key = format!("{} {period} {}", q.path(), crate::calendar::iso(cut));
     let batch = s
-        .remembered_or(key, || async {
+        .remembered_or(part_key(q, period, cut), || async {
             let mut found = Vec::new();
             for quarter in period.quarters().iter().filter(|q| q.first_day() <= cut) {
                 found.push(findings::majors_until(s, quarter, cut).await?);
@@ -210,25 +221,19 @@ pub async fn earlier_until(s: &Session, period: &Period, cut: i32) -> Result<Vec
                 PERIOD_FINDINGS,
                 concat_batches(&findings::schema(), &found)?,
             )?;
-            for name in [
-                "visit_compliance",
-                "exit_rate",
-                "fund_usage",
-                "review_findings",
-            ] {
-                let part = catalog::named("metrics", name)?;
-                let view = format!("metric_{name}");
-                // review_findings counts only majors here: never read from, nor kept
-                // under, the key of the full part.
-                match s.remembered(&part_key(part, period, cut)) {
-                    Some(rows) if name != "review_findings" => scope.register(&view, rows)?,
-                    _ => {
-                        scope
-                            .view(&view, part, Some(period.params_until(cut)))
-                            .await?
-                    }
-                }
+            for name in ["visit_compliance", "exit_rate", "fund_usage"] {
+                register_part(s, &scope, catalog::named("metrics", name)?, period, cut).await?;
             }
+            // Counted over the major findings only: never the rows of the whole part
+            // kept under its key.
+            let review = catalog::named("metrics", "review_findings")?;
+            scope
+                .view(
+                    "metric_review_findings",
+                    review,
+                    Some(period.params_until(cut)),
+                )
+                .await?;
             let batch = scope.collect(q, Some(period.params_until(cut))).await?;
             check_columns(&batch, q, EARLIER)?;
             Ok(batch)
