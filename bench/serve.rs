@@ -60,16 +60,26 @@ fn get(c: &reqwest::blocking::Client, url: &str) -> (u16, String) {
     (r.status().as_u16(), r.text().unwrap())
 }
 
-/// A page as a browser sees it: asked again every 2 s while the server answers 202
-/// with the page saying what it is computing (its `Refresh: 2`). The time to that first
-/// answer, the time to the page itself, and its status.
+/// A page as a browser sees it: asked again after the seconds of its `Refresh` header
+/// while the server answers 202 with the page saying what it is computing. The time to
+/// that first answer, the time to the page itself, and its status.
 fn view(c: &reqwest::blocking::Client, url: &str) -> (Duration, Duration, u16) {
     let t = Instant::now();
-    let (mut st, _) = get(c, url);
+    let ask = || {
+        let r = c.get(url).send().unwrap();
+        let refresh = r
+            .headers()
+            .get("refresh")
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        (r.status().as_u16(), refresh)
+    };
+    let (mut st, mut refresh) = ask();
     let first = t.elapsed();
     while st == 202 {
-        std::thread::sleep(Duration::from_secs(2));
-        st = get(c, url).0;
+        std::thread::sleep(Duration::from_secs(
+            refresh.expect("a 202 page without Refresh"),
+        ));
+        (st, refresh) = ask();
     }
     (first, t.elapsed(), st)
 }

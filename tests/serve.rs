@@ -1096,7 +1096,8 @@ fn the_periods_of_the_archive_and_the_committees_figures_are_computed_after_the_
 
 /// A page whose figures are not ready within the wait (here none: 0 ms) answers at
 /// once with 202 and a page saying what it computes, refreshed every 2 s
-/// (`Refresh: 2`), until the figures come; figures already computed come at once,
+/// (`Refresh: 2`; with the default wait of 1.5 s the browser asks again at once, each
+/// ask waiting for the figures), until the figures come; figures already computed come at once,
 /// whatever the wait. 2024Q3 is outside the periods computed after the load (the
 /// sample's first visit is in 2025), so its figures are computed on its view.
 #[test]

@@ -255,28 +255,41 @@ fn loading(app: &App) -> Response {
         p { (status) }
         p.note { "页面每两秒自动刷新。" }
     };
-    refreshing(StatusCode::SERVICE_UNAVAILABLE, "正在载入", body)
+    refreshing(StatusCode::SERVICE_UNAVAILABLE, "正在载入", body, "2")
 }
 
 /// The page served while figures a page needs are computed on its view ([`within`]):
-/// what is being computed and for how long, refreshed every 2 s until they are ready.
-/// 202: the request is accepted, its page comes with a later refresh.
+/// what is being computed and for how long, until they are ready. 202: the request is
+/// accepted, its page comes with a later ask. Each ask waits up to `wait` for the
+/// figures ([`pages::wait`]), so the browser asks again at once (`Refresh: 0`): the
+/// figures show as soon as they are computed, not up to a refresh period later. With
+/// a wait under 0.5 s (the tests' `TIEXIN_SERVE_WAIT_MS=0`) it asks every 2 s instead,
+/// so as not to ask without pause.
 ///
 /// [`within`]: super::pages::within
-pub fn computing(what: &str, elapsed: std::time::Duration) -> Response {
+pub fn computing(what: &str, elapsed: std::time::Duration, wait: std::time::Duration) -> Response {
+    let long_poll = wait >= std::time::Duration::from_millis(500);
     let body = html! {
         h1 { "正在计算" }
         p { "正在计算" (what) "，已用 " (elapsed.as_secs()) " 秒。" }
-        p.note { "这些数据是第一次被查看，算好后即保留，以后打开不再等待。本页每两秒自动刷新，算好即显示。" }
+        p.note {
+            "这些数据是第一次被查看，算好后即保留，以后打开不再等待。"
+            @if long_poll { "本页算好即显示，无需刷新。" } @else { "本页每两秒自动刷新，算好即显示。" }
+        }
     };
-    refreshing(StatusCode::ACCEPTED, "正在计算", body)
+    refreshing(
+        StatusCode::ACCEPTED,
+        "正在计算",
+        body,
+        if long_poll { "0" } else { "2" },
+    )
 }
 
-/// A page the browser asks for again every 2 s (`Refresh: 2`).
-fn refreshing(status: StatusCode, title: &str, body: Markup) -> Response {
+/// A page the browser asks for again after `seconds` (`Refresh`).
+fn refreshing(status: StatusCode, title: &str, body: Markup, seconds: &'static str) -> Response {
     let mut r = (status, html_page(page(None, "", title, body))).into_response();
     r.headers_mut()
-        .insert("refresh", HeaderValue::from_static("2"));
+        .insert("refresh", HeaderValue::from_static(seconds));
     r
 }
 

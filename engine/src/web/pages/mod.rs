@@ -21,7 +21,7 @@ use super::state::Loaded;
 use crate::error::{Error, Result};
 
 /// How long a page waits for figures computed on its view before it says what is being
-/// computed instead (the browser asks again every 2 s, [`computing`]): 1.5 s, or
+/// computed instead (the browser asks again at once, [`computing`]): 1.5 s, or
 /// `TIEXIN_SERVE_WAIT_MS` milliseconds (the tests set 0 to see that page).
 pub fn wait() -> Duration {
     static WAIT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
@@ -100,7 +100,7 @@ where
         Ok(done) => done.map_err(failed),
         Err(_) => {
             let since = pending.started(&what, asked);
-            let page = computing(&what, since.elapsed());
+            let page = computing(&what, since.elapsed(), wait);
             let pending = pending.clone();
             tokio::spawn(async move {
                 // Its result is kept by `Loaded`; an error is shown by the next page.
@@ -160,5 +160,24 @@ mod tests {
         assert_eq!(status(&pending, never).await, Err(500));
         // The one after tries again.
         assert_eq!(status(&pending, async { Ok(3) }).await, Ok(3));
+    }
+
+    /// A page that waits for its figures on each ask (a long poll) is asked again at
+    /// once; one that does not wait, every 2 s.
+    #[tokio::test]
+    async fn the_computing_page_is_asked_again_at_once_when_each_ask_waits() {
+        for (wait, refresh) in [(Duration::from_millis(600), "0"), (WAIT, "2")] {
+            let pending = Arc::new(Pending::default());
+            let slow = async {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                Ok(1)
+            };
+            let page = within_for(wait, &pending, format!("y{refresh}"), slow)
+                .await
+                .err()
+                .expect("the computing page");
+            assert_eq!(page.status().as_u16(), 202);
+            assert_eq!(page.headers()["refresh"], refresh, "{wait:?}");
+        }
     }
 }
