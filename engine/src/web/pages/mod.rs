@@ -172,10 +172,9 @@ mod tests {
                 tokio::time::sleep(Duration::from_secs(3)).await;
                 Ok(1)
             };
-            let page = within_for(wait, &pending, format!("y{refresh}"), slow)
-                .await
-                .err()
-                .expect("the computing page");
+            let Err(page) = within_for(wait, &pending, format!("y{refresh}"), slow).await else {
+                panic!("the figures came before the wait ended");
+            };
             assert_eq!(page.status().as_u16(), 202);
             assert_eq!(page.headers()["refresh"], refresh, "{wait:?}");
         }
