@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::within;
 use crate::analysis::metrics::{Earlier, Row};
 use crate::documents::charts;
-use crate::documents::text::{count_change, percent, rate_change};
+use crate::documents::text::{count_change, percent, rate_change, yuan_figure};
 use crate::sql::Period;
 use crate::web::layout::{link, pager, svg, window};
 use crate::web::routes::{bad_request, failed, Page, Viewer};
@@ -159,7 +159,8 @@ pub async fn union(
         (
             "funds_paid",
             "帮扶资金（元）",
-            cur.funds_paid.clone(),
+            // grouped as the documents print it (34,790), under the heading's 元
+            yuan_figure(&cur.funds_paid),
             format!("{} 笔", cur.payments),
             "queries/metrics/fund_usage.sql",
         ),
