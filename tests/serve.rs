@@ -511,6 +511,34 @@ fn overview_figures_equal_tiexin_metrics() {
     );
 }
 
+/// A finding's detail page names the contact held responsible, or says that its rule
+/// names none (A3: the household's contact has left; metrics.md, contact_id NULL),
+/// never an empty line.
+#[test]
+fn a_findings_detail_names_its_contact_or_says_the_rule_names_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let c = Client::new(&s);
+    c.login("office", PASSWORD);
+    let a3 = c.get("/finding/2026Q3/A3/H32");
+    assert_eq!(a3.status, 200, "{}", a3.text);
+    let contact = a3.text.split("责任联系人").nth(1).unwrap();
+    assert!(
+        contact.starts_with("</dt><dd><span class=\"note\">本规则不指定联系人</span></dd>"),
+        "{}",
+        &contact[..contact.len().min(120)]
+    );
+    let list = c.get("/findings?period=2026Q3&rule=V1").text;
+    let v1 = links(&list)
+        .into_iter()
+        .find(|l| l.starts_with("/finding/2026Q3/V1/"))
+        .expect("a V1 finding in 2026Q3");
+    let page = c.get(&v1).text;
+    let contact = page.split("责任联系人</dt><dd>").nth(1).unwrap();
+    let id = &contact[..contact.find("</dd>").unwrap()];
+    assert!(id.starts_with('C') && id.len() > 1, "{v1}: {id}");
+}
+
 #[test]
 fn serve_refuses_an_open_address_without_a_proxy() {
     let dir = tempfile::tempdir().unwrap();

@@ -177,7 +177,7 @@ pub async fn detail(v: Viewer, Path((p, rule, subject)): Path<(String, String, S
             dt { "性质" } dd { (severity(&first.severity)) "问题" }
             dt { "所属工会" } dd { a href=(format!("/u/{}/{p}", first.union_id)) { (l.name(&first.union_id)) } }
             dt { "对象" } dd { (records::table_of(&first.subject_type).and_then(crate::ingest::labels::table_label).unwrap_or(&first.subject_type)) " " (subject) }
-            dt { "责任联系人" } dd { (first.contact_id) }
+            dt { "责任联系人" } dd { @if first.contact_id.is_empty() { span.note { "本规则不指定联系人" } } @else { (first.contact_id) } }
             dt { "季度" } dd { (quarter.chinese()) }
             dt { "违反的制度要求" } dd { (r.duty) }
         }
