@@ -528,6 +528,9 @@ fn a_findings_detail_names_its_contact_or_says_the_rule_names_none() {
         "{}",
         &contact[..contact.len().min(120)]
     );
+    // The list leaves such a contact's cell empty and says why under the table.
+    let a3s = c.get("/findings?period=2026Q3&rule=A3").text;
+    assert!(a3s.contains("联系人一栏空白的，是该规则不指定联系人"));
     let list = c.get("/findings?period=2026Q3&rule=V1").text;
     let v1 = links(&list)
         .into_iter()

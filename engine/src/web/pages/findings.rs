@@ -129,7 +129,7 @@ pub async fn list(v: Viewer, Query(f): Query<Filters>) -> Page {
             }
         } }
         (pager(shown.len(), page, |n| params(&n.to_string())))
-        p.note { "每条规则的查询语句见问题详情页；数据来源 queries/findings/。" }
+        p.note { "联系人一栏空白的，是该规则不指定联系人（如联系人离任未调整）。每条规则的查询语句见问题详情页；数据来源 queries/findings/。" }
     };
     Ok(v.page("findings", "问题清单", body))
 }
