@@ -604,6 +604,12 @@ fn audits_shortlist_and_documents_by_role() {
     for part in ["推荐人选", "备选人选", "未列入的联系人", "权重敏感性"] {
         assert!(list.text.contains(part), "{part}");
     }
+    // The sample's 9 eligible contacts are all nominated: the reserve says so in words
+    // rather than as a table with no row.
+    assert_eq!(
+        by_id(&list.text, "no-reserve").as_deref(),
+        Some("无备选人选：符合条件的 9 名联系人均已列入推荐名单。")
+    );
     let nominee = links(&list.text)
         .into_iter()
         .find(|l| l.starts_with("/shortlist/2026/C"))

@@ -106,10 +106,22 @@ pub async fn list(v: Viewer, Path(y): Path<String>, Query(q): Query<Sort>) -> Pa
             @if scope.as_str() != l.unions.root.as_deref().unwrap_or("") { "（仅显示" (l.name(scope)) "及其下级工会的联系人。）" }
         }
         h2 { "推荐人选" }
-        (entries(year, &nominees[start..end], true))
-        (pager(nominees.len(), page, |n| link(&format!("/shortlist/{year}"), &[("sort", &q.sort), ("page", &n.to_string())])))
+        @if nominees.is_empty() {
+            p { "本单位及下级工会的联系人中没有推荐人选。" }
+        } @else {
+            (entries(year, &nominees[start..end], true))
+            (pager(nominees.len(), page, |n| link(&format!("/shortlist/{year}"), &[("sort", &q.sort), ("page", &n.to_string())])))
+        }
         h2 { "备选人选" }
-        (entries(year, &reserve, false))
+        @if doc.reserve.is_empty() && doc.eligible <= doc.nominees.len() {
+            p #no-reserve { "无备选人选：符合条件的 " (doc.eligible) " 名联系人均已列入推荐名单。" }
+        } @else if doc.reserve.is_empty() {
+            p #no-reserve { "无备选人选。" }
+        } @else if reserve.is_empty() {
+            p #no-reserve { "本单位及下级工会的联系人中没有备选人选。" }
+        } @else {
+            (entries(year, &reserve, false))
+        }
         h2 { "未列入的联系人" }
         p { "不符合条件的联系人共 " (doc.excluded.contacts) " 名：" }
         ul { @for r in &doc.excluded.by_reason { li { (r.label) "：" (r.contacts) " 名" } } }
