@@ -569,9 +569,24 @@ fn audits_shortlist_and_documents_by_role() {
     // A ready audit: its description, a table cut to the subtree, CSV and xlsx downloads.
     let list = c.get("/audits");
     assert!(list.text.contains("payments_split_across_days"));
+    // In Chinese: each audit's title and description (its file's 审计 and 说明 lines).
+    assert!(list.text.contains("分日拆分发放"));
+    assert!(list.text.contains("同一工会7天之内向同一家庭的多笔发放"));
     let page = c.get("/audits/subsidies_by_contact");
     assert_eq!(page.status, 200);
     assert!(page.text.contains("id=\"result\""), "{}", page.text);
+    assert!(
+        page.text.contains("<h1>联系人交通通讯补贴 · "),
+        "{}",
+        page.text
+    );
+    // The columns labelled in Chinese over their names, booleans as 是 or 否.
+    let result = page.text.split("id=\"result\"").nth(1).unwrap();
+    assert!(
+        result.contains("是否公务员<br><code class=\"note\">civil_servant</code>"),
+        "{result}"
+    );
+    assert!(result.contains("<td>否</td>") && !result.contains("<td>false</td>"));
     let csv = c.get("/audits/subsidies_by_contact?union=U3701&format=csv");
     assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
     let rows = common::csv_rows(&csv.text);

@@ -1,3 +1,5 @@
+-- 审计：县级工会专项资金预算执行情况
+-- 说明：各县级工会逐年的解困脱困专项资金预算，与其本级及下级工会当年实际发放额之比。执行率过低或超过100%，是督查人员首先要向县级工会了解的。
 -- Budget execution of each county-level union and year: the special fund budget
 -- (解困脱困专项资金) against what its whole subtree paid in that year. Very low or above
 -- 100% execution is what an inspector asks a county about first.

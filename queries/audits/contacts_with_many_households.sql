@@ -1,3 +1,5 @@
+-- 审计：联系人同时联系的家庭
+-- 说明：同一联系人在重叠时段内对应的每两户家庭，反映每名联系人同时承担的联系户数。联系户数过多则难以每季度逐户走访，宜与其走访记录对照。
 -- Pairs of households assigned to the same contact over overlapping spans: the load each
 -- contact carries at once. An inspector sets it against the visits the contact made,
 -- since a contact with too many households cannot visit each one every quarter.

@@ -1,3 +1,5 @@
+-- 审计：建档后短期内解困脱困
+-- 说明：建档后180天以内申请解困脱困的家庭。困难这么快结束，可能是本不需要建档，也可能是为提高脱困率而推动脱困，应对照两份档案核查。
 -- Exits (解困脱困) applied for within 180 days of the household's filing. Hardship that
 -- ends so quickly may mean the filing was not needed, or the exit was pushed to lift the
 -- exit rate; the inspector reads both files side by side.

@@ -1,3 +1,5 @@
+-- 审计：一年以上未走访的在档家庭
+-- 说明：建档满一年、未脱困，且最近一次家访（如有）距档案中最晚的家访已超过一年的家庭。联系人制度要求每季度至少走访一次，一年无人走访的家庭已脱离帮扶。
 -- Filed households not exited whose last home visit (if any) is more than a year before
 -- the archive's latest visit: the contact system promises at least one visit a quarter,
 -- so a household left alone for a year has fallen out of care.

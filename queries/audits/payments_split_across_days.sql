@@ -1,3 +1,5 @@
+-- 审计：分日拆分发放
+-- 说明：同一工会7天之内向同一家庭的多笔发放。大额资金分日发放看似几笔小额，可规避审批额度；确属重复的是重复发放（F2只查同一天）。
 -- Payments to the same household by the same union within 7 days of each other: a large
 -- payment split across days looks like several small ones and escapes the approval
 -- limit; a true repeat is a duplicate payment (F2 catches only the same day).

@@ -1,3 +1,5 @@
+-- 审计：佐证材料上传过晚的走访
+-- 说明：照片或视频在走访后超过30天才上传平台、或始终未上传的走访。迟迟上传的佐证难以采信，没有佐证的走访不是有效家访。
 -- Visits whose evidence (photos, video) reached the platform more than 30 days after
 -- the visit, or never: evidence uploaded long after is hard to trust, and a visit
 -- without evidence is not a valid visit.

@@ -17,11 +17,35 @@ use serde::Deserialize;
 use super::union::period;
 use crate::error::Error;
 use crate::sql::catalog::{self, Query as SqlFile};
+use crate::sql::xlsx::column_label;
 use crate::web::layout::{link, pager, window};
 use crate::web::routes::{bad_request, failed, not_found, Page, Viewer};
 
-/// The description of an audit: its leading comment lines.
+/// The value of the leading comment line `-- {key}：…` of an audit, if it has one.
+fn header<'a>(sql: &'a str, key: &str) -> Option<&'a str> {
+    sql.lines()
+        .take_while(|l| l.trim_start().starts_with("--"))
+        .filter_map(|l| {
+            l.trim_start()
+                .trim_start_matches('-')
+                .trim()
+                .strip_prefix(key)
+        })
+        .find_map(|rest| rest.strip_prefix('：'))
+        .map(str::trim)
+}
+
+/// The Chinese title of an audit (`-- 审计：…`), else its file's name.
+pub fn title(q: &SqlFile) -> &str {
+    header(q.sql, "审计").unwrap_or(q.name)
+}
+
+/// The description of an audit: its Chinese one (`-- 说明：…`), else its leading comment
+/// lines (queries/README.md, "Audits").
 pub fn description(sql: &str) -> String {
+    if let Some(d) = header(sql, "说明") {
+        return d.to_string();
+    }
     sql.lines()
         .take_while(|l| l.trim_start().starts_with("--"))
         .map(|l| l.trim_start().trim_start_matches('-').trim())
@@ -51,7 +75,7 @@ pub async fn list(v: Viewer) -> Page {
         div.scroll { table #audits {
             thead { tr { th { "审计" } th { "说明" } th { "下载" } } }
             tbody { @for q in catalog::AUDITS { tr {
-                td { a href=(link(&format!("/audits/{}", q.name), &[("union", scope)])) { (q.name) } }
+                td { a href=(link(&format!("/audits/{}", q.name), &[("union", scope)])) { (title(q)) } br; code.note { (q.name) } }
                 td.wrap { (description(q.sql)) }
                 td {
                     a href=(link(&format!("/audits/{}", q.name), &[("union", scope), ("format", "csv")])) { "CSV" } " "
@@ -170,10 +194,21 @@ fn csv_table(bytes: &[u8], page: usize, href: impl Fn(usize) -> String) -> Marku
     let (start, end, _) = window(rows.len(), page);
     html! {
         div.scroll { table #result {
-            thead { tr { @for h in &head { th { (h) } } } }
-            tbody { @for row in &rows[start..end] { tr { @for c in row { td { (c) } } } } }
+            // the Chinese label over the column's name, which free SQL uses
+            thead { tr { @for h in &head { th { @if let Some(l) = column_label(h) { (l) br; code.note { (h) } } @else { (h) } } } } }
+            tbody { @for row in &rows[start..end] { tr { @for c in row { td { (yes_no(c)) } } } } }
         } }
+        @if rows.is_empty() { p #no-rows { "没有符合条件的记录。" } }
         (pager(rows.len(), page, href))
+    }
+}
+
+/// A cell as the page shows it: a boolean as 是 or 否, anything else as it is.
+fn yes_no(cell: &str) -> &str {
+    match cell {
+        "true" => "是",
+        "false" => "否",
+        c => c,
     }
 }
 
@@ -240,7 +275,7 @@ pub async fn run(v: Viewer, Path(name): Path<String>, Query(q): Query<Run>) -> P
     };
     Ok(v.page(
         "audits",
-        &name,
+        title(file),
         result(file, &outcome, &union, q.page.unwrap_or(1), here, &v),
     ))
 }
@@ -254,8 +289,8 @@ fn result(
     v: &Viewer,
 ) -> Markup {
     html! {
-        div.crumbs { a href="/audits" { "专项审计" } " › " (file.name) }
-        h1 { (file.name) " · " (v.loaded.name(union)) }
+        div.crumbs { a href="/audits" { "专项审计" } " › " (title(file)) }
+        h1 { (title(file)) " · " (v.loaded.name(union)) }
         p { (description(file.sql)) }
         p.note {
             a href=(link(&format!("/audits/{}", file.name), &[("union", union), ("format", "csv")])) { "下载 CSV" } " · "
@@ -312,4 +347,24 @@ pub async fn sql(v: Viewer, Form(f): Form<Sql>) -> Page {
         p.note { "结果最多显示前 100 行；完整结果请用命令行 tiexin query --out。" }
     };
     Ok(v.page("audits", "自定义查询", body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{description, header};
+    use crate::sql::catalog;
+
+    #[test]
+    fn every_audit_has_a_chinese_title_and_description() {
+        for q in catalog::AUDITS {
+            let t = header(q.sql, "审计").unwrap_or_else(|| panic!("{}: no 审计 line", q.name));
+            assert!(!t.is_empty() && !t.is_ascii(), "{}: {t}", q.name);
+            let d = description(q.sql);
+            assert!(d.ends_with('。') && !d.contains("--"), "{}: {d}", q.name);
+        }
+        // Without the Chinese lines, the leading comment as it stands.
+        let sql = "-- First line\n-- second.\nSELECT 1";
+        assert_eq!(header(sql, "审计"), None);
+        assert_eq!(description(sql), "First line second.");
+    }
 }
