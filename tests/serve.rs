@@ -542,6 +542,34 @@ fn a_findings_detail_names_its_contact_or_says_the_rule_names_none() {
     assert!(id.starts_with('C') && id.len() > 1, "{v1}: {id}");
 }
 
+/// The corrections page names unions, not ids (the id on hover), links each row's
+/// union to its page and each finding to its detail: the sample's F5 on subsidy S044
+/// of 历下区总工会 (U370102), verified by 济南市总工会 (U3701).
+#[test]
+fn corrections_name_the_unions_and_link_the_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let c = Client::new(&s);
+    c.login("office", PASSWORD);
+    let page = c.get("/corrections?period=2026Q3&as_of=2026-12-02");
+    assert_eq!(page.status, 200, "{}", page.text);
+    let rows = table_rows(&page.text, "rectify");
+    let f5 = rows
+        .iter()
+        .find(|r| r[0] == "F5" && r[3] == "S044")
+        .unwrap_or_else(|| panic!("no F5 on S044: {rows:?}"));
+    assert_eq!(f5[1], "历下区总工会", "{f5:?}");
+    assert_eq!(f5[9], "济南市总工会", "{f5:?}");
+    assert!(page
+        .text
+        .contains("<a href=\"/u/U370102/2026Q3\">历下区总工会</a>"));
+    let detail = "/finding/2026Q3/F5/S044";
+    assert!(page
+        .text
+        .contains(&format!("<a href=\"{detail}\">S044</a>")));
+    assert_eq!(c.get(detail).status, 200);
+}
+
 #[test]
 fn serve_refuses_an_open_address_without_a_proxy() {
     let dir = tempfile::tempdir().unwrap();

@@ -73,22 +73,34 @@ fn chinese<'a>(table: &[(&str, &'a str)], code: &'a str) -> &'a str {
         .map_or(code, |(_, l)| l)
 }
 
-/// A result as a table, page `page` of it.
+/// A result as a table, page `page` of it. A union (`union_id`, `verified_by`) is shown
+/// by its name (`name`; the id on hover), the row's own union linking to its page of
+/// `period`; in the table of a quarter's findings (`rule` and `subject_id` both there),
+/// the subject links to the finding's page.
 pub fn tabular(
     id: &str,
     batch: &RecordBatch,
     page: usize,
     href: impl Fn(usize) -> String,
+    name: impl Fn(&str) -> String,
+    period: &str,
 ) -> Result<Markup, crate::error::Error> {
     let t = Tabular::from_batch(batch)?;
     let (start, end, _) = window(t.rows.len(), page);
+    let rule = t.columns.iter().position(|c| c == "rule");
     Ok(html! {
         div.scroll { table id=(id) {
             thead { tr { @for c in &t.columns { th title=(c) { (chinese(HEADERS, c)) } } } }
             tbody { @for r in &t.rows[start..end] { tr { @for (c, col) in r.iter().zip(&t.columns) {
-                @if c.right_aligned() { td.num { (c.human()) } }
-                @else if col == "status" || col == "subject_type" { td { (chinese(CODES, &c.human())) } }
-                @else { td { (c.human()) } }
+                @let text = c.human();
+                @if c.right_aligned() { td.num { (text) } }
+                @else if col == "status" || col == "subject_type" { td { (chinese(CODES, &text)) } }
+                @else if col == "union_id" && !text.is_empty() { td title=(text) { a href=(format!("/u/{text}/{period}")) { (name(&text)) } } }
+                @else if col == "verified_by" && !text.is_empty() { td title=(text) { (name(&text)) } }
+                @else if let (true, Some(i)) = (col == "subject_id" && !text.is_empty(), rule) {
+                    td { a href=(format!("/finding/{period}/{}/{text}", r[i].human())) { (text) } }
+                }
+                @else { td { (text) } }
             } } } }
         } }
         (pager(t.rows.len(), page, href))
@@ -137,9 +149,9 @@ pub async fn page(v: Viewer, Query(q): Query<Params>) -> Page {
             button type="submit" { "查看" }
         }
         h2 { (quarter.chinese()) "重大问题整改情况" }
-        (tabular("rectify", &rect, page, here).map_err(failed)?)
+        (tabular("rectify", &rect, page, here, |u| l.name(u).to_string(), &p).map_err(failed)?)
         h2 { "截至 " (as_of) " 的预警" }
-        (tabular("warnings", &warn, page, here).map_err(failed)?)
+        (tabular("warnings", &warn, page, here, |u| l.name(u).to_string(), &p).map_err(failed)?)
     };
     Ok(v.page("corrections", "整改与预警", body))
 }
