@@ -122,8 +122,7 @@ impl Outbox {
         let mut conn = Connection::open(path).map_err(|e| unusable(path, e))?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(|e| unusable(path, e))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| unusable(path, e))?;
+        wal(&conn).map_err(|e| unusable(path, e))?;
         let attachments = Attachments::new(path.with_file_name(ATTACHMENTS_DIR));
         migrate::upgrade(&mut conn, path, &attachments)?;
         Ok(Outbox {
@@ -454,6 +453,26 @@ pub fn same_person(a: &str, b: &str) -> bool {
             .to_lowercase()
     }
     norm(a) == norm(b)
+}
+
+/// Puts the database in WAL mode. The switch needs an exclusive lock, and SQLite
+/// answers "database is locked" at once, without its busy handler, when another process
+/// holds a lock meanwhile (two commands opening a new state folder together: two of
+/// five runs of `concurrent_sends_into_one_folder_do_not_mix_attachments` failed so,
+/// none of twelve after this): asked again every 20 ms for up to 30 s, the busy timeout.
+fn wal(conn: &Connection) -> rusqlite::Result<()> {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < until =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            done => return done,
+        }
+    }
 }
 
 fn unusable(path: &Path, e: rusqlite::Error) -> Error {
