@@ -608,10 +608,11 @@ fn audits_shortlist_and_documents_by_role() {
         "{}",
         page.text
     );
-    // The columns labelled in Chinese over their names, booleans as 是 or 否.
+    // The columns labelled in Chinese over their names (an archive column by its header
+    // in the archive, intake.md), booleans as 是 or 否.
     let result = page.text.split("id=\"result\"").nth(1).unwrap();
     assert!(
-        result.contains("是否公务员<br><code class=\"note\">civil_servant</code>"),
+        result.contains("是否在编公务人员<br><code class=\"note\">civil_servant</code>"),
         "{result}"
     );
     assert!(result.contains("<td>否</td>") && !result.contains("<td>false</td>"));

@@ -10,7 +10,7 @@ SELECT d.payment_id,
        d.amount,
        d.paid_on,
        c.check_id,
-       c.department,
+       c.department AS crosscheck_department,
        c.flag,
        c.received_on,
        c.verified_on

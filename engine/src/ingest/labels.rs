@@ -45,6 +45,19 @@ pub fn header(table: &str, column: &str) -> Option<&'static str> {
         .map(|(_, h)| *h)
 }
 
+/// The Chinese header of the archive's columns named `column`, when every table that
+/// has one gives the same (`None` when no table has it, or two differ: `amount` is 金额
+/// in one and 预算金额 in another).
+pub fn column_header(column: &str) -> Option<&'static str> {
+    let mut headers = HEADERS
+        .iter()
+        .flat_map(|(_, cols)| cols.iter())
+        .filter(|(c, _)| *c == column)
+        .map(|(_, h)| *h);
+    let first = headers.next()?;
+    headers.all(|h| h == first).then_some(first)
+}
+
 /// A header as it is matched: NFKC, spaces and line breaks trimmed, a leading or
 /// trailing `*` and a trailing `(必填)` removed.
 pub fn normalize_header(raw: &str) -> String {

@@ -11,7 +11,7 @@ use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 use super::catalog::{self, Catalog};
 use super::table::{Cell, Tabular};
 use crate::error::{Error, Result};
-use crate::ingest::Archive;
+use crate::ingest::{labels, Archive};
 
 /// The rows a sheet holds at most, below its header.
 pub const MAX_ROWS: usize = 1_048_575;
@@ -88,10 +88,15 @@ pub fn query_files(catalog: &Catalog, kinds: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// The Chinese label of an output column of tiexin, or `None` for a column it does not
-/// know (an inspector's query), which keeps its name.
+/// The Chinese label of an output column of tiexin, else the archive's header of a
+/// column of that name ([`labels::column_header`]), or `None` for a column neither
+/// knows (an inspector's query), which keeps its name.
 pub fn column_label(name: &str) -> Option<&'static str> {
-    LABELS.iter().find(|(n, _)| *n == name).map(|(_, l)| *l)
+    LABELS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, l)| *l)
+        .or_else(|| labels::column_header(name))
 }
 
 /// The workbook of `sheets` and the sheet `说明`, as bytes.
@@ -318,29 +323,20 @@ const LABELS: &[(&str, &str)] = &[
     ("column", "列"),
     ("value", "值"),
     ("reason", "原因"),
-    // the columns of queries/audits/ (and of the archive's tables they show)
-    ("year", "年度"),
+    // the columns of queries/audits/ that are not the archive's (those take its
+    // headers, `column_label`), and `amount`, whose header differs between the
+    // archive's tables (金额, 预算金额)
     ("paid", "实际发放（元）"),
     ("execution", "执行率"),
     ("household", "家庭档案编号"),
     ("other_household", "另一家庭档案编号"),
     ("overlap_from", "重叠起始日"),
     ("overlap_to", "重叠截止日"),
-    ("exit_id", "脱困申请编号"),
-    ("household_id", "档案编号"),
-    ("cause", "致困原因"),
-    ("filed_on", "建档日期"),
-    ("applied_on", "申请日期"),
     ("days_after_filing", "建档后天数"),
-    ("approved_by", "审批工会编号"),
-    ("approved_on", "审批日期"),
     ("last_visited_on", "最近家访日期"),
     ("as_of", "截至日期"),
-    ("payment_id", "发放编号"),
-    ("category", "帮扶类别"),
     ("amount", "金额（元）"),
     ("threshold", "审批额度（元）"),
-    ("paid_on", "发放日期"),
     ("first_payment", "前一笔发放编号"),
     ("first_paid_on", "前一笔发放日期"),
     ("first_amount", "前一笔金额（元）"),
@@ -348,23 +344,14 @@ const LABELS: &[(&str, &str)] = &[
     ("next_paid_on", "后一笔发放日期"),
     ("next_amount", "后一笔金额（元）"),
     ("together", "两笔合计（元）"),
-    ("check_id", "比对编号"),
-    ("department", "反馈部门"),
-    ("flag", "疑点"),
-    ("received_on", "反馈日期"),
+    ("crosscheck_department", "反馈部门"),
     ("contact_union", "联系人所在工会编号"),
-    ("civil_servant", "是否公务员"),
     ("paying_unions", "发放工会数"),
     ("months", "发放月数"),
     ("total", "补贴合计（元）"),
     ("visits", "走访次数"),
     ("households_visited", "走访户数"),
-    ("visit_id", "家访编号"),
-    ("visited_on", "家访日期"),
-    ("uploaded_on", "上传日期"),
     ("days_late", "上传间隔（天）"),
-    ("photos", "照片数"),
-    ("videos", "视频数"),
 ];
 
 #[cfg(test)]

@@ -21,17 +21,17 @@ use crate::sql::xlsx::column_label;
 use crate::web::layout::{link, pager, window};
 use crate::web::routes::{bad_request, failed, not_found, Page, Viewer};
 
-/// The value of the leading comment line `-- {key}：…` of an audit, if it has one.
-fn header<'a>(sql: &'a str, key: &str) -> Option<&'a str> {
+/// The leading comment lines of an audit, without their `--`.
+fn comments(sql: &str) -> impl Iterator<Item = &str> {
     sql.lines()
         .take_while(|l| l.trim_start().starts_with("--"))
-        .filter_map(|l| {
-            l.trim_start()
-                .trim_start_matches('-')
-                .trim()
-                .strip_prefix(key)
-        })
-        .find_map(|rest| rest.strip_prefix('：'))
+        .map(|l| l.trim_start().trim_start_matches('-').trim())
+}
+
+/// The value of the leading comment line `-- {key}：…` of an audit, if it has one.
+fn header<'a>(sql: &'a str, key: &str) -> Option<&'a str> {
+    comments(sql)
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix('：'))
         .map(str::trim)
 }
 
@@ -43,14 +43,10 @@ pub fn title(q: &SqlFile) -> &str {
 /// The description of an audit: its Chinese one (`-- 说明：…`), else its leading comment
 /// lines (queries/README.md, "Audits").
 pub fn description(sql: &str) -> String {
-    if let Some(d) = header(sql, "说明") {
-        return d.to_string();
+    match header(sql, "说明") {
+        Some(d) => d.to_string(),
+        None => comments(sql).collect::<Vec<_>>().join(" "),
     }
-    sql.lines()
-        .take_while(|l| l.trim_start().starts_with("--"))
-        .map(|l| l.trim_start().trim_start_matches('-').trim())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn allowed(v: &Viewer) -> Result<(), Response> {

@@ -15,6 +15,7 @@ use crate::sql::table::Tabular;
 use crate::sql::tree::filter_rows;
 use crate::web::layout::{link, pager, window};
 use crate::web::routes::{bad_request, failed, Page, Viewer};
+use crate::web::state::Loaded;
 
 /// The page's parameters.
 #[derive(Deserialize, Default)]
@@ -74,15 +75,15 @@ fn chinese<'a>(table: &[(&str, &'a str)], code: &'a str) -> &'a str {
 }
 
 /// A result as a table, page `page` of it. A union (`union_id`, `verified_by`) is shown
-/// by its name (`name`; the id on hover), the row's own union linking to its page of
+/// by its name in `l` (the id on hover), the row's own union linking to its page of
 /// `period`; in the table of a quarter's findings (`rule` and `subject_id` both there),
 /// the subject links to the finding's page.
-pub fn tabular(
+fn tabular(
     id: &str,
     batch: &RecordBatch,
     page: usize,
     href: impl Fn(usize) -> String,
-    name: impl Fn(&str) -> String,
+    l: &Loaded,
     period: &str,
 ) -> Result<Markup, crate::error::Error> {
     let t = Tabular::from_batch(batch)?;
@@ -95,9 +96,9 @@ pub fn tabular(
                 @let text = c.human();
                 @if c.right_aligned() { td.num { (text) } }
                 @else if col == "status" || col == "subject_type" { td { (chinese(CODES, &text)) } }
-                @else if col == "union_id" && !text.is_empty() { td title=(text) { a href=(format!("/u/{text}/{period}")) { (name(&text)) } } }
-                @else if col == "verified_by" && !text.is_empty() { td title=(text) { (name(&text)) } }
-                @else if let (true, Some(i)) = (col == "subject_id" && !text.is_empty(), rule) {
+                @else if col == "union_id" && !text.is_empty() { td title=(text) { a href=(format!("/u/{text}/{period}")) { (l.name(&text)) } } }
+                @else if col == "verified_by" && !text.is_empty() { td title=(text) { (l.name(&text)) } }
+                @else if let Some(i) = rule.filter(|_| col == "subject_id" && !text.is_empty()) {
                     td { a href=(format!("/finding/{period}/{}/{text}", r[i].human())) { (text) } }
                 }
                 @else { td { (text) } }
@@ -149,9 +150,9 @@ pub async fn page(v: Viewer, Query(q): Query<Params>) -> Page {
             button type="submit" { "查看" }
         }
         h2 { (quarter.chinese()) "重大问题整改情况" }
-        (tabular("rectify", &rect, page, here, |u| l.name(u).to_string(), &p).map_err(failed)?)
+        (tabular("rectify", &rect, page, here, l, &p).map_err(failed)?)
         h2 { "截至 " (as_of) " 的预警" }
-        (tabular("warnings", &warn, page, here, |u| l.name(u).to_string(), &p).map_err(failed)?)
+        (tabular("warnings", &warn, page, here, l, &p).map_err(failed)?)
     };
     Ok(v.page("corrections", "整改与预警", body))
 }
