@@ -13,10 +13,13 @@
 //! records) were ready in the background; the first view of each of those periods and
 //! of a period outside them (figures computed on the view: the time to the server's
 //! first answer, which is the page saying what it computes when the figures take over
-//! 1.5 s, and the time to the figures, asking again every 2 s as that page's browser
-//! does); then 20 concurrent clients making `TIEXIN_BENCH_REQUESTS` (default 100)
+//! 1.5 s, and the time to the figures, asking again as that page's `Refresh` says, as
+//! its browser does); then 20 concurrent clients making `TIEXIN_BENCH_REQUESTS` (default 100)
 //! requests each over a mix of overview, union, findings and nominee pages: pages per
 //! second, p50 and p95 latency per kind, and the server's peak RSS.
+//!
+//! `TIEXIN_BENCH_LOG=FILE` also writes the server's log there, each line after the
+//! seconds since the start; with `TIEXIN_QUERY_TIMES=1` it names each query and its time.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -161,8 +164,15 @@ fn main() {
     }
     let report = Arc::new(Mutex::new(Vec::<String>::new()));
     let r2 = report.clone();
+    // With `TIEXIN_BENCH_LOG=FILE`, the server's log goes there too, each line after
+    // the seconds since the start (with `TIEXIN_QUERY_TIMES=1`, each query's time).
+    let mut log = std::env::var_os("TIEXIN_BENCH_LOG").map(|f| std::fs::File::create(f).unwrap());
     let reader = std::thread::spawn(move || {
         for l in lines.by_ref().map_while(Result::ok) {
+            if let Some(f) = &mut log {
+                use std::io::Write;
+                writeln!(f, "{:8.3} {l}", start.elapsed().as_secs_f64()).unwrap();
+            }
             r2.lock().unwrap().push(l);
         }
     });
@@ -210,6 +220,7 @@ fn main() {
     // A period asked for before its turn, while the background work goes on: the
     // chart's oldest quarter (the eighth of the plan), computed on this view.
     let early_period = plan[7.min(plan.len() - 1)].clone();
+    let early_asked = start.elapsed();
     let (early_first, early, st) = view(&c, &format!("{base}/u/{root}/{early_period}"));
     assert_eq!(st, 200);
     let t = Instant::now();
@@ -366,8 +377,10 @@ fn main() {
         committee_all.as_secs_f64()
     );
     println!(
-        "first view of {early_period} asked for right after the first page, before its turn \
-         (figures computed on the view): answered in {:.0} ms, figures shown after {:.0} ms",
+        "first view of {early_period} asked for right after the first page ({:.2} s after the \
+         start), before its turn (figures computed on the view): answered in {:.0} ms, \
+         figures shown after {:.0} ms",
+        early_asked.as_secs_f64(),
         early_first.as_secs_f64() * 1000.0,
         early.as_secs_f64() * 1000.0
     );

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::arrow::compute::{
     cast, concat_batches, lexsort_to_indices, take_record_batch, SortColumn,
 };
@@ -70,18 +70,7 @@ pub async fn of_quarter(s: &Session, quarter: &Period) -> Result<Quarter> {
 /// quarter's end, K1 for the deadline d(f); queries/README.md).
 pub async fn of_quarter_until(s: &Session, quarter: &Period, cut: i32) -> Result<Quarter> {
     check_quarter(quarter)?;
-    let previous = previous_majors(s, quarter).await?;
-    with_previous(s, quarter, cut, previous).await
-}
-
-/// The findings of `quarter` as of `cut`, K1 reading `previous`, sorted.
-async fn with_previous(
-    s: &Session,
-    quarter: &Period,
-    cut: i32,
-    previous: Option<RecordBatch>,
-) -> Result<Quarter> {
-    let batch = run_rules(s, quarter, cut, |_| true, previous.as_ref()).await?;
+    let (previous, batch) = with_previous(s, quarter, cut, |_| true).await?;
     let schema = batch.schema();
     let sort: Vec<SortColumn> = ["rule", "union_id", "subject_id", "occurred_on"]
         .iter()
@@ -97,6 +86,42 @@ async fn with_previous(
         findings: take_record_batch(&batch, &order)?,
         previous_majors: previous,
     })
+}
+
+/// The previous quarter's majors ([`previous_majors`]) and the findings of the rules
+/// `keep` selects of `quarter` as of `cut`. Only K1 reads those majors: the other rules
+/// run while they are computed (their rules and these in the session's lanes), K1 after.
+async fn with_previous(
+    s: &Session,
+    quarter: &Period,
+    cut: i32,
+    keep: impl Fn(&Query) -> bool,
+) -> Result<(Option<RecordBatch>, RecordBatch)> {
+    let k1 = |q: &Query| q.rule() == "K1";
+    let (previous, others) = futures::try_join!(
+        async {
+            match catalog::FINDINGS.iter().any(|q| keep(q) && k1(q)) {
+                true => previous_majors(s, quarter).await,
+                false => Ok(None),
+            }
+        },
+        run_rules(s, quarter, cut, |q| keep(q) && !k1(q), None),
+    )?;
+    let last = run_rules(s, quarter, cut, |q| keep(q) && k1(q), previous.as_ref()).await?;
+    // K1's rows in their place among the others' (in code order).
+    let rules = others.column(0).as_string::<i32>();
+    let at = (0..others.num_rows())
+        .find(|&r| rules.value(r) > "K1")
+        .unwrap_or(others.num_rows());
+    let batch = concat_batches(
+        &schema(),
+        [
+            &others.slice(0, at),
+            &last,
+            &others.slice(at, others.num_rows() - at),
+        ],
+    )?;
+    Ok((previous, batch))
 }
 
 /// Whether the archive records at least one rectification (K1, W4 and the
@@ -124,9 +149,8 @@ pub async fn previous_majors(s: &Session, quarter: &Period) -> Result<Option<Rec
 /// full run of the quarter reads them.
 pub async fn majors_until(s: &Session, quarter: &Period, cut: i32) -> Result<RecordBatch> {
     check_quarter(quarter)?;
-    let previous = previous_majors(s, quarter).await?;
     let keep = |q: &Query| q.rule() == "K1" || gives_majors(s, q);
-    majors(&run_rules(s, quarter, cut, keep, previous.as_ref()).await?)
+    majors(&with_previous(s, quarter, cut, keep).await?.1)
 }
 
 /// Whether `q` is one of the rules [`previous_majors`] runs: every rule but K1 that can
@@ -151,7 +175,7 @@ fn check_quarter(quarter: &Period) -> Result<()> {
     Ok(())
 }
 
-/// The findings of the rules `keep` selects, in rule order, each rule's file run
+/// The findings of the rules `keep` selects, in code order, each rule's file run
 /// exactly as [`findings`] runs it (same SQL, same quarter tables, same columns).
 pub async fn of_rules(
     s: &Session,
@@ -159,23 +183,20 @@ pub async fn of_rules(
     keep: impl Fn(&Query) -> bool,
 ) -> Result<RecordBatch> {
     check_quarter(quarter)?;
-    let k1 = catalog::rule("K1").is_some_and(&keep);
-    let previous = if k1 {
-        previous_majors(s, quarter).await?
-    } else {
-        None
-    };
-    run_rules(s, quarter, quarter.last_day(), keep, previous.as_ref()).await
+    Ok(with_previous(s, quarter, quarter.last_day(), &keep)
+        .await?
+        .1)
 }
 
-/// Runs the selected rules of `quarter` as of `cut` in one scope holding the quarter's
-/// tables and `previous_majors` (empty when `None`). Each rule's rows are kept
-/// ([`Session::remember`]): they depend only on the quarter and the cut, so a later
-/// computation (the next quarter's previous majors, the bulletin's two periods, the
-/// shortlist's quarters, a later run over the same files) takes them instead of running
-/// the rule again. K1 reads `previous`, which every caller takes from
-/// [`previous_majors`] of the same quarter, itself made of kept rows: so K1's rows too
-/// depend only on the quarter and the cut.
+/// Runs the selected rules of `quarter` as of `cut` side by side in one scope of the
+/// session's lanes ([`Session::lanes`]) holding the quarter's tables and
+/// `previous_majors` (empty when `None`), and gives their rows in rule order. Each rule's
+/// rows are kept ([`Session::once`]): they depend only on the quarter and the cut, so a
+/// later computation (the next quarter's previous majors, the bulletin's two periods,
+/// the shortlist's quarters, a later run over the same files) takes them instead of
+/// running the rule again, and one asking for them meanwhile waits for them. K1 reads
+/// `previous`, which every caller takes from [`previous_majors`] of the same quarter,
+/// itself made of kept rows: so K1's rows too depend only on the quarter and the cut.
 async fn run_rules(
     s: &Session,
     quarter: &Period,
@@ -183,55 +204,80 @@ async fn run_rules(
     keep: impl Fn(&Query) -> bool,
     previous: Option<&RecordBatch>,
 ) -> Result<RecordBatch> {
-    let schema = schema();
-    let mut scope: Option<Scope> = None;
-    let mut all = Vec::new();
-    for q in catalog::FINDINGS.iter().filter(|q| keep(q)) {
-        let day = crate::calendar::iso(quarter.cut(cut));
-        let key = format!("findings/{}.sql {quarter} {day}", q.name);
-        if let Some(kept) = s.remembered(&key) {
-            all.push(kept);
-            continue;
-        }
-        let scope = match &mut scope {
-            Some(scope) => scope,
-            None => scope.insert(quarter_scope(s, quarter, cut, previous).await?),
-        };
-        let batch = scope.collect(q, Some(quarter.params_until(cut))).await?;
-        check_columns(&batch, q, COLUMNS)?;
-        let columns = batch
-            .columns()
-            .iter()
-            .zip(schema.fields())
-            .map(|(c, f)| cast(c, f.data_type()))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        let batch = RecordBatch::try_new(schema.clone(), columns)?;
-        if s.catalog.declares_minor(q) && majors(&batch)?.num_rows() > 0 {
-            let file = match s.catalog.replacement(q) {
-                Some(r) => r.path.display().to_string(),
-                None => q.path(),
-            };
-            return Err(Error::Query(format!(
-                "{file}: its first line declares a minor rule, but it gave a major \
-                 finding; correct the severity or the first line"
-            )));
-        }
-        s.remember(key, &batch);
-        all.push(batch);
-    }
-    Ok(concat_batches(&schema, &all)?)
+    let day = crate::calendar::iso(quarter.cut(cut));
+    let key = |q: &Query| format!("findings/{}.sql {quarter} {day}", q.name);
+    let chosen: Vec<&'static Query> = catalog::FINDINGS.iter().filter(|q| keep(q)).collect();
+    let missing: Vec<&'static Query> = chosen
+        .iter()
+        .copied()
+        .filter(|q| s.remembered(&key(q)).is_none())
+        .collect();
+    let scope = match missing.is_empty() {
+        true => None,
+        false => Some(quarter_scope(s, quarter, cut, &missing, previous).await?),
+    };
+    let all = futures::future::try_join_all(chosen.iter().map(|&q| {
+        s.once(key(q), || async {
+            let scope = scope.as_ref().ok_or_else(|| {
+                Error::Internal(format!("{}: its rows were kept, then lost", q.path()))
+            })?;
+            rule_rows(s, scope, quarter, cut, q).await
+        })
+    }))
+    .await?;
+    Ok(concat_batches(&schema(), &all)?)
 }
 
-/// A scope holding the tables the rules of `quarter` read as of `cut`, and
-/// `previous_majors` (empty when `None`).
+/// The rows of rule `q` of `quarter` as of `cut`, brought to the findings' schema; a
+/// rule whose file declares it minor may give no major finding.
+async fn rule_rows(
+    s: &Session,
+    scope: &Scope,
+    quarter: &Period,
+    cut: i32,
+    q: &'static Query,
+) -> Result<RecordBatch> {
+    let batch = scope.collect(q, Some(quarter.params_until(cut))).await?;
+    check_columns(&batch, q, COLUMNS)?;
+    let schema = schema();
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(c, f)| cast(c, f.data_type()))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let batch = RecordBatch::try_new(schema, columns)?;
+    if s.catalog.declares_minor(q) && majors(&batch)?.num_rows() > 0 {
+        let file = match s.catalog.replacement(q) {
+            Some(r) => r.path.display().to_string(),
+            None => q.path(),
+        };
+        return Err(Error::Query(format!(
+            "{file}: its first line declares a minor rule, but it gave a major \
+             finding; correct the severity or the first line"
+        )));
+    }
+    Ok(batch)
+}
+
+/// A scope of lanes holding the tables of `queries/quarter/` that `rules` read for
+/// `quarter` as of `cut`, and `previous_majors` (empty when `None`).
 async fn quarter_scope(
     s: &Session,
     quarter: &Period,
     cut: i32,
+    rules: &[&'static Query],
     previous: Option<&RecordBatch>,
 ) -> Result<Scope> {
-    let scope = s.scope()?;
-    prepare_quarter_until(&scope, quarter, cut).await?;
+    let scope = s.lanes()?;
+    for q in catalog::QUARTER {
+        // K1 reads none of them: it runs alone, after the others.
+        if rules.iter().any(|r| s.catalog.sql(r).contains(q.name)) {
+            scope
+                .materialize(q, Some(quarter.params_until(cut)))
+                .await?;
+        }
+    }
     scope.register(
         "previous_majors",
         previous
@@ -256,4 +302,70 @@ pub async fn prepare_quarter_until(scope: &Scope, quarter: &Period, cut: i32) ->
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use datafusion::arrow::array::{AsArray, RecordBatch};
+
+    use crate::sql::session::Settings;
+    use crate::sql::{Period, Session};
+
+    async fn sample() -> Session {
+        let settings = Settings {
+            archive: Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"),
+            ..Default::default()
+        };
+        Session::open(&settings, &crate::ingest::Quiet)
+            .await
+            .unwrap()
+    }
+
+    fn rules(batch: &RecordBatch) -> Vec<String> {
+        let c = batch.column(0).as_string::<i32>();
+        c.iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// The rules of a quarter run side by side, K1 after the previous quarter's majors
+    /// it reads: [`super::of_rules`] still gives their rows in code order, K1's between
+    /// I1's and R1's, and as many as the sorted findings of the quarter (2026Q3 of the
+    /// sample: 43, one of them K1, as `tiexin findings` printed them before).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rules_run_side_by_side_give_their_rows_in_code_order() {
+        let s = sample().await;
+        let q = Period::quarter(2026, 3);
+        let ordered = rules(&super::of_rules(&s, &q, |_| true).await.unwrap());
+        assert_eq!(ordered.len(), 43);
+        let mut sorted = ordered.clone();
+        sorted.sort();
+        assert_eq!(ordered, sorted);
+        assert_eq!(ordered.iter().filter(|r| *r == "K1").count(), 1);
+        let all = super::findings(&s, &q).await.unwrap();
+        assert_eq!(rules(&all), sorted);
+    }
+
+    /// Two computations asking for the same rows at once compute them once
+    /// ([`Session::once`]); both get them, and a later ask takes the kept rows.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rows_asked_for_twice_at_once_are_computed_once() {
+        let s = sample().await;
+        let q = Period::quarter(2026, 3);
+        let runs = AtomicUsize::new(0);
+        let compute = || async {
+            runs.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            super::findings(&s, &q).await
+        };
+        let key = || "test: the findings of 2026Q3".to_string();
+        let (a, b) = futures::try_join!(s.once(key(), compute), s.once(key(), compute)).unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        assert_eq!((a.num_rows(), b.num_rows()), (43, 43));
+        let c = s.once(key(), compute).await.unwrap();
+        assert_eq!((runs.load(Ordering::SeqCst), c.num_rows()), (1, 43));
+    }
 }

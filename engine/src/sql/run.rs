@@ -3,7 +3,7 @@
 //! computation registers in it, which no other computation sees. So a result is a value
 //! passed along, never a table left behind for a later call to rely on.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use datafusion::arrow::array::RecordBatch;
@@ -14,6 +14,8 @@ use datafusion::common::ParamValues;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{DataFrame, SessionContext};
 use datafusion::scalar::ScalarValue;
+
+use tokio::sync::Semaphore;
 
 use super::catalog::{Catalog, Query};
 use super::cluster::Remote;
@@ -27,19 +29,28 @@ pub struct Scope {
     catalog: Catalog,
     /// On a cluster, where this scope's own tables are written for the executors.
     remote: Option<Arc<Remote>>,
+    /// In a scope of lanes ([`crate::sql::Session::lanes`]), the turns its queries
+    /// take, each query planned for one core.
+    lanes: Option<Arc<Semaphore>>,
 }
 
 impl Scope {
-    /// A new context holding `tables` (shared, not copied), running `catalog`'s SQL.
+    /// A new context holding `tables` (shared, not copied), running `catalog`'s SQL;
+    /// with `lanes`, each query planned for one core and run holding one of them.
     pub(crate) fn new(
         base: &SessionContext,
         tables: &[(String, Arc<dyn TableProvider>)],
         catalog: &Catalog,
         remote: Option<Arc<Remote>>,
+        lanes: Option<Arc<Semaphore>>,
     ) -> Result<Scope> {
+        let config = match &lanes {
+            Some(_) => base.copied_config().with_target_partitions(1),
+            None => base.copied_config(),
+        };
         let ctx = match &remote {
-            Some(r) => r.context(base.copied_config(), base.runtime_env())?,
-            None => SessionContext::new_with_config_rt(base.copied_config(), base.runtime_env()),
+            Some(r) => r.context(config, base.runtime_env())?,
+            None => SessionContext::new_with_config_rt(config, base.runtime_env()),
         };
         for (name, t) in tables {
             ctx.register_table(name.as_str(), t.clone())?;
@@ -48,7 +59,30 @@ impl Scope {
             ctx,
             catalog: catalog.clone(),
             remote,
+            lanes,
         })
+    }
+
+    /// Runs `work` (a query's execution) as a task of the query threads ([`pool`]),
+    /// holding a lane in a scope of lanes, so that queries awaited together run side by
+    /// side on the cores. The task is stopped when the returned future is dropped (a
+    /// query past its time limit, a page's computation given up), as the query itself
+    /// would be.
+    async fn executed<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = T> + Send + 'static,
+    {
+        let _lane = match &self.lanes {
+            Some(lanes) => Some(
+                lanes
+                    .acquire()
+                    .await
+                    .map_err(|e| Error::Internal(format!("waiting for a lane: {e}")))?,
+            ),
+            None => None,
+        };
+        Stopping(pool()?.spawn(work)).await
     }
 
     /// The DataFusion context (for ad-hoc SQL in tests and benchmarks).
@@ -121,9 +155,9 @@ impl Scope {
         let started = Instant::now();
         let df = self.plan(q, params).await?;
         let planned: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let batches = df
-            .collect()
-            .await
+        let batches = self
+            .executed(df.collect())
+            .await?
             .map_err(|e| Error::Query(format!("{}: {e}", q.path())))?;
         // The batches' own schema: a string column may come out as Utf8View where the
         // plan says Utf8 (string concatenation in a UNION, say).
@@ -151,8 +185,12 @@ impl Scope {
         let df = self.plan(q, params).await?;
         let plan = df.create_physical_plan().await.map_err(failed)?;
         let schema = plan.schema();
-        let parts = datafusion::physical_plan::collect_partitioned(plan, self.ctx.task_ctx())
-            .await
+        let parts = self
+            .executed(datafusion::physical_plan::collect_partitioned(
+                plan,
+                self.ctx.task_ctx(),
+            ))
+            .await?
             .map_err(failed)?;
         report_time(started, "table", &q.path());
         // A cluster's result comes back as one partition: split it as the cluster's
@@ -181,6 +219,50 @@ impl Scope {
         }
         let df = self.plan(q, params).await?;
         self.replace(name, df.into_view())
+    }
+}
+
+/// The threads the queries run on, one per core, apart from the caller's: a query
+/// holds its thread until it ends (DataFusion's operators over in-memory tables do not
+/// yield), so on the threads that also serve pages and fire timers it held them up (the
+/// console's background work heard a page ask for the cores 0.7 s late).
+fn pool() -> Result<&'static tokio::runtime::Handle> {
+    static POOL: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    let built = POOL.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(super::session::partitions())
+            .thread_name("tiexin-query")
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    match built {
+        Ok(rt) => Ok(rt.handle()),
+        Err(e) => Err(Error::Internal(format!(
+            "cannot start the query threads: {e}"
+        ))),
+    }
+}
+
+/// A spawned task, aborted when dropped before it finished.
+struct Stopping<T>(tokio::task::JoinHandle<T>);
+
+impl<T> std::future::Future for Stopping<T> {
+    type Output = Result<T>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.map_err(|e| Error::Internal(format!("a query's task: {e}"))))
+    }
+}
+
+impl<T> Drop for Stopping<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -237,4 +319,31 @@ pub fn check_columns(batch: &RecordBatch, q: &Query, expected: &[&str]) -> Resul
         names.join(", "),
         expected.join(", ")
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// A query's task on the query threads stops when the future awaiting it is
+    /// dropped (a page given up, a time limit), and runs to its end when awaited.
+    #[tokio::test]
+    async fn a_query_task_dropped_before_its_end_is_stopped() {
+        let run = |done: Arc<AtomicBool>| {
+            super::Stopping(super::pool().unwrap().spawn(async move {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                done.store(true, Ordering::SeqCst);
+            }))
+        };
+        let dropped = Arc::new(AtomicBool::new(false));
+        let given_up = tokio::time::timeout(Duration::from_millis(20), run(dropped.clone())).await;
+        assert!(given_up.is_err());
+        let awaited = Arc::new(AtomicBool::new(false));
+        run(awaited.clone()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(awaited.load(Ordering::SeqCst));
+        assert!(!dropped.load(Ordering::SeqCst));
+    }
 }

@@ -12,6 +12,7 @@ use datafusion::catalog::TableProvider;
 use datafusion::datasource::MemTable;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use tokio::sync::{OnceCell, Semaphore};
 
 use super::catalog::{self, Catalog};
 use super::cluster::{self, Engine, Remote};
@@ -66,6 +67,11 @@ pub struct Session {
     kept: Option<Kept>,
     /// The cluster the queries run on (`--engine ballista://…`), if any.
     remote: Option<Arc<Remote>>,
+    /// One lane per core for the queries of scopes of lanes ([`Session::lanes`]).
+    lanes: Arc<Semaphore>,
+    /// The computations under way by key ([`Session::once`]), so that two asking for
+    /// the same rows at once compute them once.
+    flights: Mutex<HashMap<String, Arc<OnceCell<RecordBatch>>>>,
 }
 
 /// How many partitions DataFusion works with: one per core.
@@ -215,6 +221,8 @@ impl Session {
             memo: Mutex::new(HashMap::new()),
             kept,
             remote: remote.map(|(r, _)| r),
+            lanes: Arc::new(Semaphore::new(n)),
+            flights: Mutex::new(HashMap::new()),
         };
         // The views do not depend on the period: each is planned here (in order: each
         // may read the ones before it), computed on its first read and kept in memory,
@@ -313,7 +321,66 @@ impl Session {
 
     /// A new scope for one computation, over the session's tables.
     pub fn scope(&self) -> Result<Scope> {
-        Scope::new(&self.ctx, &self.tables, &self.catalog, self.remote.clone())
+        Scope::new(
+            &self.ctx,
+            &self.tables,
+            &self.catalog,
+            self.remote.clone(),
+            None,
+        )
+    }
+
+    /// A new scope whose queries are each planned for one core and run on one of the
+    /// session's lanes (one per core), for computations that await many queries at
+    /// once: the rules of a quarter, of the quarters a page needs, the chart's quarters.
+    /// Two such queries side by side took 2.9 s of CPU where the same queries one
+    /// after the other, each over both cores, took 4.0 s (docs/performance.md). On a
+    /// cluster it is an ordinary scope: the cluster spreads each query.
+    pub fn lanes(&self) -> Result<Scope> {
+        let lanes = match self.remote {
+            Some(_) => None,
+            None => Some(self.lanes.clone()),
+        };
+        Scope::new(
+            &self.ctx,
+            &self.tables,
+            &self.catalog,
+            self.remote.clone(),
+            lanes,
+        )
+    }
+
+    /// The rows kept under `key` ([`Session::remembered`]), or else those `compute`
+    /// gives, kept under `key`; while one caller computes them, another asking for the
+    /// same key waits for its rows instead of computing them too (a page's period and
+    /// the period before it both need the majors of the quarter between).
+    pub async fn once<F, Fut>(&self, key: String, compute: F) -> Result<RecordBatch>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<RecordBatch>>,
+    {
+        if let Some(batch) = self.remembered(&key) {
+            return Ok(batch);
+        }
+        let cell = match self.flights.lock() {
+            Ok(mut f) => f.entry(key.clone()).or_default().clone(),
+            Err(_) => Arc::new(OnceCell::new()),
+        };
+        let batch = cell
+            .get_or_try_init(|| async {
+                if let Some(batch) = self.remembered(&key) {
+                    return Ok(batch);
+                }
+                let batch = compute().await?;
+                self.remember(key.clone(), &batch);
+                Ok::<_, crate::error::Error>(batch)
+            })
+            .await?
+            .clone();
+        if let Ok(mut f) = self.flights.lock() {
+            f.remove(&key);
+        }
+        Ok(batch)
     }
 
     /// The Ballista scheduler the session's queries run on, if any (`host:port`).

@@ -158,8 +158,8 @@ impl Shared {
         let vc = query("metrics", "visit_compliance")?;
         let key = metrics::part_key(vc, quarter, quarter.last_day());
         let batch = s
-            .remembered_or(key, || async {
-                s.scope()?.collect(vc, Some(quarter.params())).await
+            .once(key, || async {
+                s.lanes()?.collect(vc, Some(quarter.params())).await
             })
             .await?;
         let d = Decoder::new(&batch, vc);
@@ -268,20 +268,26 @@ pub async fn prepare_shared(
     let fv = query("bulletin", "first_visit")?;
     let batch = s.scope()?.collect(fv, None).await?;
     let first_visit = Decoder::new(&batch, fv).date("first_visit")?.get(0);
-    let mut quarters = Vec::new();
-    for quarter in last_eight_quarters(period) {
-        // Before the archive's first visit there is no rate to draw, nor for a quarter
-        // that has not ended by the cut-off.
-        let drawn =
-            first_visit.is_some_and(|f| quarter.last_day() >= f) && quarter.last_day() <= cut;
-        let rates = match drawn {
-            true => Some(shared.compliance(s, &quarter).await?),
-            false => None,
-        };
-        quarters.push((quarter, rates));
-    }
-    let before = shared.earlier(s, &prev, prev_cut).await?;
-    let (now, figures) = shared.rows(s, period, cut).await?;
+    // The chart's quarters, the period before and the period itself are computed side
+    // by side (their queries take turns on the session's lanes; Session::lanes).
+    let chart = futures::future::try_join_all(last_eight_quarters(period).into_iter().map(
+        |quarter| async move {
+            // Before the archive's first visit there is no rate to draw, nor for a
+            // quarter that has not ended by the cut-off.
+            let drawn =
+                first_visit.is_some_and(|f| quarter.last_day() >= f) && quarter.last_day() <= cut;
+            let rates = match drawn {
+                true => Some(shared.compliance(s, &quarter).await?),
+                false => None,
+            };
+            Ok::<_, Error>((quarter, rates))
+        },
+    ));
+    let (quarters, before, (now, figures)) = futures::try_join!(
+        chart,
+        shared.earlier(s, &prev, prev_cut),
+        shared.rows(s, period, cut)
+    )?;
     let figures = match figures {
         Some(f) => f,
         None => metrics::compute_until(s, period, cut).await?,
