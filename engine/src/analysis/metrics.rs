@@ -110,14 +110,12 @@ pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Fig
     // The quarters' rules run side by side; each runs once: the next quarter's K1 takes
     // their majors from the session, waiting for them if they are under way
     // (findings::run_rules).
-    let rules = futures::future::try_join_all(
+    let all = futures::future::try_join_all(
         quarters
             .iter()
             .map(|q| findings::of_quarter_until(s, q, cut)),
-    );
-    // The figures depend only on the period and the cut, like the findings they count.
-    let key = format!("metrics {period} {}", crate::calendar::iso(cut));
-    let (all, _) = futures::try_join!(rules, unfound_parts(s, period, cut, &key))?;
+    )
+    .await?;
     for (q, quarter) in quarters.iter().zip(all) {
         found.push(quarter.findings);
         let deadline = q.previous_quarter().last_day() + 60;
@@ -126,6 +124,8 @@ pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Fig
         }
     }
     let found = concat_batches(&findings::schema(), &found)?;
+    // The figures depend only on the period and the cut, like the findings they count.
+    let key = format!("metrics {period} {}", crate::calendar::iso(cut));
     let metrics = s
         .once(key, || async {
             let scope = s.scope()?;
@@ -158,28 +158,6 @@ pub fn part_key(q: &catalog::Query, period: &Period, cut: i32) -> String {
         q.path(),
         crate::calendar::iso(period.cut(cut))
     )
-}
-
-/// Computes the metric parts of `period` as of `cut` that read no finding (every part
-/// but those reading [`PERIOD_FINDINGS`] or [`DUE_FINDINGS`]) in the session's lanes,
-/// beside the rules, and keeps each under [`part_key`], where `metrics.sql` takes them
-/// ([`register_part`]); nothing when the metrics are kept under `key` already.
-async fn unfound_parts(s: &Session, period: &Period, cut: i32, key: &str) -> Result<()> {
-    if s.remembered(key).is_some() {
-        return Ok(());
-    }
-    let parts = catalog::METRICS.split_last().map_or(&[][..], |(_, p)| p);
-    let reads_findings = |q: &&'static catalog::Query| {
-        let sql = s.catalog.sql(q);
-        sql.contains(PERIOD_FINDINGS) || sql.contains(DUE_FINDINGS)
-    };
-    futures::future::try_join_all(parts.iter().filter(|q| !reads_findings(q)).map(|q| {
-        s.once(part_key(q, period, cut), move || async move {
-            s.lanes()?.collect(q, Some(period.params_until(cut))).await
-        })
-    }))
-    .await?;
-    Ok(())
 }
 
 /// Registers the metric part `q` in `scope` as the view `metric_<file>` of `period` run
