@@ -191,7 +191,7 @@ pub async fn of_rules(
 /// Runs the selected rules of `quarter` as of `cut` side by side in one scope of the
 /// session's lanes ([`Session::lanes`]) holding the quarter's tables and
 /// `previous_majors` (empty when `None`), and gives their rows in rule order. Each rule's
-/// rows are kept ([`Session::once`]): they depend only on the quarter and the cut, so a
+/// rows are kept ([`Session::remembered_or`]): they depend only on the quarter and the cut, so a
 /// later computation (the next quarter's previous majors, the bulletin's two periods,
 /// the shortlist's quarters, a later run over the same files) takes them instead of
 /// running the rule again, and one asking for them meanwhile waits for them. K1 reads
@@ -205,22 +205,17 @@ async fn run_rules(
     previous: Option<&RecordBatch>,
 ) -> Result<RecordBatch> {
     let day = crate::calendar::iso(quarter.cut(cut));
-    let key = |q: &Query| format!("findings/{}.sql {quarter} {day}", q.name);
     let chosen: Vec<&'static Query> = catalog::FINDINGS.iter().filter(|q| keep(q)).collect();
-    let missing: Vec<&'static Query> = chosen
-        .iter()
-        .copied()
-        .filter(|q| s.remembered(&key(q)).is_none())
-        .collect();
-    let scope = match missing.is_empty() {
-        true => None,
-        false => Some(quarter_scope(s, quarter, cut, &missing, previous).await?),
-    };
+    // Made by the first rule this call computes itself: none when every rule is kept
+    // or under way in another computation (which then makes its own).
+    let scope = tokio::sync::OnceCell::new();
     let all = futures::future::try_join_all(chosen.iter().map(|&q| {
-        s.once(key(q), || async {
-            let scope = scope.as_ref().ok_or_else(|| {
-                Error::Internal(format!("{}: its rows were kept, then lost", q.path()))
-            })?;
+        let key = format!("findings/{}.sql {quarter} {day}", q.name);
+        let (scope, chosen) = (&scope, &chosen);
+        s.remembered_or(key, move || async move {
+            let scope = scope
+                .get_or_try_init(|| quarter_scope(s, quarter, cut, chosen, previous))
+                .await?;
             rule_rows(s, scope, quarter, cut, q).await
         })
     }))
@@ -271,7 +266,7 @@ async fn quarter_scope(
 ) -> Result<Scope> {
     let scope = s.lanes()?;
     for q in catalog::QUARTER {
-        // K1 reads none of them: it runs alone, after the others.
+        // K1 reads none of them (it runs alone, after the others).
         if rules.iter().any(|r| s.catalog.sql(r).contains(q.name)) {
             scope
                 .materialize(q, Some(quarter.params_until(cut)))
@@ -350,7 +345,7 @@ mod tests {
     }
 
     /// Two computations asking for the same rows at once compute them once
-    /// ([`Session::once`]); both get them, and a later ask takes the kept rows.
+    /// ([`Session::remembered_or`]); both get them, and a later ask takes the kept rows.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn rows_asked_for_twice_at_once_are_computed_once() {
         let s = sample().await;
@@ -362,10 +357,14 @@ mod tests {
             super::findings(&s, &q).await
         };
         let key = || "test: the findings of 2026Q3".to_string();
-        let (a, b) = futures::try_join!(s.once(key(), compute), s.once(key(), compute)).unwrap();
+        let (a, b) = futures::try_join!(
+            s.remembered_or(key(), compute),
+            s.remembered_or(key(), compute)
+        )
+        .unwrap();
         assert_eq!(runs.load(Ordering::SeqCst), 1);
         assert_eq!((a.num_rows(), b.num_rows()), (43, 43));
-        let c = s.once(key(), compute).await.unwrap();
+        let c = s.remembered_or(key(), compute).await.unwrap();
         assert_eq!((runs.load(Ordering::SeqCst), c.num_rows()), (1, 43));
     }
 }

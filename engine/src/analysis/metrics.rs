@@ -127,7 +127,7 @@ pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Fig
     // The figures depend only on the period and the cut, like the findings they count.
     let key = format!("metrics {period} {}", crate::calendar::iso(cut));
     let metrics = s
-        .once(key, || async {
+        .remembered_or(key, || async {
             let scope = s.scope()?;
             scope.register(PERIOD_FINDINGS, found.clone())?;
             scope.register(DUE_FINDINGS, concat_batches(&due_schema(), &due)?)?;

@@ -69,7 +69,7 @@ pub struct Session {
     remote: Option<Arc<Remote>>,
     /// One lane per core for the queries of scopes of lanes ([`Session::lanes`]).
     lanes: Arc<Semaphore>,
-    /// The computations under way by key ([`Session::once`]), so that two asking for
+    /// The computations under way by key ([`Session::remembered_or`]), so that two asking for
     /// the same rows at once compute them once.
     flights: Mutex<HashMap<String, Arc<OnceCell<RecordBatch>>>>,
 }
@@ -304,43 +304,27 @@ impl Session {
         }
     }
 
-    /// The rows kept under `key` ([`Session::remembered`]), or else those `compute`
-    /// gives, kept under `key` ([`Session::remember`]).
-    pub async fn remembered_or<F, Fut>(&self, key: String, compute: F) -> Result<RecordBatch>
-    where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<RecordBatch>>,
-    {
-        if let Some(batch) = self.remembered(&key) {
-            return Ok(batch);
-        }
-        let batch = compute().await?;
-        self.remember(key, &batch);
-        Ok(batch)
-    }
-
     /// A new scope for one computation, over the session's tables.
     pub fn scope(&self) -> Result<Scope> {
-        Scope::new(
-            &self.ctx,
-            &self.tables,
-            &self.catalog,
-            self.remote.clone(),
-            None,
-        )
+        self.scope_in(None)
     }
 
     /// A new scope whose queries are each planned for one core and run on one of the
     /// session's lanes (one per core), for computations that await many queries at
     /// once: the rules of a quarter, of the quarters a page needs, the chart's quarters.
-    /// Two such queries side by side took 2.9 s of CPU where the same queries one
-    /// after the other, each over both cores, took 4.0 s (docs/performance.md). On a
-    /// cluster it is an ordinary scope: the cluster spreads each query.
+    /// (`findings --period 2025Q1` at 1M took 2.83 s of CPU on one core, 3.97 s with
+    /// each query spread over two; docs/performance.md.) On a cluster it is an ordinary
+    /// scope: the cluster spreads each query.
     pub fn lanes(&self) -> Result<Scope> {
         let lanes = match self.remote {
             Some(_) => None,
             None => Some(self.lanes.clone()),
         };
+        self.scope_in(lanes)
+    }
+
+    /// A scope over the session's tables, taking turns on `lanes` if any.
+    fn scope_in(&self, lanes: Option<Arc<Semaphore>>) -> Result<Scope> {
         Scope::new(
             &self.ctx,
             &self.tables,
@@ -351,10 +335,10 @@ impl Session {
     }
 
     /// The rows kept under `key` ([`Session::remembered`]), or else those `compute`
-    /// gives, kept under `key`; while one caller computes them, another asking for the
-    /// same key waits for its rows instead of computing them too (a page's period and
-    /// the period before it both need the majors of the quarter between).
-    pub async fn once<F, Fut>(&self, key: String, compute: F) -> Result<RecordBatch>
+    /// gives, kept under `key` ([`Session::remember`]); while one caller computes them,
+    /// another asking for the same key waits for its rows instead of computing them too
+    /// (a page's period and the period before it both need the quarter between's rules).
+    pub async fn remembered_or<F, Fut>(&self, key: String, compute: F) -> Result<RecordBatch>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<RecordBatch>>,
@@ -366,21 +350,23 @@ impl Session {
             Ok(mut f) => f.entry(key.clone()).or_default().clone(),
             Err(_) => Arc::new(OnceCell::new()),
         };
-        let batch = cell
+        let done = cell
             .get_or_try_init(|| async {
                 if let Some(batch) = self.remembered(&key) {
                     return Ok(batch);
                 }
                 let batch = compute().await?;
                 self.remember(key.clone(), &batch);
-                Ok::<_, crate::error::Error>(batch)
+                Ok(batch)
             })
-            .await?
-            .clone();
+            .await
+            .cloned();
+        // Done or failed, the flight is over (a later ask finds the kept rows, or tries
+        // again).
         if let Ok(mut f) = self.flights.lock() {
             f.remove(&key);
         }
-        Ok(batch)
+        done
     }
 
     /// The Ballista scheduler the session's queries run on, if any (`host:port`).

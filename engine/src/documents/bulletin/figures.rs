@@ -158,7 +158,7 @@ impl Shared {
         let vc = query("metrics", "visit_compliance")?;
         let key = metrics::part_key(vc, quarter, quarter.last_day());
         let batch = s
-            .once(key, || async {
+            .remembered_or(key, || async {
                 s.lanes()?.collect(vc, Some(quarter.params())).await
             })
             .await?;
