@@ -614,3 +614,90 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// (union_id, due, visited) of each row of `batch`, in order.
+fn compliance_rows(batch: &datafusion::arrow::array::RecordBatch) -> Vec<(String, i64, i64)> {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::compute::cast;
+    use datafusion::arrow::datatypes::{DataType, Int64Type};
+    let col = |name: &str, to: &DataType| cast(batch.column_by_name(name).unwrap(), to).unwrap();
+    let ids = col("union_id", &DataType::Utf8);
+    let (due, visited) = (
+        col("due", &DataType::Int64),
+        col("visited", &DataType::Int64),
+    );
+    let (ids, due, visited) = (
+        ids.as_string::<i32>(),
+        due.as_primitive::<Int64Type>(),
+        visited.as_primitive::<Int64Type>(),
+    );
+    assert_eq!(
+        due.null_count() + visited.null_count() + ids.null_count(),
+        0
+    );
+    (0..batch.num_rows())
+        .map(|r| (ids.value(r).to_string(), due.value(r), visited.value(r)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_trend_gives_each_quarter_the_rows_of_visit_compliance() {
+    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::datatypes::Date32Type;
+    use datafusion::common::ParamValues;
+    use datafusion::scalar::ScalarValue;
+    use tiexin::sql::catalog::named;
+    use tiexin::sql::Period;
+    let s = open_session(&repo().join("sample-data")).await;
+    let (vc, trend) = (
+        named("metrics", "visit_compliance").unwrap(),
+        named("bulletin", "trend").unwrap(),
+    );
+    let scope = s.lanes().unwrap();
+    let mut compared = 0;
+    // Windows of eight quarters starting in each quarter of the year, and shorter ones
+    // (the quarters a chart has not yet computed).
+    for (first, count) in [
+        ((2024, 4), 8),
+        ((2025, 1), 8),
+        ((2024, 2), 8),
+        ((2024, 3), 8),
+        ((2025, 3), 3),
+        ((2026, 2), 2),
+    ] {
+        let first = Period::quarter(first.0, first.1);
+        let mut quarters = vec![first];
+        for _ in 1..count {
+            quarters.push(quarters.last().unwrap().next_quarter());
+        }
+        let last = *quarters.last().unwrap();
+        let params = ParamValues::from(vec![
+            ("ps", ScalarValue::Date32(Some(first.first_day()))),
+            ("pe", ScalarValue::Date32(Some(last.last_day()))),
+        ]);
+        let all = scope.collect(trend, Some(params)).await.unwrap();
+        let starts = all
+            .column_by_name("qs")
+            .unwrap()
+            .as_primitive::<Date32Type>()
+            .clone();
+        let rows = compliance_rows(&all);
+        for q in &quarters {
+            let alone = scope.collect(vc, Some(q.params())).await.unwrap();
+            let expected = compliance_rows(&alone);
+            let got: Vec<_> = (0..rows.len())
+                .filter(|r| starts.value(*r) == q.first_day())
+                .map(|r| rows[r].clone())
+                .collect();
+            assert_eq!(got, expected, "{q} in the window from {first} to {last}");
+            compared += expected.len();
+        }
+        // no row outside the window
+        assert!(starts.iter().all(|d| {
+            let d = d.unwrap();
+            d >= first.first_day() && d <= last.first_day()
+        }));
+    }
+    // The sample's quarters with households due: the comparison is not empty.
+    assert!(compared > 100, "{compared} rows compared");
+}

@@ -88,7 +88,7 @@ pub async fn metrics(s: &Session, period: &Period) -> Result<RecordBatch> {
 
 /// The metrics of `period` with the findings of its quarters. In the computation's own
 /// scope, the findings are registered as `period_findings` and each per-subtree figure
-/// as the view `metric_<file>`.
+/// as the table `metric_<file>`.
 pub async fn compute(s: &Session, period: &Period) -> Result<Figures> {
     compute_until(s, period, period.last_day()).await
 }
@@ -128,15 +128,19 @@ pub async fn compute_until(s: &Session, period: &Period, cut: i32) -> Result<Fig
     let key = format!("metrics {period} {}", crate::calendar::iso(cut));
     let metrics = s
         .remembered_or(key, || async {
-            let scope = s.scope()?;
+            // The parts run side by side, each on one lane, then metrics.sql joins them.
+            let scope = s.lanes()?;
             scope.register(PERIOD_FINDINGS, found.clone())?;
             scope.register(DUE_FINDINGS, concat_batches(&due_schema(), &due)?)?;
             let (last, parts) = catalog::METRICS
                 .split_last()
                 .ok_or_else(|| Error::Internal("no metric queries".into()))?;
-            for q in parts {
-                register_part(s, &scope, q, period, cut).await?;
-            }
+            futures::future::try_join_all(
+                parts
+                    .iter()
+                    .map(|q| register_part(s, &scope, q, period, cut)),
+            )
+            .await?;
             let batch = scope.collect(last, Some(period.params_until(cut))).await?;
             check_columns(&batch, last, COLUMNS)?;
             Ok(batch)
@@ -160,8 +164,10 @@ pub fn part_key(q: &catalog::Query, period: &Period, cut: i32) -> String {
     )
 }
 
-/// Registers the metric part `q` in `scope` as the view `metric_<file>` of `period` run
-/// to `cut`: the rows kept under [`part_key`] when the session has them, else the file.
+/// Registers the metric part `q` in `scope` as the table `metric_<file>` of `period` run
+/// to `cut`: the rows kept under [`part_key`] when the session has them, else those the
+/// file gives, computed now (so that the parts of one figure run side by side, each on
+/// one lane, rather than inside the query joining them).
 async fn register_part(
     s: &Session,
     scope: &Scope,
@@ -172,7 +178,11 @@ async fn register_part(
     let name = format!("metric_{}", q.name);
     match s.remembered(&part_key(q, period, cut)) {
         Some(rows) => scope.register(&name, rows),
-        None => scope.view(&name, q, Some(period.params_until(cut))).await,
+        None => {
+            scope
+                .materialize_as(&name, q, Some(period.params_until(cut)))
+                .await
+        }
     }
 }
 
@@ -222,14 +232,22 @@ pub async fn earlier_until(s: &Session, period: &Period, cut: i32) -> Result<Vec
             for quarter in period.quarters().iter().filter(|q| q.first_day() <= cut) {
                 found.push(findings::majors_until(s, quarter, cut).await?);
             }
-            let scope = s.scope()?;
+            let scope = s.lanes()?;
             scope.register(
                 PERIOD_FINDINGS,
                 concat_batches(&findings::schema(), &found)?,
             )?;
-            for name in ["visit_compliance", "exit_rate", "fund_usage"] {
-                register_part(s, &scope, catalog::named("metrics", name)?, period, cut).await?;
-            }
+            let names = ["visit_compliance", "exit_rate", "fund_usage"];
+            let parts = names
+                .iter()
+                .map(|name| catalog::named("metrics", name))
+                .collect::<Result<Vec<_>>>()?;
+            futures::future::try_join_all(
+                parts
+                    .into_iter()
+                    .map(|q| register_part(s, &scope, q, period, cut)),
+            )
+            .await?;
             // Counted over the major findings only: never the rows of the whole part
             // kept under its key.
             let review = catalog::named("metrics", "review_findings")?;

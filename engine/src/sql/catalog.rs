@@ -125,6 +125,7 @@ pub const BULLETIN: &[Query] = &[
     q!("bulletin", "funds_by_category"),
     q!("bulletin", "major_findings"),
     q!("bulletin", "overdue"),
+    q!("bulletin", "trend"),
 ];
 
 /// The folders of `queries/` the catalogue embeds.

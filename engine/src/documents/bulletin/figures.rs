@@ -5,11 +5,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{BooleanArray, RecordBatch};
+use datafusion::arrow::compute::filter_record_batch;
+use datafusion::common::ParamValues;
+use datafusion::scalar::ScalarValue;
 
 use crate::analysis::metrics;
 use crate::error::{Error, Result};
-use crate::sql::catalog::named as query;
+use crate::sql::catalog::{named as query, Query};
 use crate::sql::decode::Decoder;
 use crate::sql::run::with_union;
 use crate::sql::tree::Unions;
@@ -150,6 +153,36 @@ impl Shared {
         ))
     }
 
+    /// The visit compliance of each of `quarters` (at most eight, in order): kept, or
+    /// computed, the quarters not kept computing together by `queries/bulletin/trend.sql`
+    /// (one quarter alone by `queries/metrics/visit_compliance.sql`), their rows kept
+    /// under each quarter's [`metrics::part_key`] for the metrics to read.
+    async fn compliances(&self, s: &Session, quarters: &[Period]) -> Result<Vec<Arc<Compliance>>> {
+        let vc = query("metrics", "visit_compliance")?;
+        let key = |q: &Period| metrics::part_key(vc, q, q.last_day());
+        let missing: Vec<Period> = quarters
+            .iter()
+            .filter(|q| !lock(&self.compliance).contains_key(q) && s.remembered(&key(q)).is_none())
+            .copied()
+            .collect();
+        if let (Some(first), Some(last)) = (missing.first(), missing.last()) {
+            if first != last {
+                let trend = query("bulletin", "trend")?;
+                let params = ParamValues::from(vec![
+                    ("ps", ScalarValue::Date32(Some(first.first_day()))),
+                    ("pe", ScalarValue::Date32(Some(last.last_day()))),
+                ]);
+                let batch = s.lanes()?.collect(trend, Some(params)).await?;
+                for (q, rows) in by_quarter(&batch, trend, first, last)? {
+                    if s.remembered(&key(&q)).is_none() {
+                        s.remember(key(&q), &rows);
+                    }
+                }
+            }
+        }
+        futures::future::try_join_all(quarters.iter().map(|q| self.compliance(s, q))).await
+    }
+
     async fn compliance(&self, s: &Session, quarter: &Period) -> Result<Arc<Compliance>> {
         let kept = lock(&self.compliance).get(quarter).cloned();
         if let Some(rates) = kept {
@@ -174,6 +207,49 @@ impl Shared {
             .or_insert(Arc::new(rates))
             .clone())
     }
+}
+
+/// The rows of `trend.sql` (`batch`, run from `first` to `last`) split into each
+/// quarter's, with the columns of `visit_compliance.sql` (union_id, due, visited); a
+/// quarter with no household due gets no row, as that file gives it.
+fn by_quarter(
+    batch: &RecordBatch,
+    trend: &Query,
+    first: &Period,
+    last: &Period,
+) -> Result<Vec<(Period, RecordBatch)>> {
+    let d = Decoder::new(batch, trend);
+    // every column checked before any is read
+    let (qs, _, _, _) = (
+        d.date("qs")?,
+        d.text("union_id")?,
+        d.int("due")?,
+        d.int("visited")?,
+    );
+    let starts = (0..d.rows())
+        .map(|r| qs.req(r))
+        .collect::<Result<Vec<i32>>>()?;
+    let columns = ["union_id", "due", "visited"]
+        .iter()
+        .map(|c| batch.schema().index_of(c))
+        .collect::<std::result::Result<Vec<usize>, _>>()?;
+    let rows = batch.project(&columns)?;
+    let mut out = Vec::new();
+    let mut q = *first;
+    loop {
+        let mask = BooleanArray::from(
+            starts
+                .iter()
+                .map(|s| *s == q.first_day())
+                .collect::<Vec<_>>(),
+        );
+        out.push((q, filter_record_batch(&rows, &mask)?));
+        if q == *last || out.len() >= 8 {
+            break;
+        }
+        q = q.next_quarter();
+    }
+    Ok(out)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -270,19 +346,23 @@ pub async fn prepare_shared(
     let first_visit = Decoder::new(&batch, fv).date("first_visit")?.get(0);
     // The chart's quarters, the period before and the period itself are computed side
     // by side (their queries take turns on the session's lanes; Session::lanes).
-    let chart = futures::future::try_join_all(last_eight_quarters(period).into_iter().map(
-        |quarter| async move {
-            // Before the archive's first visit there is no rate to draw, nor for a
-            // quarter that has not ended by the cut-off.
-            let drawn =
-                first_visit.is_some_and(|f| quarter.last_day() >= f) && quarter.last_day() <= cut;
-            let rates = match drawn {
-                true => Some(shared.compliance(s, &quarter).await?),
-                false => None,
-            };
-            Ok::<_, Error>((quarter, rates))
-        },
-    ));
+    let chart = async {
+        let eight = last_eight_quarters(period);
+        // Before the archive's first visit there is no rate to draw, nor for a quarter
+        // that has not ended by the cut-off.
+        let drawn: Vec<Period> = eight
+            .iter()
+            .filter(|q| first_visit.is_some_and(|f| q.last_day() >= f) && q.last_day() <= cut)
+            .copied()
+            .collect();
+        let mut rates = shared.compliances(s, &drawn).await?.into_iter();
+        Ok::<_, Error>(
+            eight
+                .into_iter()
+                .map(|q| (q, drawn.contains(&q).then(|| rates.next()).flatten()))
+                .collect::<Vec<_>>(),
+        )
+    };
     let (quarters, before, (now, figures)) = futures::try_join!(
         chart,
         shared.earlier(s, &prev, prev_cut),

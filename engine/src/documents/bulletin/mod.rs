@@ -514,8 +514,12 @@ fn figure_queries() -> Vec<QueryRef> {
     };
     vec![
         f(
-            "应访户次、有效走访户次、季度家访率（正文、表1、图1、图2）",
+            "应访户次、有效走访户次、季度家访率（正文、表1、图2）",
             "queries/metrics/visit_compliance.sql",
+        ),
+        f(
+            "近八个季度家访率（图1）",
+            "queries/bulletin/trend.sql（各季度数字与 queries/metrics/visit_compliance.sql 逐季计算相同）",
         ),
         f(
             "在档户数、解困脱困户数、解困脱困率、脱困程序合规率",

@@ -259,6 +259,7 @@ pub async fn union(
         }
         h2 { "近八个季度家访率" }
         div.chart { (svg(&chart)) }
+        div.change { "来源：" code { "queries/bulletin/trend.sql" } }
         @if !rows.is_empty() {
             h2 { "下级工会" }
             div.scroll {
