@@ -237,16 +237,15 @@ pub async fn earlier_until(s: &Session, period: &Period, cut: i32) -> Result<Vec
                 PERIOD_FINDINGS,
                 concat_batches(&findings::schema(), &found)?,
             )?;
-            let names = ["visit_compliance", "exit_rate", "fund_usage"];
-            let parts = names
-                .iter()
-                .map(|name| catalog::named("metrics", name))
-                .collect::<Result<Vec<_>>>()?;
-            futures::future::try_join_all(
-                parts
-                    .into_iter()
-                    .map(|q| register_part(s, &scope, q, period, cut)),
-            )
+            futures::future::try_join_all(["visit_compliance", "exit_rate", "fund_usage"].map(
+                |name| {
+                    let scope = &scope;
+                    async move {
+                        let q = catalog::named("metrics", name)?;
+                        register_part(s, scope, q, period, cut).await
+                    }
+                },
+            ))
             .await?;
             // Counted over the major findings only: never the rows of the whole part
             // kept under its key.

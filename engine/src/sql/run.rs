@@ -67,8 +67,7 @@ impl Scope {
     /// holding a lane in a scope of lanes, so that queries awaited together run side by
     /// side on the cores. The task is stopped when the returned future is dropped (a
     /// query past its time limit, a page's computation given up), as the query itself
-    /// would be.
-    /// Also gives the seconds the query ran, from its lane to its end.
+    /// would be. Also gives the seconds the query ran, from its lane to its end.
     async fn executed<T, F>(&self, work: F) -> Result<(T, f64)>
     where
         T: Send + 'static,
@@ -163,7 +162,7 @@ impl Scope {
         // The batches' own schema: a string column may come out as Utf8View where the
         // plan says Utf8 (string concatenation in a UNION, say).
         let schema = batches.first().map(|b| b.schema()).unwrap_or(planned);
-        report_ran(started, ran, "collected", &q.path());
+        report_ran(started, Some(ran), "collected", &q.path());
         Ok(concat_batches(&schema, &batches)?)
     }
 
@@ -193,7 +192,7 @@ impl Scope {
             ))
             .await?;
         let parts = parts.map_err(failed)?;
-        report_ran(started, ran, "table", &q.path());
+        report_ran(started, Some(ran), "table", &q.path());
         // A cluster's result comes back as one partition: split it as the cluster's
         // work is, one scratch file per partition.
         let parts = match &self.remote {
@@ -272,20 +271,16 @@ impl<T> Drop for Stopping<T> {
 /// rows) and its file. A view is computed inside the first query that reads it, so
 /// that query's time includes the view's (docs/performance.md).
 pub(crate) fn report_time(started: Instant, what: &str, path: &str) {
-    if std::env::var_os("TIEXIN_QUERY_TIMES").is_some() {
-        eprintln!(
-            "query time {:7.3} s  {what:<9}  {path}",
-            started.elapsed().as_secs_f64()
-        );
-    }
+    report_ran(started, None, what, path);
 }
 
-/// [`report_time`] with the seconds the query itself ran (`ran`), apart from waiting
-/// for its lane.
-fn report_ran(started: Instant, ran: f64, what: &str, path: &str) {
+/// [`report_time`], with the seconds the query itself ran (`ran`) apart from waiting
+/// for its lane, when known.
+fn report_ran(started: Instant, ran: Option<f64>, what: &str, path: &str) {
     if std::env::var_os("TIEXIN_QUERY_TIMES").is_some() {
+        let ran = ran.map_or(String::new(), |r| format!("  (ran {r:.3} s)"));
         eprintln!(
-            "query time {:7.3} s  {what:<9}  {path}  (ran {ran:.3} s)",
+            "query time {:7.3} s  {what:<9}  {path}{ran}",
             started.elapsed().as_secs_f64()
         );
     }

@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use datafusion::arrow::array::{BooleanArray, RecordBatch};
+use datafusion::arrow::array::{Date32Array, RecordBatch};
 use datafusion::arrow::compute::filter_record_batch;
+use datafusion::arrow::compute::kernels::cmp::eq;
 use datafusion::common::ParamValues;
 use datafusion::scalar::ScalarValue;
 
@@ -14,7 +15,7 @@ use crate::analysis::metrics;
 use crate::error::{Error, Result};
 use crate::sql::catalog::{named as query, Query};
 use crate::sql::decode::Decoder;
-use crate::sql::run::with_union;
+use crate::sql::run::{check_columns, with_union};
 use crate::sql::tree::Unions;
 use crate::sql::{Period, Session};
 
@@ -211,45 +212,27 @@ impl Shared {
 
 /// The rows of `trend.sql` (`batch`, run from `first` to `last`) split into each
 /// quarter's, with the columns of `visit_compliance.sql` (union_id, due, visited); a
-/// quarter with no household due gets no row, as that file gives it.
+/// quarter with no household due gets no row, as that file gives it. The file has eight
+/// quarters' places: a quarter after the eighth gets none here (and is computed alone).
 fn by_quarter(
     batch: &RecordBatch,
     trend: &Query,
     first: &Period,
     last: &Period,
 ) -> Result<Vec<(Period, RecordBatch)>> {
-    let d = Decoder::new(batch, trend);
-    // every column checked before any is read
-    let (qs, _, _, _) = (
-        d.date("qs")?,
-        d.text("union_id")?,
-        d.int("due")?,
-        d.int("visited")?,
-    );
-    let starts = (0..d.rows())
-        .map(|r| qs.req(r))
-        .collect::<Result<Vec<i32>>>()?;
-    let columns = ["union_id", "due", "visited"]
-        .iter()
-        .map(|c| batch.schema().index_of(c))
-        .collect::<std::result::Result<Vec<usize>, _>>()?;
-    let rows = batch.project(&columns)?;
+    check_columns(batch, trend, &["qs", "union_id", "due", "visited"])?;
+    let rows = batch.project(&[1, 2, 3])?;
     let mut out = Vec::new();
     let mut q = *first;
     loop {
-        let mask = BooleanArray::from(
-            starts
-                .iter()
-                .map(|s| *s == q.first_day())
-                .collect::<Vec<_>>(),
-        );
+        let start = Date32Array::new_scalar(q.first_day());
+        let mask = eq(batch.column(0), &start)?;
         out.push((q, filter_record_batch(&rows, &mask)?));
-        if q == *last || out.len() >= 8 {
-            break;
+        if q == *last || out.len() == 8 {
+            return Ok(out);
         }
         q = q.next_quarter();
     }
-    Ok(out)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
