@@ -13,13 +13,14 @@ WITH due AS (
       AND CAST(CAST($ps AS DATE) + INTERVAL '3 months' - INTERVAL '1 day' AS DATE)
           <= CAST($pe AS DATE)
 ),
-visited AS (
-    SELECT household_key,
-           bool_or(visited_on >= CAST($ps AS DATE)) AS this_quarter,
-           bool_or(visited_on < CAST($ps AS DATE)) AS previous_quarter
-    FROM valid_visit
-    WHERE visited_on BETWEEN CAST($pps AS DATE) AND CAST($pe AS DATE)
-    GROUP BY household_key
+-- the due households with no valid visit in the quarter (an anti-join on its visits)
+unvisited AS (
+    SELECT d.*
+    FROM due d
+    WHERE NOT EXISTS (SELECT 1
+                      FROM valid_visit v
+                      WHERE v.household_key = d.household_key
+                        AND v.visited_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE))
 )
 SELECT 'V1' AS rule,
        'minor' AS severity,
@@ -29,10 +30,11 @@ SELECT 'V1' AS rule,
        a.contact_id,
        CAST($pe AS DATE) AS occurred_on,
        CAST($period_cn AS VARCHAR) || '未入户走访' AS detail
-FROM due d
-LEFT JOIN visited v ON v.household_key = d.household_key
+FROM unvisited d
 LEFT JOIN assigned_on_pe a ON a.household_key = d.household_key
-WHERE NOT coalesce(v.this_quarter, false)
   -- not V2: due in the previous quarter too and not visited there either
-  AND NOT (d.due_before AND NOT coalesce(v.previous_quarter, false))
+WHERE NOT d.due_before
+   OR d.household_key IN (SELECT v.household_key
+                          FROM valid_visit v
+                          WHERE v.visited_on BETWEEN CAST($pps AS DATE) AND CAST($ppe AS DATE))
 ORDER BY d.union_id, d.household_id
