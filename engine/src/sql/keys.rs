@@ -4,10 +4,12 @@
 //! and beside `visits.visit_id`, `visit_key`, its row's position, so that the ~10M valid
 //! visits a session holds need no text.
 //!
-//! The keys number the ids of one archive: the households (contacts) get 0, 1, … in
-//! their table's order, and an id that only another table names (a payment to a
-//! household not in the archive, F1) the next number, in the order the tables and
-//! rows name it. So two rows have the same key exactly when they have the same id, and
+//! The keys number the ids of one archive: the households get 0, 1, … in their table's
+//! order, the contacts in the byte order of their ids (so the lowest key of some
+//! contacts is the lowest contact_id: `queries/quarter/assigned_on_pe.sql` takes the
+//! minimum of integers, not of text), and an id that only another table names (a
+//! payment to a household not in the archive, F1) the next number, in the order the
+//! tables and rows name it. So two rows have the same key exactly when they have the same id, and
 //! a missing id has no key (NULL): every join, `NOT EXISTS` and `NOT IN` on the keys
 //! gives what it gave on the ids. The keys are not ids: the rules output and sort by
 //! the ids; a key means nothing outside the run that numbered it.
@@ -33,18 +35,33 @@ use crate::error::{Error, Result};
 use crate::files::AtomicFile;
 use crate::ingest::{cache, Archive};
 
+/// How the ids of a keyed column are numbered.
+#[derive(Clone, Copy, PartialEq)]
+enum Numbering {
+    /// The ids of the table they name first, in its order.
+    TableOrder,
+    /// The ids of the table they name first, in their byte order.
+    IdOrder,
+    /// Only that table has the column: its rows by their position, without a dictionary
+    /// (its ids are unique: archive.md rejects every later row with the same id).
+    Position,
+}
+
 /// The keyed id columns: the id column, its key column, the table whose rows the ids
-/// name (numbered first, in its order), and whether only that table has the column: its
-/// rows are then numbered by their position, without a dictionary (its ids are unique:
-/// archive.md rejects every later row with the same id).
-const KEYED: &[(&str, &str, &str, bool)] = &[
-    ("household_id", "household_key", "households", false),
-    ("contact_id", "contact_key", "contacts", false),
-    ("visit_id", "visit_key", "visits", true),
+/// name (numbered first), and how.
+const KEYED: &[(&str, &str, &str, Numbering)] = &[
+    (
+        "household_id",
+        "household_key",
+        "households",
+        Numbering::TableOrder,
+    ),
+    ("contact_id", "contact_key", "contacts", Numbering::IdOrder),
+    ("visit_id", "visit_key", "visits", Numbering::Position),
 ];
 
 /// Bump when the numbering changes.
-const LAYOUT: u32 = 2;
+const LAYOUT: u32 = 3;
 
 /// The archive's tables ([`super::sandbox::scope::archive_tables`]) with their key
 /// columns appended, read from `cache_dir` when an earlier run numbered the same files.
@@ -112,11 +129,11 @@ pub fn keyed(archive: &Archive, cache_dir: Option<&Path>) -> Result<Vec<Table>> 
 fn key_columns(name: &str, schema: &Schema) -> Vec<(&'static str, &'static str)> {
     KEYED
         .iter()
-        .filter(|(id, _, primary, by_row)| {
+        .filter(|(id, _, primary, numbering)| {
             let typed = schema
                 .field_with_name(id)
                 .is_ok_and(|f| f.data_type() == &DataType::Utf8);
-            typed && (!by_row || name == *primary)
+            typed && (*numbering != Numbering::Position || name == *primary)
         })
         .map(|(id, key, _, _)| (*id, *key))
         .collect()
@@ -128,24 +145,25 @@ fn number(tables: &[Table]) -> Result<Vec<Vec<Vec<ArrayRef>>>> {
         .iter()
         .map(|(_, _, b)| vec![Vec::new(); b.len()])
         .collect();
-    for (id, _, named, by_row) in KEYED {
-        if *by_row {
+    for (id, _, named, numbering) in KEYED {
+        if *numbering == Numbering::Position {
             by_position(tables, &mut out, id, named)?;
             continue;
         }
-        let mut dict = Dictionary::default();
         let primary = tables.iter().filter(|(n, _, _)| n == named);
+        let mut ids: Vec<&str> = Vec::new();
         for b in primary.flat_map(|(_, _, b)| b) {
-            for v in b
-                .column(b.schema().index_of(id)?)
-                .as_string::<i32>()
-                .iter()
-                .flatten()
-            {
-                let next = i32::try_from(dict.len())
-                    .map_err(|_| Error::Internal(format!("over 2^31 ids in {named}")))?;
-                dict.entry(v).or_insert(next);
-            }
+            let column = b.column(b.schema().index_of(id)?).as_string::<i32>();
+            ids.extend(column.iter().flatten());
+        }
+        if *numbering == Numbering::IdOrder {
+            ids.sort_unstable();
+        }
+        let mut dict = Dictionary::default();
+        for v in ids {
+            let next = i32::try_from(dict.len())
+                .map_err(|_| Error::Internal(format!("over 2^31 ids in {named}")))?;
+            dict.entry(v).or_insert(next);
         }
         let mut jobs: Vec<(usize, usize, &StringArray)> = Vec::new();
         for (t, (name, schema, batches)) in tables.iter().enumerate() {

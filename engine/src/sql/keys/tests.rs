@@ -25,15 +25,19 @@ fn keys(a: &ArrayRef) -> Vec<Option<i32>> {
     a.as_primitive::<Int32Type>().iter().collect()
 }
 
-/// The households are numbered in their order; an id only a visit names gets the next
-/// number, the same at each mention; a missing id has no key.
+/// The households are numbered in their table's order, the contacts in the byte order
+/// of their ids; an id only a visit names gets the next number, the same at each
+/// mention; a missing id has no key.
 #[test]
 fn ids_are_numbered_in_order_and_unknown_ids_after_them() {
     let tables = vec![
-        table("contacts", &[("contact_id", vec![Some("C1"), Some("C2")])]),
+        table(
+            "contacts",
+            &[("contact_id", vec![Some("C2"), Some("C10"), Some("C1")])],
+        ),
         table(
             "households",
-            &[("household_id", vec![Some("H1"), Some("H2"), Some("H3")])],
+            &[("household_id", vec![Some("H3"), Some("H1"), Some("H2")])],
         ),
         table(
             "visits",
@@ -51,15 +55,16 @@ fn ids_are_numbered_in_order_and_unknown_ids_after_them() {
         table("unions", &[("union_id", vec![Some("U1")])]),
     ];
     let n = number(&tables).unwrap();
-    assert_eq!(keys(&n[0][0][0]), [Some(0), Some(1)]);
+    // "C1" < "C10" < "C2" byte by byte
+    assert_eq!(keys(&n[0][0][0]), [Some(2), Some(1), Some(0)]);
     assert_eq!(keys(&n[1][0][0]), [Some(0), Some(1), Some(2)]);
     assert_eq!(
         keys(&n[2][0][0]),
-        [Some(1), Some(3), None, Some(0), Some(3)]
+        [Some(2), Some(3), None, Some(1), Some(3)]
     );
     assert_eq!(
         keys(&n[2][0][1]),
-        [Some(1), Some(2), Some(0), None, Some(0)]
+        [Some(2), Some(3), Some(0), None, Some(0)]
     );
     assert!(n[3][0].is_empty());
 }
