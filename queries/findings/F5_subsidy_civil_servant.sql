@@ -12,5 +12,7 @@ SELECT 'F5' AS rule,
 FROM subsidies s
 JOIN contacts c ON c.contact_key = s.contact_key
 WHERE c.civil_servant
-  AND CAST(s.month || '-01' AS DATE) BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
+  -- month is a real YYYY-MM (archive.md): compared as text with the quarter's first and
+  -- last months (the same months as a date made of each row, without parsing each)
+  AND s.month BETWEEN to_char(CAST($ps AS DATE), '%Y-%m') AND to_char(CAST($pe AS DATE), '%Y-%m')
 ORDER BY s.union_id, s.subsidy_id

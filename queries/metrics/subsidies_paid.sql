@@ -6,6 +6,9 @@ SELECT c.ancestor_id AS union_id,
        sum(s.amount) AS subsidies_paid
 FROM subsidies s
 JOIN union_closure c ON c.union_id = s.union_id
-WHERE CAST(s.month || '-01' AS DATE) BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE)
+-- month is a real YYYY-MM (archive.md): compared as text with the period's first and last
+-- months, it selects the same months as a date made of each row, without parsing every
+-- row's text (0.9M at 1M households; three times as long)
+WHERE s.month BETWEEN to_char(CAST($ps AS DATE), '%Y-%m') AND to_char(CAST($pe AS DATE), '%Y-%m')
 GROUP BY c.ancestor_id
 ORDER BY union_id

@@ -265,14 +265,15 @@ async fn quarter_scope(
     previous: Option<&RecordBatch>,
 ) -> Result<Scope> {
     let scope = s.lanes()?;
-    for q in catalog::QUARTER {
-        // K1 reads none of them (it runs alone, after the others).
-        if rules.iter().any(|r| s.catalog.sql(r).contains(q.name)) {
-            scope
-                .materialize(q, Some(quarter.params_until(cut)))
-                .await?;
-        }
-    }
+    // Side by side, each on a lane; K1 reads none of them (it runs alone, after the
+    // others).
+    let read = catalog::QUARTER
+        .iter()
+        .filter(|q| rules.iter().any(|r| s.catalog.sql(r).contains(q.name)));
+    futures::future::try_join_all(
+        read.map(|q| scope.materialize(q, Some(quarter.params_until(cut)))),
+    )
+    .await?;
     scope.register(
         "previous_majors",
         previous

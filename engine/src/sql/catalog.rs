@@ -71,7 +71,10 @@ pub const VIEWS: &[Query] = &[
 
 /// `queries/quarter/`: tables that depend on the quarter, registered (under their
 /// names) before the quarter's rules run.
-pub const QUARTER: &[Query] = &[q!("quarter", "assigned_on_pe")];
+pub const QUARTER: &[Query] = &[
+    q!("quarter", "assigned_on_pe"),
+    q!("quarter", "quarter_visits"),
+];
 
 /// `queries/metrics/`: the per-subtree figures, then `metrics` joining them.
 pub const METRICS: &[Query] = &[
