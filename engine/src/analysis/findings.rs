@@ -90,7 +90,9 @@ pub async fn of_quarter_until(s: &Session, quarter: &Period, cut: i32) -> Result
 
 /// The previous quarter's majors ([`previous_majors`]) and the findings of the rules
 /// `keep` selects of `quarter` as of `cut`. Only K1 reads those majors: the other rules
-/// run while they are computed (their rules and these in the session's lanes), K1 after.
+/// run while they are computed (their rules and these in the session's lanes), and K1
+/// as soon as they are, beside the rules still running (after them, K1 came last in
+/// the queue for a lane, behind whatever the others' figures had queued meanwhile).
 async fn with_previous(
     s: &Session,
     quarter: &Period,
@@ -98,16 +100,18 @@ async fn with_previous(
     keep: impl Fn(&Query) -> bool,
 ) -> Result<(Option<RecordBatch>, RecordBatch)> {
     let k1 = |q: &Query| q.rule() == "K1";
-    let (previous, others) = futures::try_join!(
-        async {
-            match catalog::FINDINGS.iter().any(|q| keep(q) && k1(q)) {
-                true => previous_majors(s, quarter).await,
-                false => Ok(None),
-            }
-        },
+    let runs_k1 = catalog::FINDINGS.iter().any(|q| keep(q) && k1(q));
+    let (others, (previous, last)) = futures::try_join!(
         run_rules(s, quarter, cut, |q| keep(q) && !k1(q), None),
+        async {
+            let previous = match runs_k1 {
+                true => previous_majors(s, quarter).await?,
+                false => None,
+            };
+            let last = run_rules(s, quarter, cut, |q| keep(q) && k1(q), previous.as_ref()).await?;
+            Ok::<_, Error>((previous, last))
+        },
     )?;
-    let last = run_rules(s, quarter, cut, |q| keep(q) && k1(q), previous.as_ref()).await?;
     // K1's rows in their place among the others' (in code order).
     let rules = others.column(0).as_string::<i32>();
     let at = (0..others.num_rows())
