@@ -121,8 +121,10 @@ FINDING = (
 def run_rules(con, params, keep, into=None):
     """Runs the quarter's tables, then the rules `keep` selects; their rows go to the
     table `into` (major ones only) or are fetched as Arrow. Returns the rows fetched."""
-    text, p = bind(sql(os.path.join(ROOT, "quarter", "assigned_on_pe.sql")), params)
-    con.execute("CREATE OR REPLACE TABLE assigned_on_pe AS " + text, p)
+    for path in sorted(glob.glob(os.path.join(ROOT, "quarter", "*.sql"))):
+        name = os.path.basename(path)[: -len(".sql")]
+        text, p = bind(sql(path), params)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS " + text, p)
     rows = 0
     for rule, path in rules():
         if not keep(rule, path):
@@ -137,6 +139,8 @@ def run_rules(con, params, keep, into=None):
 
 def once(cache, year, q):
     con = duckdb.connect()
+    # DataFusion's to_char (subsidies_paid, F5) is DuckDB's strftime, same format.
+    con.execute("CREATE MACRO to_char(d, f) AS strftime(d, f)")
     entries, keys = newest_entries(cache)
     for table, f in entries.items():
         # The validated cache's Arrow IPC file, mapped, copied into DuckDB's own table,

@@ -2,26 +2,8 @@
 -- quarter, active on its last day) with no valid visit in it, unless V2 already names
 -- it. Contact: the lowest contact_id assigned to it on pe.
 -- Duty 1 (Investigate): visit each household once every quarter (每季度家访一次).
-WITH due AS (
-    SELECT h.household_id, h.household_key, h.union_id,
-           h.filed_on < CAST($pps AS DATE)
-               AND (h.exit_on IS NULL OR h.exit_on > CAST($ppe AS DATE)) AS due_before
-    FROM household_span h
-    WHERE h.filed_on < CAST($ps AS DATE)
-      AND (h.exit_on IS NULL OR h.exit_on > CAST($pe AS DATE))
-      -- the quarter has ended by $pe (a quarter not yet ended is not yet due)
-      AND CAST(CAST($ps AS DATE) + INTERVAL '3 months' - INTERVAL '1 day' AS DATE)
-          <= CAST($pe AS DATE)
-),
--- the due households with no valid visit in the quarter (an anti-join on its visits)
-unvisited AS (
-    SELECT d.*
-    FROM due d
-    WHERE NOT EXISTS (SELECT 1
-                      FROM valid_visit v
-                      WHERE v.household_key = d.household_key
-                        AND v.visited_on BETWEEN CAST($ps AS DATE) AND CAST($pe AS DATE))
-)
+-- (table due_unvisited: the quarter's due households without a valid visit in it,
+-- queries/quarter/)
 SELECT 'V1' AS rule,
        'minor' AS severity,
        d.union_id,
@@ -30,9 +12,9 @@ SELECT 'V1' AS rule,
        a.contact_id,
        CAST($pe AS DATE) AS occurred_on,
        CAST($period_cn AS VARCHAR) || '未入户走访' AS detail
-FROM unvisited d
+FROM due_unvisited d
 LEFT JOIN assigned_on_pe a ON a.household_key = d.household_key
-  -- not V2: due in the previous quarter too and not visited there either
+-- not V2: due in the previous quarter too and not visited there either
 WHERE NOT d.due_before
    OR d.household_key IN (SELECT v.household_key
                           FROM valid_visit v

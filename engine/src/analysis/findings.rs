@@ -269,15 +269,9 @@ async fn quarter_scope(
     previous: Option<&RecordBatch>,
 ) -> Result<Scope> {
     let scope = s.lanes()?;
-    // Side by side, each on a lane; K1 reads none of them (it runs alone, after the
-    // others).
-    let read = catalog::QUARTER
-        .iter()
-        .filter(|q| rules.iter().any(|r| s.catalog.sql(r).contains(q.name)));
-    futures::future::try_join_all(
-        read.map(|q| scope.materialize(q, Some(quarter.params_until(cut)))),
-    )
-    .await?;
+    // K1 reads none of them: its scope holds only `previous_majors`.
+    let read = |q: &Query| rules.iter().any(|r| s.catalog.sql(r).contains(q.name));
+    materialize_quarter(&scope, quarter, cut, read).await?;
     scope.register(
         "previous_majors",
         previous
@@ -296,11 +290,22 @@ pub async fn prepare_quarter(scope: &Scope, quarter: &Period) -> Result<()> {
 /// [`prepare_quarter`] as of `cut` (`$pe` = the earlier of the quarter's last day and
 /// `cut`).
 pub async fn prepare_quarter_until(scope: &Scope, quarter: &Period, cut: i32) -> Result<()> {
-    for q in catalog::QUARTER {
-        scope
-            .materialize(q, Some(quarter.params_until(cut)))
-            .await?;
-    }
+    materialize_quarter(scope, quarter, cut, |_| true).await
+}
+
+/// Materializes in `scope` the tables of `queries/quarter/` that `read` selects, for
+/// `quarter` as of `cut`, side by side (each on a lane; none reads another).
+async fn materialize_quarter(
+    scope: &Scope,
+    quarter: &Period,
+    cut: i32,
+    read: impl Fn(&Query) -> bool,
+) -> Result<()> {
+    let tables = catalog::QUARTER.iter().filter(|q| read(q));
+    futures::future::try_join_all(
+        tables.map(|q| scope.materialize(q, Some(quarter.params_until(cut)))),
+    )
+    .await?;
     Ok(())
 }
 

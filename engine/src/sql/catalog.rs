@@ -73,6 +73,7 @@ pub const VIEWS: &[Query] = &[
 /// names) before the quarter's rules run.
 pub const QUARTER: &[Query] = &[
     q!("quarter", "assigned_on_pe"),
+    q!("quarter", "due_unvisited"),
     q!("quarter", "quarter_visits"),
 ];
 

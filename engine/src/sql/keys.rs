@@ -9,10 +9,10 @@
 //! contacts is the lowest contact_id: `queries/quarter/assigned_on_pe.sql` takes the
 //! minimum of integers, not of text), and an id that only another table names (a
 //! payment to a household not in the archive, F1) the next number, in the order the
-//! tables and rows name it. So two rows have the same key exactly when they have the same id, and
-//! a missing id has no key (NULL): every join, `NOT EXISTS` and `NOT IN` on the keys
-//! gives what it gave on the ids. The keys are not ids: the rules output and sort by
-//! the ids; a key means nothing outside the run that numbered it.
+//! tables and rows name it. So two rows have the same key exactly when they have the
+//! same id, and a missing id has no key (NULL): every join, `NOT EXISTS` and `NOT IN`
+//! on the keys gives what it gave on the ids. The keys are not ids: the rules output and
+//! sort by the ids; a key means nothing outside the run that numbered it.
 //!
 //! Numbering 26M ids takes about a second at 1M households, so the keys are kept in the
 //! cache folder beside the validated tables, one Arrow file per table, keyed by the
